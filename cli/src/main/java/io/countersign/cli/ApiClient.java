@@ -1,0 +1,79 @@
+package io.countersign.cli;
+
+import io.countersign.json.Json;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import tools.jackson.databind.JsonNode;
+
+/** Talks to the Countersign HTTP API for the CLI. */
+final class ApiClient {
+    /** One HTTP answer: status and parsed JSON body. */
+    record Answer(int status, JsonNode body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+
+        String errorMessage() {
+            JsonNode error = body.path("error");
+            String field = error.path("field").asString("");
+            String rule = error.path("rule").asString("");
+            return error.path("message").asString("HTTP " + status) + (field.isEmpty() ? "" : " (field: " + field + ")")
+                    + (rule.isEmpty() ? "" : " (rule: " + rule + ")");
+        }
+    }
+
+    /** The server could not be reached or did not answer in JSON. */
+    static final class Unreachable extends RuntimeException {
+        Unreachable(String message) {
+            super(message);
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final URI server;
+    private final String token;
+
+    ApiClient(String server, String token) {
+        this.server = URI.create(server.endsWith("/") ? server : server + "/");
+        this.token = token;
+    }
+
+    Answer get(String path, Duration timeout) {
+        return send(HttpRequest.newBuilder(server.resolve(path)).GET(), timeout);
+    }
+
+    Answer post(String path, JsonNode body) {
+        return send(HttpRequest.newBuilder(server.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))), Duration.ofSeconds(30));
+    }
+
+    private Answer send(HttpRequest.Builder request, Duration timeout) {
+        if (token != null && !token.isBlank()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        request.timeout(timeout);
+        try {
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body;
+            try {
+                body = Json.parse(response.body());
+            } catch (RuntimeException e) {
+                throw new Unreachable(server + " answered HTTP " + response.statusCode() + " without a JSON body; is it a Countersign server?");
+            }
+            return new Answer(response.statusCode(), body);
+        } catch (ConnectException e) {
+            throw new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
+        } catch (IOException e) {
+            throw new Unreachable("request to " + server + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unreachable("interrupted");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.countersign.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "cancel", description = "Withdraw your own pending request.")
+final class CancelCommand extends ClientCommand {
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    int run(ApiClient api) {
+        ApiClient.Answer answer = api.post(idPath(id) + "/cancel", emptyObject());
+        if (!answer.ok()) {
+            return fail(answer);
+        }
+        showAction(answer);
+        return ExitCode.OK;
+    }
+}

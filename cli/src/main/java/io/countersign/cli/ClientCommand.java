@@ -1,0 +1,70 @@
+package io.countersign.cli;
+
+import io.countersign.json.Json;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+
+/** Base of the commands that talk to a server: shared options, output and error handling. */
+abstract class ClientCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    abstract int run(ApiClient api);
+
+    @Override
+    public Integer call() {
+        try {
+            return run(options.client());
+        } catch (ApiClient.Unreachable e) {
+            err().println("countersign: " + e.getMessage());
+            return ExitCode.ERROR;
+        }
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** Prints an action (or the error), returning the exit code its status means. */
+    int showAction(ApiClient.Answer answer) {
+        if (!answer.ok() && !answer.body().has("status")) {
+            return fail(answer);
+        }
+        if (options.json) {
+            out().println(Json.text(answer.body()));
+        } else {
+            ActionPrinter.print(out(), answer.body());
+        }
+        out().flush();
+        return ExitCode.forStatus(answer.body().path("status").asString());
+    }
+
+    int fail(ApiClient.Answer answer) {
+        if (options.json) {
+            out().println(Json.text(answer.body()));
+            out().flush();
+        }
+        err().println("countersign: " + answer.errorMessage());
+        err().flush();
+        return ExitCode.ERROR;
+    }
+
+    static String idPath(String id) {
+        return "v1/actions/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static JsonNode emptyObject() {
+        return Json.object();
+    }
+}

@@ -1,0 +1,61 @@
+package io.countersign.cli;
+
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import io.countersign.store.StoreUnavailableException;
+import io.countersign.yaml.ConfigException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", description = "Run a Countersign server. On first start, writes a working example configuration into --config.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "countersign-config", description = "Configuration directory (default ${DEFAULT-VALUE})")
+    Path config;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one)")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for all)")
+    String host;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        boolean created = ConfigDirectory.ensureExample(config);
+        CountersignServer server;
+        try {
+            server = CountersignServer.start(config, host, port, Clock.systemUTC());
+        } catch (ConfigException | StoreUnavailableException e) {
+            err.println("countersign: cannot start: " + e.getMessage());
+            err.flush();
+            return ExitCode.ERROR;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        String url = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
+        out.println("Countersign is listening on " + url);
+        out.println("  config:  " + config.toAbsolutePath() + (created ? " (example written now)" : ""));
+        out.println("  policy:  " + server.policy().version() + " (" + server.policy().rules().size() + " rules)");
+        String agentKey = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");
+        if (agentKey != null) {
+            out.println("  demo agent key: " + agentKey);
+            out.println("  all demo keys:  " + config.toAbsolutePath().resolve(ConfigDirectory.DEMO_KEYS));
+        }
+        out.flush();
+        stopped.await();
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,61 @@
+package io.countersign.json;
+
+import io.countersign.model.InvalidInputException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The one JSON mapper of Countersign, configured for untrusted input. */
+public final class Json {
+    /**
+     * Duplicate keys are rejected: two parsers that pick different duplicates would let a request mean
+     * one thing to a reviewer and another to the executor.
+     */
+    public static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private Json() {
+    }
+
+    public static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    public static ArrayNode array() {
+        return JsonNodeFactory.instance.arrayNode();
+    }
+
+    /** Parses untrusted bytes; malformed input becomes an {@link InvalidInputException} with line and column. */
+    public static JsonNode parse(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new InvalidInputException("malformed_json", null, "request body is empty: expected a JSON object");
+        }
+        try {
+            return MAPPER.readTree(bytes);
+        } catch (StreamReadException e) {
+            var location = e.getLocation();
+            String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+            throw new InvalidInputException("malformed_json", null, "malformed JSON" + where + ": " + e.getOriginalMessage());
+        } catch (JacksonException e) {
+            throw new InvalidInputException("malformed_json", null, "malformed JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    public static JsonNode parse(String text) {
+        return parse(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    public static byte[] bytes(JsonNode node) {
+        return MAPPER.writeValueAsBytes(node);
+    }
+
+    public static String text(JsonNode node) {
+        return MAPPER.writeValueAsString(node);
+    }
+}

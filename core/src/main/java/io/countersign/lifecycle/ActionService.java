@@ -1,0 +1,193 @@
+package io.countersign.lifecycle;
+
+import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
+import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
+import io.countersign.lifecycle.Transition.Applied;
+import io.countersign.lifecycle.Transition.Refused;
+import io.countersign.model.ActionDigest;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Principal;
+import io.countersign.model.Status;
+import io.countersign.policy.Decision;
+import io.countersign.policy.PolicyEngine;
+import io.countersign.policy.PolicyInput;
+import io.countersign.store.ActionStore;
+import io.countersign.store.ActionStore.InsertResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The use cases of the approval lifecycle: submit, read, wait, review, cancel, expire. It asks policy,
+ * applies {@link Lifecycle} rules and stores the result by compare-and-set, retrying on a lost race
+ * with the fresh record, so two concurrent reviewers or nodes can never both win.
+ */
+public final class ActionService {
+    private static final int MAX_ATTEMPTS = 16;
+
+    private final ActionStore store;
+    private final Supplier<PolicyEngine> policy;
+    private final Clock clock;
+    private final ChangeFeed changes;
+
+    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes) {
+        this.store = store;
+        this.policy = policy;
+        this.clock = clock;
+        this.changes = changes;
+    }
+
+    /** Millisecond precision: what the store keeps, so a record read back equals the one written. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    public Submission submit(Principal caller, ActionRequest request) {
+        String digest = ActionDigest.of(request);
+        if (request.idempotencyKey() != null) {
+            Optional<ActionRecord> earlier = store.findByIdempotencyKey(caller.id(), request.idempotencyKey());
+            if (earlier.isPresent()) {
+                return replay(earlier.get(), digest);
+            }
+        }
+        Instant now = now();
+        Decision decision = policy.get().evaluate(new PolicyInput(caller, request, now));
+        Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, request), request, digest, decision, now);
+        InsertResult result = store.insert(started.record(), started.events());
+        return switch (result) {
+            case InsertResult.Inserted inserted -> new Submission(inserted.record(), true);
+            case InsertResult.SameIdempotencyKey same -> replay(same.record(), digest);
+            case InsertResult.PendingDuplicate duplicate -> new Submission(current(duplicate.record()), false);
+        };
+    }
+
+    private Submission replay(ActionRecord earlier, String digest) {
+        if (!earlier.digest().equals(digest)) {
+            throw new IdempotencyConflictException(earlier.id().value());
+        }
+        return new Submission(current(earlier), false);
+    }
+
+    /** The record as the caller may see it now; an overdue pending request is expired first. */
+    public ActionRecord get(Principal caller, ActionId id) {
+        ActionRecord record = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
+        if (!Visibility.canSee(caller, record)) {
+            throw new ActionNotFoundException(id.value());
+        }
+        return current(record);
+    }
+
+    /**
+     * Waits until the request leaves the status it had when the wait began, or {@code maxWait} passes.
+     * Blocks the calling (virtual) thread.
+     */
+    public ActionRecord await(Principal caller, ActionId id, Duration maxWait) {
+        Instant deadline = clock.instant().plus(maxWait);
+        Status initial = null;
+        while (true) {
+            var change = changes.nextChange(id);
+            ActionRecord record = get(caller, id);
+            if (initial == null) {
+                initial = record.status();
+            }
+            Instant now = clock.instant();
+            if (record.status() != initial || record.status() != Status.PENDING || !now.isBefore(deadline)) {
+                return record;
+            }
+            Instant wakeAt = record.expiresAt() != null && record.expiresAt().isBefore(deadline)
+                    ? record.expiresAt().plusMillis(1) : deadline;
+            try {
+                change.get(Math.max(1, Duration.between(now, wakeAt).toMillis()), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // Deadline or expiry reached: loop once more to expire and answer.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return record;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * Newest first. For {@code status=pending} a human sees their review inbox: exactly the requests they
+     * may review now. Agents and services see only their own requests.
+     */
+    public List<ActionRecord> list(Principal caller, Status status, int limit) {
+        Instant now = now();
+        if (!caller.isHuman()) {
+            return store.list(new ActionStore.Query(status, caller.id(), limit)).stream().map(this::current).toList();
+        }
+        if (status == Status.PENDING) {
+            return store.list(new ActionStore.Query(Status.PENDING, null, Math.max(limit * 4, 200))).stream()
+                    .filter(r -> Lifecycle.reviewRefusal(r, caller, now) == null)
+                    .limit(limit)
+                    .toList();
+        }
+        return store.list(new ActionStore.Query(status, null, limit)).stream().map(this::current).toList();
+    }
+
+    public ActionRecord review(Principal caller, ActionId id, ReviewDecision decision, String comment) {
+        return apply(get(caller, id), new ReviewSubmitted(caller, decision, comment));
+    }
+
+    public ActionRecord cancel(Principal caller, ActionId id) {
+        return apply(get(caller, id), new CancelRequested(caller));
+    }
+
+    /** Expires every overdue pending request; run by the sweeper. Returns how many it expired. */
+    public int expireOverdue() {
+        int expired = 0;
+        for (ActionId id : store.overdue(now(), 500)) {
+            Optional<ActionRecord> record = store.find(id);
+            if (record.isPresent() && record.get().isOverdue(now())) {
+                current(record.get());
+                expired++;
+            }
+        }
+        return expired;
+    }
+
+    /** Brings an overdue pending record to expired (whoever notices first wins the compare-and-set). */
+    private ActionRecord current(ActionRecord record) {
+        if (!record.isOverdue(now())) {
+            return record;
+        }
+        try {
+            return apply(record, new ExpiryDue());
+        } catch (LifecycleException e) {
+            return store.find(record.id()).orElse(record);
+        }
+    }
+
+    private ActionRecord apply(ActionRecord record, LifecycleEvent event) {
+        ActionRecord current = record;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            Instant now = now();
+            if (current.isOverdue(now) && !(event instanceof ExpiryDue)) {
+                current = apply(current, new ExpiryDue());
+            }
+            switch (Lifecycle.transition(current, event, now)) {
+                case Refused refused -> throw new LifecycleException(refused.reason(), refused.message());
+                case Applied applied -> {
+                    if (store.update(applied.next(), applied.review(), applied.events())) {
+                        changes.changed(current.id());
+                        return applied.next();
+                    }
+                }
+            }
+            ActionId id = current.id();
+            current = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
+        }
+        throw new IllegalStateException("action " + record.id() + " kept changing under " + MAX_ATTEMPTS + " attempts");
+    }
+}

@@ -1,0 +1,187 @@
+package io.countersign.lifecycle;
+
+import io.countersign.json.DecisionJson;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
+import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
+import io.countersign.lifecycle.Transition.Applied;
+import io.countersign.lifecycle.Transition.Refused;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Principal;
+import io.countersign.model.Status;
+import io.countersign.policy.Allow;
+import io.countersign.policy.Decision;
+import io.countersign.policy.Deny;
+import io.countersign.policy.Justification;
+import io.countersign.policy.RequireApproval;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The rules of the approval lifecycle, all in one place and free of I/O: given a record and an event,
+ * the next record or the reason for refusal. Stores apply the result by compare-and-set; they never decide.
+ */
+public final class Lifecycle {
+    private Lifecycle() {
+    }
+
+    /** A new request after policy has decided: its first record and the events that announce it. */
+    public record Started(ActionRecord record, List<ActionEvent> events) {
+    }
+
+    public static Started start(ActionId id, Requester requester, ActionRequest request, String digest,
+                                Decision decision, Instant now) {
+        Status status = switch (decision) {
+            case Allow a -> Status.ALLOWED;
+            case Deny d -> Status.DENIED;
+            case RequireApproval r -> Status.PENDING;
+        };
+        Instant expiresAt = decision instanceof RequireApproval r ? now.plus(r.ttl()) : null;
+        ActionRecord record = new ActionRecord(id, requester, request, digest, status, 1, decision, List.of(), now, now, expiresAt);
+        ObjectNode requested = Json.object();
+        requested.put("digest", digest);
+        requested.put("action", request.action());
+        requested.put("resource", request.resource().type() + ":" + request.resource().id());
+        requested.put("summary", request.intent().summary());
+        if (request.intent().ticket() != null) {
+            requested.put("ticket", request.intent().ticket());
+        }
+        request.onBehalfOf().ifPresent(human -> requested.put("on_behalf_of", human));
+        ObjectNode decided = DecisionJson.toJson(decision);
+        decided.put("status", status.wireName());
+        if (expiresAt != null) {
+            decided.put("expires_at", expiresAt.toString());
+        }
+        return new Started(record, List.of(
+                new ActionEvent(EventType.REQUESTED, id, requester.id(), now, requested),
+                new ActionEvent(EventType.DECIDED, id, ActionEvent.SYSTEM, now, decided)));
+    }
+
+    public static Transition transition(ActionRecord current, LifecycleEvent event, Instant now) {
+        return switch (event) {
+            case ReviewSubmitted review -> review(current, review, now);
+            case CancelRequested cancel -> cancel(current, cancel.by(), now);
+            case ExpiryDue due -> expire(current, now);
+        };
+    }
+
+    /**
+     * Why {@code principal} may not review {@code record} now, or null when they may. The listing of a
+     * reviewer's inbox uses this too, so that what a reviewer sees is exactly what they may act on.
+     */
+    public static Refused reviewRefusal(ActionRecord record, Principal principal, Instant now) {
+        if (record.status() == Status.EXPIRED || record.isOverdue(now)) {
+            return new Refused(Refusal.EXPIRED, "the request expired at " + record.expiresAt());
+        }
+        if (record.status() != Status.PENDING) {
+            return new Refused(Refusal.NOT_PENDING, "the request is " + record.status().wireName() + ", not pending");
+        }
+        if (!principal.isHuman()) {
+            return new Refused(Refusal.NOT_HUMAN, "only humans review; " + principal.id() + " is of kind " + principal.kind().wireName());
+        }
+        Requester requester = record.requester();
+        if (principal.id().equals(requester.id())) {
+            return new Refused(Refusal.SELF_REVIEW, "the requester cannot review their own request");
+        }
+        if (principal.id().equals(requester.owner())) {
+            return new Refused(Refusal.SELF_REVIEW, "the owner of the requesting agent cannot review its requests");
+        }
+        if (principal.isNamedBy(requester.onBehalfOf())) {
+            return new Refused(Refusal.SELF_REVIEW, "the request is made on your behalf, so you cannot review it");
+        }
+        RequireApproval required = (RequireApproval) record.decision();
+        if (!required.quorum().admits(principal.groups())) {
+            return new Refused(Refusal.NOT_ELIGIBLE, "reviewers must belong to "
+                    + String.join(" or ", required.quorum().requirements().stream()
+                    .flatMap(r -> r.from().stream()).sorted().distinct().toList()));
+        }
+        if (record.reviews().stream().anyMatch(r -> r.reviewer().equals(principal.id()))) {
+            return new Refused(Refusal.ALREADY_REVIEWED, principal.id() + " has already reviewed this request");
+        }
+        return null;
+    }
+
+    /** Distinct approving humans and the groups they had when they approved. */
+    public static Map<String, Set<String>> approvers(ActionRecord record) {
+        Map<String, Set<String>> approvers = new LinkedHashMap<>();
+        for (Review review : record.reviews()) {
+            if (review.decision() == ReviewDecision.APPROVE) {
+                approvers.putIfAbsent(review.reviewer(), review.groups());
+            }
+        }
+        return approvers;
+    }
+
+    private static Transition review(ActionRecord current, ReviewSubmitted event, Instant now) {
+        Refused refused = reviewRefusal(current, event.reviewer(), now);
+        if (refused != null) {
+            return refused;
+        }
+        RequireApproval required = (RequireApproval) current.decision();
+        String comment = event.comment() == null || event.comment().isBlank() ? null : event.comment().strip();
+        if (comment == null && required.justification() == Justification.REQUIRED) {
+            return new Refused(Refusal.JUSTIFICATION_REQUIRED, "this request's policy requires a justification (comment) with every review");
+        }
+        Principal reviewer = event.reviewer();
+        Review review = new Review(reviewer.id(), reviewer.name(), reviewer.groups(), event.decision(), comment, now);
+        List<Review> reviews = new ArrayList<>(current.reviews());
+        reviews.add(review);
+        ObjectNode reviewed = Json.object();
+        reviewed.put("reviewer", reviewer.id());
+        reviewed.put("decision", event.decision().wireName());
+        if (comment != null) {
+            reviewed.put("justification", comment);
+        }
+        List<ActionEvent> events = new ArrayList<>();
+        events.add(new ActionEvent(EventType.REVIEWED, current.id(), reviewer.id(), now, reviewed));
+
+        Status next = Status.PENDING;
+        if (event.decision() == ReviewDecision.DENY && required.quorum().anyDenyEnds()) {
+            next = Status.DENIED;
+        } else if (event.decision() == ReviewDecision.APPROVE) {
+            ActionRecord candidate = current.with(Status.PENDING, reviews, now);
+            if (required.quorum().isMetBy(approvers(candidate))) {
+                next = Status.APPROVED;
+            }
+        }
+        if (next != Status.PENDING) {
+            ObjectNode outcome = Json.object();
+            outcome.put("reviewers", String.join(",", reviews.stream().map(Review::reviewer).toList()));
+            events.add(new ActionEvent(next == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,
+                    current.id(), reviewer.id(), now, outcome));
+        }
+        return new Applied(current.with(next, reviews, now), review, events);
+    }
+
+    private static Transition cancel(ActionRecord current, Principal by, Instant now) {
+        if (!by.id().equals(current.requester().id()) && !by.id().equals(current.requester().owner())) {
+            return new Refused(Refusal.NOT_REQUESTER, "only the requester (or the agent's owner) can cancel a request");
+        }
+        if (current.status() == Status.EXPIRED || current.isOverdue(now)) {
+            return new Refused(Refusal.EXPIRED, "the request expired at " + current.expiresAt());
+        }
+        if (current.status() != Status.PENDING) {
+            return new Refused(Refusal.NOT_PENDING, "only pending requests can be cancelled; this one is " + current.status().wireName());
+        }
+        return new Applied(current.with(Status.CANCELLED, current.reviews(), now), null,
+                List.of(new ActionEvent(EventType.CANCELLED, current.id(), by.id(), now, Json.object())));
+    }
+
+    private static Transition expire(ActionRecord current, Instant now) {
+        if (!current.isOverdue(now)) {
+            return new Refused(Refusal.NOT_DUE, "the request is " + current.status().wireName() + " and not due to expire");
+        }
+        ObjectNode detail = Json.object();
+        detail.put("expires_at", current.expiresAt().toString());
+        detail.put("approvals", approvers(current).size());
+        return new Applied(current.with(Status.EXPIRED, current.reviews(), now), null,
+                List.of(new ActionEvent(EventType.EXPIRED, current.id(), ActionEvent.SYSTEM, now, detail)));
+    }
+}

@@ -1,0 +1,24 @@
+package io.countersign.lifecycle;
+
+/** Why the lifecycle refused a change. Each has a stable code that clients can act on. */
+public enum Refusal {
+    NOT_PENDING("not_pending"),
+    EXPIRED("expired"),
+    NOT_HUMAN("not_human"),
+    SELF_REVIEW("self_review"),
+    NOT_ELIGIBLE("not_eligible"),
+    ALREADY_REVIEWED("already_reviewed"),
+    JUSTIFICATION_REQUIRED("justification_required"),
+    NOT_REQUESTER("not_requester"),
+    NOT_DUE("not_due");
+
+    private final String code;
+
+    Refusal(String code) {
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}

@@ -1,0 +1,14 @@
+package io.countersign.lifecycle;
+
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Principal;
+
+/**
+ * Who asked, as it stood at submission: the principal, the human who owns it, and the human it says
+ * it acts for. None of them may review the request.
+ */
+public record Requester(String id, Principal.Kind kind, String owner, String onBehalfOf) {
+    public static Requester of(Principal principal, ActionRequest request) {
+        return new Requester(principal.id(), principal.kind(), principal.owner(), request.onBehalfOf().orElse(null));
+    }
+}

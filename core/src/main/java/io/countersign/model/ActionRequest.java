@@ -1,0 +1,33 @@
+package io.countersign.model;
+
+import java.util.Objects;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The scoped intent: everything a caller wants to do, stated explicitly. Only {@link #action()},
+ * {@link #resource()} and {@link #payload()} are covered by the {@link ActionDigest}: they are what runs.
+ * Intent and context are what the caller claims about it.
+ *
+ * @param payload        the exact thing to execute (SQL, argv, HTTP call...); a JSON value, {@code {}} when absent
+ * @param context        free-form facts about the request (agent run, model, on_behalf_of...); a JSON object
+ * @param idempotencyKey caller-chosen key; a retried submit with the same key returns the same action, or null
+ */
+public record ActionRequest(String action, Resource resource, Intent intent, JsonNode payload, ObjectNode context,
+                            String idempotencyKey) {
+    public ActionRequest {
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(resource, "resource");
+        Objects.requireNonNull(intent, "intent");
+        payload = payload == null ? JsonNodeFactory.instance.objectNode() : payload;
+        context = context == null ? JsonNodeFactory.instance.objectNode() : context;
+    }
+
+    /** The human the calling agent says it acts for ({@code context.on_behalf_of}); such a human may never review it. */
+    public Optional<String> onBehalfOf() {
+        JsonNode value = context.get("on_behalf_of");
+        return value != null && value.isString() ? Optional.of(value.asString()) : Optional.empty();
+    }
+}

@@ -1,0 +1,38 @@
+package io.countersign.model;
+
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Who acts. Agents and services act by API key or workload token; humans are provisioned by an admin
+ * or the IdP, never self-declared.
+ *
+ * @param email  for humans, the address an agent may name in {@code on_behalf_of}; null otherwise
+ * @param groups reviewer groups (humans); policy names these in {@code approvals.from}
+ * @param owner  for agents and services, the id of the human responsible for it; that human may never review its requests
+ */
+public record Principal(String id, Kind kind, String name, String email, Set<String> groups, String owner) {
+    public enum Kind {
+        AGENT, HUMAN, SERVICE;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public Principal {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(kind, "kind");
+        groups = groups == null ? Set.of() : Set.copyOf(groups);
+        name = name == null ? id : name;
+    }
+
+    public boolean isHuman() {
+        return kind == Kind.HUMAN;
+    }
+
+    /** True when {@code reference} (an id or an e-mail address, as agents write them) names this principal. */
+    public boolean isNamedBy(String reference) {
+        return reference != null && (reference.equals(id) || (email != null && reference.equalsIgnoreCase(email)));
+    }
+}

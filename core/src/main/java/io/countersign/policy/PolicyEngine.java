@@ -1,0 +1,11 @@
+package io.countersign.policy;
+
+/** Decides what may happen. Implementations are immutable snapshots or swap snapshots atomically. */
+public interface PolicyEngine {
+    /**
+     * @throws RequirementNotMet when a matched rule's {@code require} condition does not hold
+     */
+    Decision evaluate(PolicyInput input);
+
+    PolicyVersion version();
+}

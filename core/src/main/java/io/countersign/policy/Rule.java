@@ -1,0 +1,18 @@
+package io.countersign.policy;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One compiled rule. Obligations ({@code approvals}, {@code ttl}, {@code justification}) are already
+ * resolved against the file's defaults at load time.
+ *
+ * @param require        condition the request must meet when this rule matches, or null
+ * @param requireMessage what to tell the caller when {@code require} is false
+ * @param reason         for deny rules, what the caller is told
+ */
+public record Rule(String id, String description, String file, CelCondition when, Effect effect,
+                   int minApprovals, List<String> approvers, boolean anyDenyEnds,
+                   CelCondition require, String requireMessage, Duration ttl, Justification justification,
+                   List<String> channels, List<String> controls, String reason) {
+}

@@ -1,0 +1,63 @@
+package io.countersign.store;
+
+import io.countersign.lifecycle.ActionEvent;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.Review;
+import io.countersign.model.ActionId;
+import io.countersign.model.Status;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable storage of action records, their reviews and events. Every write is atomic and durable when
+ * the method returns; a failure to make it durable is a {@link StoreUnavailableException}, never a silent loss.
+ * Implementations never decide anything: the lifecycle does, and stores apply its results by compare-and-set.
+ */
+public interface ActionStore extends AutoCloseable {
+
+    /** Outcome of {@link #insert}: the new record, or the existing one it collided with. */
+    sealed interface InsertResult {
+        ActionRecord record();
+
+        record Inserted(ActionRecord record) implements InsertResult {
+        }
+
+        /** The requester already used this idempotency key; {@code record} is the earlier request. */
+        record SameIdempotencyKey(ActionRecord record) implements InsertResult {
+        }
+
+        /** An identical request (same requester and digest) is already pending; {@code record} is it. */
+        record PendingDuplicate(ActionRecord record) implements InsertResult {
+        }
+    }
+
+    /** Which records to list, newest first. Null fields do not filter. */
+    record Query(Status status, String requesterId, int limit) {
+    }
+
+    InsertResult insert(ActionRecord record, List<ActionEvent> events);
+
+    Optional<ActionRecord> find(ActionId id);
+
+    Optional<ActionRecord> findByIdempotencyKey(String requesterId, String idempotencyKey);
+
+    /**
+     * Replaces the record if, and only if, its stored version is still {@code next.version() - 1};
+     * appends the review (if any) and the events in the same transaction.
+     *
+     * @return false when another change came first (the caller re-reads and re-decides)
+     */
+    boolean update(ActionRecord next, Review review, List<ActionEvent> events);
+
+    List<ActionRecord> list(Query query);
+
+    /** Ids of pending requests whose expiry is at or before {@code now}. */
+    List<ActionId> overdue(Instant now, int limit);
+
+    /** The events recorded for one action, oldest first. */
+    List<ActionEvent> events(ActionId id);
+
+    @Override
+    void close();
+}

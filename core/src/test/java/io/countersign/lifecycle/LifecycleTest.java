@@ -1,0 +1,211 @@
+package io.countersign.lifecycle;
+
+import static io.countersign.testing.Fixtures.AGENT;
+import static io.countersign.testing.Fixtures.ALICE;
+import static io.countersign.testing.Fixtures.BOB;
+import static io.countersign.testing.Fixtures.CAROL;
+import static io.countersign.testing.Fixtures.DAVE;
+import static io.countersign.testing.Fixtures.SERVICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
+import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
+import io.countersign.lifecycle.Transition.Applied;
+import io.countersign.lifecycle.Transition.Refused;
+import io.countersign.model.ActionDigest;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Principal;
+import io.countersign.model.Status;
+import io.countersign.policy.Allow;
+import io.countersign.policy.ApprovalRequirement;
+import io.countersign.policy.Decision;
+import io.countersign.policy.Deny;
+import io.countersign.policy.Justification;
+import io.countersign.policy.PolicyVersion;
+import io.countersign.policy.Quorum;
+import io.countersign.policy.RequireApproval;
+import io.countersign.testing.Fixtures;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The lifecycle rules as a table: (state, event, principal) → outcome. */
+class LifecycleTest {
+    private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+    private static final PolicyVersion V = new PolicyVersion("sha256:test");
+    private static final ActionRequest EXPORT = Fixtures.export("prod", Map.of("data_class", "pii"), "OPS-42");
+
+    private static RequireApproval twoFromSreOrOwners(Justification justification, boolean anyDenyEnds) {
+        return new RequireApproval(List.of("pii"), List.of(),
+                new Quorum(List.of(new ApprovalRequirement("pii", 2, Set.of("sre", "data-owners"))), anyDenyEnds),
+                Duration.ofMinutes(15), justification, List.of(), V);
+    }
+
+    private static ActionRecord pending(Decision decision, ActionRequest request) {
+        return Lifecycle.start(ActionId.newId(T0), Requester.of(AGENT, request), request, ActionDigest.of(request), decision, T0).record();
+    }
+
+    private static ActionRecord pending() {
+        return pending(twoFromSreOrOwners(Justification.OPTIONAL, true), EXPORT);
+    }
+
+    private static ActionRecord after(ActionRecord record, Principal reviewer, ReviewDecision decision) {
+        return ((Applied) Lifecycle.transition(record, new ReviewSubmitted(reviewer, decision, "looked at it"), T0.plusSeconds(1))).next();
+    }
+
+    static Stream<Arguments> reviewRefusals() {
+        ActionRecord pending = pending();
+        ActionRecord approvedOnce = after(pending, ALICE, ReviewDecision.APPROVE);
+        ActionRecord denied = after(pending, ALICE, ReviewDecision.DENY);
+        ActionRecord onBehalf = pending(twoFromSreOrOwners(Justification.OPTIONAL, true), Fixtures.onBehalfOf(EXPORT, "BOB@example.com"));
+        return Stream.of(
+                Arguments.of("agent cannot review", pending, AGENT, Refusal.NOT_HUMAN),
+                Arguments.of("service cannot review", pending, SERVICE, Refusal.NOT_HUMAN),
+                Arguments.of("agent's owner cannot review", pending, CAROL, Refusal.SELF_REVIEW),
+                Arguments.of("human named in on_behalf_of cannot review", onBehalf, BOB, Refusal.SELF_REVIEW),
+                Arguments.of("human outside the groups cannot review", pending, DAVE, Refusal.NOT_ELIGIBLE),
+                Arguments.of("same human cannot review twice", approvedOnce, ALICE, Refusal.ALREADY_REVIEWED),
+                Arguments.of("decided request cannot be reviewed", denied, BOB, Refusal.NOT_PENDING));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("reviewRefusals")
+    void reviewIsRefused(String name, ActionRecord record, Principal reviewer, Refusal expected) {
+        Transition result = Lifecycle.transition(record, new ReviewSubmitted(reviewer, ReviewDecision.APPROVE, "ok"), T0.plusSeconds(2));
+        assertThat(result).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(expected));
+    }
+
+    @Test
+    void requesterCannotReviewOwnRequest() {
+        ActionRecord byAlice = Lifecycle.start(ActionId.newId(T0), Requester.of(ALICE, EXPORT), EXPORT, ActionDigest.of(EXPORT),
+                twoFromSreOrOwners(Justification.OPTIONAL, true), T0).record();
+        assertThat(Lifecycle.transition(byAlice, new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "mine"), T0))
+                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.SELF_REVIEW));
+    }
+
+    @Test
+    void quorumOfTwoNeedsTwoDistinctHumans() {
+        ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
+        assertThat(once.status()).isEqualTo(Status.PENDING);
+        ActionRecord twice = after(once, BOB, ReviewDecision.APPROVE);
+        assertThat(twice.status()).isEqualTo(Status.APPROVED);
+        assertThat(twice.reviews()).extracting(Review::reviewer).containsExactly("alice", "bob");
+        assertThat(twice.version()).isEqualTo(3);
+    }
+
+    @Test
+    void onePersonInTwoGroupsCountsOnce() {
+        ActionRecord byService = Lifecycle.start(ActionId.newId(T0), Requester.of(SERVICE, EXPORT), EXPORT, ActionDigest.of(EXPORT),
+                twoFromSreOrOwners(Justification.OPTIONAL, true), T0).record();
+        ActionRecord carolApproved = after(byService, CAROL, ReviewDecision.APPROVE);
+        assertThat(carolApproved.status()).isEqualTo(Status.PENDING);
+        assertThat(Lifecycle.approvers(carolApproved)).hasSize(1);
+    }
+
+    @Test
+    void everyRequirementMustBeMet() {
+        RequireApproval twoRules = new RequireApproval(List.of("sre-rule", "owners-rule"), List.of(),
+                new Quorum(List.of(new ApprovalRequirement("sre-rule", 1, Set.of("sre")),
+                        new ApprovalRequirement("owners-rule", 1, Set.of("data-owners"))), true),
+                Duration.ofMinutes(5), Justification.OPTIONAL, List.of(), V);
+        ActionRecord sreOnly = after(pending(twoRules, EXPORT), ALICE, ReviewDecision.APPROVE);
+        assertThat(sreOnly.status()).isEqualTo(Status.PENDING);
+        assertThat(after(sreOnly, BOB, ReviewDecision.APPROVE).status()).isEqualTo(Status.APPROVED);
+    }
+
+    @Test
+    void anyDenyEndsTheRequest() {
+        ActionRecord denied = after(after(pending(), ALICE, ReviewDecision.APPROVE), BOB, ReviewDecision.DENY);
+        assertThat(denied.status()).isEqualTo(Status.DENIED);
+    }
+
+    @Test
+    void denyDoesNotEndTheRequestWhenTheRuleSaysSo() {
+        ActionRecord record = pending(twoFromSreOrOwners(Justification.OPTIONAL, false), EXPORT);
+        ActionRecord afterDeny = after(record, ALICE, ReviewDecision.DENY);
+        assertThat(afterDeny.status()).isEqualTo(Status.PENDING);
+        Principal erin = new Principal("erin", Principal.Kind.HUMAN, "Erin", null, Set.of("sre"), null);
+        assertThat(after(after(afterDeny, BOB, ReviewDecision.APPROVE), erin, ReviewDecision.APPROVE).status()).isEqualTo(Status.APPROVED);
+    }
+
+    @Test
+    void justificationRequiredRefusesABlankComment() {
+        ActionRecord record = pending(twoFromSreOrOwners(Justification.REQUIRED, true), EXPORT);
+        assertThat(Lifecycle.transition(record, new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "  "), T0))
+                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.JUSTIFICATION_REQUIRED));
+        assertThat(Lifecycle.transition(record, new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ticket OPS-42 checked"), T0))
+                .isInstanceOf(Applied.class);
+    }
+
+    @Test
+    void reviewAfterExpiryIsRefused() {
+        Transition result = Lifecycle.transition(pending(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "late"), T0.plus(Duration.ofMinutes(15)));
+        assertThat(result).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.EXPIRED));
+    }
+
+    @Test
+    void expiryAppliesOnlyWhenDue() {
+        assertThat(Lifecycle.transition(pending(), new ExpiryDue(), T0.plus(Duration.ofMinutes(14))))
+                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.NOT_DUE));
+        Transition due = Lifecycle.transition(pending(), new ExpiryDue(), T0.plus(Duration.ofMinutes(15)));
+        assertThat(due).isInstanceOfSatisfying(Applied.class, a -> {
+            assertThat(a.next().status()).isEqualTo(Status.EXPIRED);
+            assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.EXPIRED);
+        });
+    }
+
+    @Test
+    void expiredRequestCannotBeRevived() {
+        ActionRecord expired = ((Applied) Lifecycle.transition(pending(), new ExpiryDue(), T0.plus(Duration.ofHours(1)))).next();
+        assertThat(Lifecycle.transition(expired, new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "x"), T0.plus(Duration.ofHours(1))))
+                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.EXPIRED));
+        assertThat(Lifecycle.transition(expired, new CancelRequested(AGENT), T0.plus(Duration.ofHours(1))))
+                .isInstanceOf(Refused.class);
+        assertThat(Lifecycle.transition(expired, new ExpiryDue(), T0.plus(Duration.ofHours(2)))).isInstanceOf(Refused.class);
+    }
+
+    @Test
+    void onlyTheRequesterOrOwnerCancels() {
+        assertThat(Lifecycle.transition(pending(), new CancelRequested(ALICE), T0))
+                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.NOT_REQUESTER));
+        assertThat(Lifecycle.transition(pending(), new CancelRequested(AGENT), T0))
+                .isInstanceOfSatisfying(Applied.class, a -> assertThat(a.next().status()).isEqualTo(Status.CANCELLED));
+        assertThat(Lifecycle.transition(pending(), new CancelRequested(CAROL), T0)).isInstanceOf(Applied.class);
+    }
+
+    @Test
+    void decidedRequestCannotBeCancelled() {
+        ActionRecord approved = after(after(pending(), ALICE, ReviewDecision.APPROVE), BOB, ReviewDecision.APPROVE);
+        assertThat(Lifecycle.transition(approved, new CancelRequested(AGENT), T0))
+                .isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(Refusal.NOT_PENDING));
+    }
+
+    @Test
+    void startMapsEveryDecisionToItsStatus() {
+        assertThat(pending(new Allow(List.of("r"), List.of(), V), EXPORT).status()).isEqualTo(Status.ALLOWED);
+        assertThat(pending(new Deny(List.of("r"), List.of(), "no", V), EXPORT).status()).isEqualTo(Status.DENIED);
+        ActionRecord held = pending();
+        assertThat(held.status()).isEqualTo(Status.PENDING);
+        assertThat(held.expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(15)));
+    }
+
+    @Test
+    void approvalRecordsReviewAndOutcomeEvents() {
+        ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
+        Transition last = Lifecycle.transition(once, new ReviewSubmitted(BOB, ReviewDecision.APPROVE, "fine"), T0.plusSeconds(3));
+        assertThat(last).isInstanceOfSatisfying(Applied.class, a -> {
+            assertThat(a.review().reviewer()).isEqualTo("bob");
+            assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REVIEWED, EventType.APPROVED);
+            assertThat(a.events().getFirst().detail().get("justification").asString()).isEqualTo("fine");
+        });
+    }
+}

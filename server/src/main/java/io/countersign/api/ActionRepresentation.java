@@ -1,0 +1,77 @@
+package io.countersign.api;
+
+import io.countersign.json.ActionRequestJson;
+import io.countersign.json.DecisionJson;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.Lifecycle;
+import io.countersign.lifecycle.Review;
+import io.countersign.policy.ApprovalRequirement;
+import io.countersign.policy.RequireApproval;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The JSON an API client sees for one action. */
+public final class ActionRepresentation {
+    private ActionRepresentation() {
+    }
+
+    public static ObjectNode of(ActionRecord record) {
+        ObjectNode node = Json.object();
+        node.put("id", record.id().value());
+        node.put("status", record.status().wireName());
+        node.put("digest", record.digest());
+        node.setAll(ActionRequestJson.toJson(record.request()));
+        ObjectNode requester = node.putObject("requester");
+        requester.put("id", record.requester().id());
+        requester.put("kind", record.requester().kind().wireName());
+        if (record.requester().owner() != null) {
+            requester.put("owner", record.requester().owner());
+        }
+        if (record.requester().onBehalfOf() != null) {
+            requester.put("on_behalf_of", record.requester().onBehalfOf());
+        }
+        node.set("decision", DecisionJson.toJson(record.decision()));
+        if (record.decision() instanceof RequireApproval required) {
+            node.set("quorum", progress(record, required));
+        }
+        ArrayNode reviews = node.putArray("reviews");
+        for (Review review : record.reviews()) {
+            ObjectNode item = reviews.addObject();
+            item.put("reviewer", review.reviewer());
+            item.put("name", review.reviewerName());
+            item.put("decision", review.decision().wireName());
+            if (review.comment() != null) {
+                item.put("comment", review.comment());
+            }
+            item.put("at", review.at().toString());
+        }
+        node.put("created_at", record.createdAt().toString());
+        node.put("updated_at", record.updatedAt().toString());
+        if (record.expiresAt() != null) {
+            node.put("expires_at", record.expiresAt().toString());
+        }
+        node.put("version", record.version());
+        return node;
+    }
+
+    /** Quorum so far: for each requirement, how many distinct humans have approved toward it. */
+    private static ObjectNode progress(ActionRecord record, RequireApproval required) {
+        Map<String, Set<String>> approvers = Lifecycle.approvers(record);
+        ObjectNode quorum = Json.object();
+        quorum.put("met", required.quorum().isMetBy(approvers));
+        quorum.put("approvals", approvers.size());
+        quorum.put("justification", required.justification().wireName());
+        ArrayNode requirements = quorum.putArray("requirements");
+        for (ApprovalRequirement requirement : required.quorum().requirements()) {
+            ObjectNode item = requirements.addObject();
+            item.put("rule", requirement.rule());
+            item.put("min", requirement.min());
+            requirement.from().stream().sorted().forEach(item.putArray("from")::add);
+            item.put("approvals", requirement.countApprovers(approvers));
+        }
+        return quorum;
+    }
+}

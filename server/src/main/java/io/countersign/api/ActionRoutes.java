@@ -1,0 +1,163 @@
+package io.countersign.api;
+
+import io.countersign.json.ActionRequestJson;
+import io.countersign.json.Json;
+import io.countersign.json.JsonFields;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.ActionService;
+import io.countersign.lifecycle.ReviewDecision;
+import io.countersign.lifecycle.Submission;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.InvalidInputException;
+import io.countersign.model.Principal;
+import io.countersign.model.Status;
+import io.countersign.policy.Deny;
+import io.countersign.policy.DurationText;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code /v1/actions}: submit, read, wait, list, review, cancel. Each handler parses its input into
+ * values, calls {@link ActionService} and maps the result to a status and JSON; nothing else.
+ */
+public final class ActionRoutes implements HttpService {
+    private static final Set<String> REVIEW_FIELDS = Set.of("decision", "comment");
+    private static final io.helidon.http.Status ACCEPTED = io.helidon.http.Status.ACCEPTED_202;
+
+    private final ActionService actions;
+    private final Authenticator authenticator;
+    private final long maxBodyBytes;
+    private final Duration maxWait;
+
+    public ActionRoutes(ActionService actions, Authenticator authenticator, long maxBodyBytes, Duration maxWait) {
+        this.actions = actions;
+        this.authenticator = authenticator;
+        this.maxBodyBytes = maxBodyBytes;
+        this.maxWait = maxWait;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::submit)
+                .get("/", this::list)
+                .get("/{id}", this::get)
+                .post("/{id}/reviews", this::review)
+                .post("/{id}/cancel", this::cancel);
+    }
+
+    private void submit(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionRequest action = ActionRequestJson.fromJson(body(request));
+        Submission submission = actions.submit(caller, action);
+        ActionRecord record = submission.record();
+        ObjectNode body = ActionRepresentation.of(record);
+        body.put("created", submission.created());
+        switch (record.status()) {
+            case DENIED -> {
+                String reason = record.decision() instanceof Deny deny ? deny.reason() : "denied";
+                body.set("error", JsonResponses.error("denied", null, reason).get("error"));
+                JsonResponses.send(response, io.helidon.http.Status.FORBIDDEN_403, body);
+            }
+            case PENDING -> {
+                response.header(HeaderNames.LOCATION, "/v1/actions/" + record.id().value());
+                JsonResponses.send(response, ACCEPTED, body);
+            }
+            default -> JsonResponses.send(response, io.helidon.http.Status.OK_200, body);
+        }
+    }
+
+    private void get(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        var waitParam = request.query().first("wait");
+        ActionRecord record = waitParam.isPresent()
+                ? actions.await(caller, id, waitDuration(waitParam.get()))
+                : actions.get(caller, id);
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+    }
+
+    private void list(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        Status status = request.query().first("status").map(Status::fromWire).orElse(null);
+        int limit = request.query().first("limit").map(ActionRoutes::limit).orElse(50);
+        List<ActionRecord> records = actions.list(caller, status, limit);
+        ObjectNode body = Json.object();
+        ArrayNode items = body.putArray("actions");
+        records.forEach(r -> items.add(ActionRepresentation.of(r)));
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, body);
+    }
+
+    private void review(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        JsonFields fields = JsonFields.of(body(request), "").onlyAllow(REVIEW_FIELDS);
+        ReviewDecision decision = ReviewDecision.fromWire(fields.requiredString("decision", 16));
+        String comment = fields.optionalString("comment", 4096);
+        ActionRecord record = actions.review(caller, id, decision, comment);
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+    }
+
+    private void cancel(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionRecord record = actions.cancel(caller, id(request));
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+    }
+
+    private static ActionId id(ServerRequest request) {
+        String value = request.path().pathParameters().get("id");
+        if (!ActionId.isWellFormed(value)) {
+            throw new io.countersign.lifecycle.ActionNotFoundException(value);
+        }
+        return new ActionId(value);
+    }
+
+    private Duration waitDuration(String value) {
+        Duration wait = value.chars().allMatch(Character::isDigit) && !value.isEmpty() && value.length() < 10
+                ? Duration.ofSeconds(Long.parseLong(value)) : DurationText.parse(value);
+        if (wait == null || wait.compareTo(maxWait) > 0) {
+            throw new InvalidInputException("wait", "'wait' must be a duration such as 30s, at most " + DurationText.format(maxWait));
+        }
+        return wait;
+    }
+
+    private static int limit(String value) {
+        try {
+            int limit = Integer.parseInt(value);
+            if (limit >= 1 && limit <= 200) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidInputException("limit", "'limit' must be a whole number from 1 to 200");
+    }
+
+    /**
+     * Reads the body, refusing more than the configured limit even when no Content-Length was sent,
+     * so one client cannot make the server buffer an unbounded body.
+     */
+    private JsonNode body(ServerRequest request) {
+        try (InputStream in = request.content().inputStream()) {
+            byte[] bytes = in.readNBytes((int) maxBodyBytes + 1);
+            if (bytes.length > maxBodyBytes) {
+                throw new ApiException(io.helidon.http.Status.REQUEST_ENTITY_TOO_LARGE_413, "body_too_large", null,
+                        "the request body is larger than " + maxBodyBytes + " bytes");
+            }
+            return Json.parse(bytes);
+        } catch (IOException e) {
+            throw new InvalidInputException("malformed_body", null, "the request body could not be read");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.countersign.api;
+
+import io.countersign.identity.Identities;
+import io.countersign.model.Principal;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import java.util.function.Supplier;
+
+/** Resolves {@code Authorization: Bearer <api key>} to a principal. Says nothing about why a key failed. */
+public final class Authenticator {
+    private final Supplier<Identities> identities;
+
+    public Authenticator(Supplier<Identities> identities) {
+        this.identities = identities;
+    }
+
+    public Principal authenticate(ServerRequest request) {
+        String header = request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            var principal = identities.get().byApiKey(header.substring(7).strip());
+            if (principal.isPresent()) {
+                return principal.get();
+            }
+        }
+        throw new ApiException(Status.UNAUTHORIZED_401, "unauthenticated", null,
+                "a valid API key is required: Authorization: Bearer <key>");
+    }
+}

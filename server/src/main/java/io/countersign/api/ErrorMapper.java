@@ -1,0 +1,84 @@
+package io.countersign.api;
+
+import io.countersign.lifecycle.ActionNotFoundException;
+import io.countersign.lifecycle.IdempotencyConflictException;
+import io.countersign.lifecycle.LifecycleException;
+import io.countersign.model.InvalidInputException;
+import io.countersign.policy.RequirementNotMet;
+import io.countersign.store.StoreUnavailableException;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.lang.System.Logger.Level;
+
+/**
+ * The one place where failures become HTTP answers. Clients get a status, a stable code, the field at
+ * fault and a message; never a stack trace, and never a detail of an internal failure.
+ */
+public final class ErrorMapper {
+    private static final System.Logger LOG = System.getLogger(ErrorMapper.class.getName());
+
+    private static final Status UNPROCESSABLE = Status.create(422, "Unprocessable Content");
+
+    private ErrorMapper() {
+    }
+
+    public static void handle(ServerRequest request, ServerResponse response, Throwable failure) {
+        if (response.isSent()) {
+            return;
+        }
+        switch (failure) {
+            case ApiException e -> {
+                if (e.status() == Status.UNAUTHORIZED_401) {
+                    response.header(io.helidon.http.HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"countersign\"");
+                }
+                JsonResponses.sendError(response, e.status(), e.code(), e.field(), e.getMessage());
+            }
+            case InvalidInputException e -> JsonResponses.sendError(response, Status.BAD_REQUEST_400, e.code(), e.field(), e.getMessage());
+            case ActionNotFoundException e -> JsonResponses.sendError(response, Status.NOT_FOUND_404, "not_found", "id", e.getMessage());
+            case RequirementNotMet e -> JsonResponses.sendRuleError(response, UNPROCESSABLE,
+                    "requirement_not_met", e.rule(), e.getMessage());
+            case IdempotencyConflictException e -> JsonResponses.sendError(response, Status.CONFLICT_409, "idempotency_conflict",
+                    "idempotency_key", e.getMessage());
+            case LifecycleException e -> lifecycle(response, e);
+            case StoreUnavailableException e -> {
+                LOG.log(Level.ERROR, "store unavailable", e);
+                JsonResponses.sendError(response, Status.SERVICE_UNAVAILABLE_503, "store_unavailable", null,
+                        "Countersign could not durably record this; nothing was changed. Retry later.");
+            }
+            case RequestException e -> JsonResponses.sendError(response, e.status(), "bad_request", null, "the HTTP request is malformed");
+            default -> {
+                LOG.log(Level.ERROR, "unexpected failure on " + request.prologue().method() + " " + request.path().path(), failure);
+                JsonResponses.sendError(response, Status.INTERNAL_SERVER_ERROR_500, "internal_error", null,
+                        "an internal error occurred; nothing was changed");
+            }
+        }
+    }
+
+    private static void lifecycle(ServerResponse response, LifecycleException e) {
+        Status status = switch (e.refusal()) {
+            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_REQUESTER -> Status.FORBIDDEN_403;
+            case JUSTIFICATION_REQUIRED -> UNPROCESSABLE;
+            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NOT_DUE -> Status.CONFLICT_409;
+        };
+        String field = e.refusal() == io.countersign.lifecycle.Refusal.JUSTIFICATION_REQUIRED ? "comment" : null;
+        JsonResponses.sendError(response, status, e.refusal().code(), field, e.getMessage());
+    }
+
+    /** Errors raised before routing (oversized or malformed HTTP) get the same JSON shape. */
+    public static DirectHandler direct() {
+        return (request, eventType, defaultStatus, headers, message) -> {
+            String code = defaultStatus.code() == 413 ? "body_too_large" : "bad_request";
+            String text = defaultStatus.code() == 413 ? "the request body is larger than this server accepts"
+                    : "the HTTP request is malformed";
+            return DirectHandler.TransportResponse.builder()
+                    .status(defaultStatus)
+                    .header(HeaderValues.CONTENT_TYPE_JSON)
+                    .entity(io.countersign.json.Json.bytes(JsonResponses.error(code, null, text)))
+                    .build();
+        };
+    }
+}

@@ -1,0 +1,62 @@
+package io.countersign.server;
+
+import io.countersign.policy.DurationText;
+import io.countersign.yaml.ConfigException;
+import io.countersign.yaml.Yaml;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The settings of {@code countersign.yaml}, with paths resolved against the configuration directory.
+ *
+ * @param sqliteFile the embedded store's file
+ */
+public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory,
+                             long maxBodyBytes, Duration maxWait) {
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http");
+
+    public static ServerSettings load(Path directory) {
+        Path file = directory.resolve(ConfigDirectory.SETTINGS);
+        JsonNode root;
+        try {
+            root = Yaml.parse(ConfigDirectory.SETTINGS, Files.readString(file));
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": expected a mapping");
+        }
+        for (String key : root.propertyNames()) {
+            if (!TOP.contains(key)) {
+                throw new ConfigException(ConfigDirectory.SETTINGS + ": unknown key '" + key + "'");
+            }
+        }
+        String sqlite = text(root.path("store"), "sqlite", "data/countersign.db");
+        long maxBody = root.path("http").path("max_body_bytes").asLong(1_048_576);
+        if (maxBody < 1024 || maxBody > 64L * 1024 * 1024) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": http.max_body_bytes must be from 1024 to 67108864");
+        }
+        Duration maxWait = DurationText.parse(text(root.path("http"), "max_wait", "60s"));
+        if (maxWait == null || maxWait.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": http.max_wait must be a duration up to 10m, e.g. 60s");
+        }
+        return new ServerSettings(directory, directory.resolve(sqlite),
+                directory.resolve(text(root, "identities", "identities.yaml")),
+                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait);
+    }
+
+    private static String text(JsonNode node, String key, String fallback) {
+        JsonNode value = node.get(key);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isString()) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": '" + key + "' must be text");
+        }
+        return value.stringValue();
+    }
+}

@@ -1,0 +1,137 @@
+package io.countersign.server;
+
+import io.countersign.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A real Countersign node for tests: the shipped example configuration in a temporary directory, plus
+ * a policy file with short-lived and race-friendly rules, on a random port, driven over HTTP.
+ */
+final class TestServer implements AutoCloseable {
+    static final String TEST_POLICY = """
+            version: 1
+            rules:
+              - id: short-lived
+                when: action == "test.short"
+                effect: require_approval
+                approvals: {min: 1, from: [sre]}
+                ttl: 2s
+              - id: any-reviewer
+                when: action == "test.race"
+                effect: require_approval
+                approvals: {min: 1, from: [sre, data-owners]}
+                ttl: 10m
+            """;
+
+    record Answer(int status, JsonNode body) {
+        String id() {
+            return body.path("id").asString();
+        }
+
+        /** Ids of the actions in a listing, in order. */
+        java.util.List<String> ids() {
+            return body.path("actions").values().stream().map(a -> a.path("id").asString()).toList();
+        }
+
+        String error() {
+            return body.path("error").path("code").asString();
+        }
+    }
+
+    final Path directory;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private CountersignServer server;
+
+    private TestServer(Path directory) {
+        this.directory = directory;
+        this.server = CountersignServer.start(directory, "127.0.0.1", 0, Clock.systemUTC());
+    }
+
+    static TestServer start(Path directory) {
+        ConfigDirectory.ensureExample(directory);
+        try {
+            Files.writeString(directory.resolve("policies/test-rules.yaml"), TEST_POLICY);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new TestServer(directory);
+    }
+
+    void restart() {
+        server.close();
+        server = CountersignServer.start(directory, "127.0.0.1", 0, Clock.systemUTC());
+    }
+
+    String key(String who) {
+        return ConfigDirectory.demoKey(directory, "COUNTERSIGN_" + who.toUpperCase() + "_KEY");
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    Answer get(String who, String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET(), who);
+    }
+
+    Answer post(String who, String path, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)), who);
+    }
+
+    Answer review(String who, String id, String decision, String comment) {
+        var body = Json.object();
+        body.put("decision", decision);
+        if (comment != null) {
+            body.put("comment", comment);
+        }
+        return post(who, "/v1/actions/" + id + "/reviews", Json.text(body));
+    }
+
+    static String request(String action, String env, String extra) {
+        return """
+                {"action": "%s", "resource": {"type": "postgres.table", "id": "prod/customers", "env": "%s"},
+                 "intent": {"summary": "Export customers for churn model"}%s}
+                """.formatted(action, env, extra);
+    }
+
+    static String piiExport(String ticket) {
+        return """
+                {"action": "db.export",
+                 "resource": {"type": "postgres.table", "id": "prod/customers", "env": "prod", "labels": {"data_class": "pii"}},
+                 "intent": {"summary": "Export customers for churn model", "reason": "quarterly model refresh"%s},
+                 "payload": {"sql": "COPY customers TO STDOUT"},
+                 "context": {"rows_estimate": 1200000, "agent_run": "run-77"}}
+                """.formatted(ticket == null ? "" : ", \"ticket\": \"" + ticket + "\"");
+    }
+
+    private Answer send(HttpRequest.Builder request, String who) {
+        if (who != null) {
+            request.header("Authorization", "Bearer " + key(who));
+        }
+        try {
+            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), Json.parse(response.body()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

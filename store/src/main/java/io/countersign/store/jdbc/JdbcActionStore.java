@@ -1,0 +1,331 @@
+package io.countersign.store.jdbc;
+
+import io.countersign.json.ActionRequestJson;
+import io.countersign.json.DecisionJson;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.ActionEvent;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.EventType;
+import io.countersign.lifecycle.Requester;
+import io.countersign.lifecycle.Review;
+import io.countersign.lifecycle.ReviewDecision;
+import io.countersign.model.ActionId;
+import io.countersign.model.Principal;
+import io.countersign.model.Status;
+import io.countersign.store.ActionStore;
+import io.countersign.store.StoreUnavailableException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@link ActionStore} over plain JDBC and SQL that SQLite and PostgreSQL both speak. Writes go through
+ * a {@link GroupCommitWriter}; reads use a pool and run in a transaction so that a record and its
+ * reviews are read from one snapshot.
+ */
+public class JdbcActionStore implements ActionStore {
+    private static final String COLUMNS = "id, requester_id, requester_json, action, digest, status, version, "
+            + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at";
+
+    private final GroupCommitWriter writer;
+    private final DataSource readers;
+    private final AutoCloseable onClose;
+
+    public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
+        this.writer = writer;
+        this.readers = readers;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public InsertResult insert(ActionRecord record, List<ActionEvent> events) {
+        return write(connection -> {
+            String key = record.request().idempotencyKey();
+            if (key != null) {
+                Optional<ActionRecord> earlier = selectOne(connection,
+                        "SELECT " + COLUMNS + " FROM actions WHERE requester_id = ? AND idempotency_key = ?",
+                        record.requester().id(), key);
+                if (earlier.isPresent()) {
+                    return new InsertResult.SameIdempotencyKey(earlier.get());
+                }
+            }
+            if (record.status() == Status.PENDING) {
+                Optional<ActionRecord> duplicate = selectOne(connection,
+                        "SELECT " + COLUMNS + " FROM actions WHERE requester_id = ? AND digest = ? AND status = 'pending'",
+                        record.requester().id(), record.digest());
+                if (duplicate.isPresent()) {
+                    return new InsertResult.PendingDuplicate(duplicate.get());
+                }
+            }
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, record.id().value());
+                insert.setString(2, record.requester().id());
+                insert.setString(3, Json.text(requesterToJson(record.requester())));
+                insert.setString(4, record.request().action());
+                insert.setString(5, record.digest());
+                insert.setString(6, record.status().wireName());
+                insert.setLong(7, record.version());
+                insert.setString(8, key);
+                insert.setString(9, Json.text(ActionRequestJson.toJson(record.request())));
+                insert.setString(10, Json.text(DecisionJson.toJson(record.decision())));
+                insert.setLong(11, record.createdAt().toEpochMilli());
+                insert.setLong(12, record.updatedAt().toEpochMilli());
+                setInstant(insert, 13, record.expiresAt());
+                insert.executeUpdate();
+            }
+            insertEvents(connection, events);
+            return new InsertResult.Inserted(record);
+        });
+    }
+
+    @Override
+    public boolean update(ActionRecord next, Review review, List<ActionEvent> events) {
+        return write(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE actions SET status = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?")) {
+                update.setString(1, next.status().wireName());
+                update.setLong(2, next.version());
+                update.setLong(3, next.updatedAt().toEpochMilli());
+                update.setString(4, next.id().value());
+                update.setLong(5, next.version() - 1);
+                if (update.executeUpdate() != 1) {
+                    return false;
+                }
+            }
+            if (review != null) {
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO reviews (action_id, seq, reviewer_id, reviewer_json, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    insert.setString(1, next.id().value());
+                    insert.setInt(2, next.reviews().size());
+                    insert.setString(3, review.reviewer());
+                    ObjectNode reviewer = Json.object();
+                    reviewer.put("name", review.reviewerName());
+                    review.groups().stream().sorted().forEach(reviewer.putArray("groups")::add);
+                    insert.setString(4, Json.text(reviewer));
+                    insert.setString(5, review.decision().wireName());
+                    insert.setString(6, review.comment());
+                    insert.setLong(7, review.at().toEpochMilli());
+                    insert.executeUpdate();
+                }
+            }
+            insertEvents(connection, events);
+            return true;
+        });
+    }
+
+    @Override
+    public Optional<ActionRecord> find(ActionId id) {
+        return read(connection -> selectOne(connection, "SELECT " + COLUMNS + " FROM actions WHERE id = ?", id.value()));
+    }
+
+    @Override
+    public Optional<ActionRecord> findByIdempotencyKey(String requesterId, String idempotencyKey) {
+        return read(connection -> selectOne(connection,
+                "SELECT " + COLUMNS + " FROM actions WHERE requester_id = ? AND idempotency_key = ?", requesterId, idempotencyKey));
+    }
+
+    @Override
+    public List<ActionRecord> list(Query query) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM actions WHERE 1 = 1");
+        List<String> args = new ArrayList<>();
+        if (query.status() != null) {
+            sql.append(" AND status = ?");
+            args.add(query.status().wireName());
+        }
+        if (query.requesterId() != null) {
+            sql.append(" AND requester_id = ?");
+            args.add(query.requesterId());
+        }
+        sql.append(" ORDER BY id DESC LIMIT ").append(Math.max(1, Math.min(query.limit(), 1000)));
+        return read(connection -> selectMany(connection, sql.toString(), args.toArray(String[]::new)));
+    }
+
+    @Override
+    public List<ActionId> overdue(Instant now, int limit) {
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id FROM actions WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT " + limit)) {
+                select.setLong(1, now.toEpochMilli());
+                List<ActionId> ids = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(new ActionId(rows.getString(1)));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    @Override
+    public List<ActionEvent> events(ActionId id) {
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT type, actor, at, detail FROM events WHERE action_id = ? ORDER BY seq")) {
+                select.setString(1, id.value());
+                List<ActionEvent> events = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        events.add(new ActionEvent(EventType.fromWire(rows.getString(1)), id, rows.getString(2),
+                                Instant.ofEpochMilli(rows.getLong(3)), (ObjectNode) Json.parse(rows.getString(4))));
+                    }
+                }
+                return events;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        try {
+            onClose.close();
+        } catch (Exception e) {
+            throw new StoreUnavailableException("closing the store failed", e);
+        }
+    }
+
+    private static void insertEvents(Connection connection, List<ActionEvent> events) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO events (action_id, type, actor, at, detail) VALUES (?, ?, ?, ?, ?)")) {
+            for (ActionEvent event : events) {
+                insert.setString(1, event.actionId().value());
+                insert.setString(2, event.type().wireName());
+                insert.setString(3, event.actor());
+                insert.setLong(4, event.at().toEpochMilli());
+                insert.setString(5, Json.text(event.detail()));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    private static Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {
+        List<ActionRecord> records = selectMany(connection, sql, args);
+        return records.isEmpty() ? Optional.empty() : Optional.of(records.getFirst());
+    }
+
+    private static List<ActionRecord> selectMany(Connection connection, String sql, String... args) throws SQLException {
+        List<ActionRecord> records = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                select.setString(i + 1, args[i]);
+            }
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    records.add(toRecord(rows, List.of()));
+                }
+            }
+        }
+        if (records.isEmpty()) {
+            return records;
+        }
+        List<ActionRecord> withReviews = new ArrayList<>(records.size());
+        for (ActionRecord record : records) {
+            withReviews.add(record.status() == Status.ALLOWED ? record : withReviews(connection, record));
+        }
+        return withReviews;
+    }
+
+    private static ActionRecord withReviews(Connection connection, ActionRecord record) throws SQLException {
+        List<Review> reviews = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT reviewer_id, reviewer_json, decision, comment, at FROM reviews WHERE action_id = ? ORDER BY seq")) {
+            select.setString(1, record.id().value());
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    JsonNode reviewer = Json.parse(rows.getString(2));
+                    Set<String> groups = new HashSet<>();
+                    reviewer.get("groups").values().forEach(g -> groups.add(g.stringValue()));
+                    reviews.add(new Review(rows.getString(1), reviewer.get("name").stringValue(), groups,
+                            ReviewDecision.valueOf(rows.getString(3).toUpperCase(Locale.ROOT)), rows.getString(4),
+                            Instant.ofEpochMilli(rows.getLong(5))));
+                }
+            }
+        }
+        if (reviews.isEmpty()) {
+            return record;
+        }
+        return new ActionRecord(record.id(), record.requester(), record.request(), record.digest(), record.status(),
+                record.version(), record.decision(), reviews, record.createdAt(), record.updatedAt(), record.expiresAt());
+    }
+
+    private static ActionRecord toRecord(ResultSet row, List<Review> reviews) throws SQLException {
+        long expires = row.getLong("expires_at");
+        Instant expiresAt = row.wasNull() ? null : Instant.ofEpochMilli(expires);
+        return new ActionRecord(
+                new ActionId(row.getString("id")),
+                requesterFromJson(Json.parse(row.getString("requester_json"))),
+                ActionRequestJson.fromJson(Json.parse(row.getString("request_json"))),
+                row.getString("digest"),
+                Status.fromWire(row.getString("status")),
+                row.getLong("version"),
+                DecisionJson.fromJson(Json.parse(row.getString("decision_json"))),
+                reviews,
+                Instant.ofEpochMilli(row.getLong("created_at")),
+                Instant.ofEpochMilli(row.getLong("updated_at")),
+                expiresAt);
+    }
+
+    private static ObjectNode requesterToJson(Requester requester) {
+        ObjectNode node = Json.object();
+        node.put("id", requester.id());
+        node.put("kind", requester.kind().wireName());
+        if (requester.owner() != null) {
+            node.put("owner", requester.owner());
+        }
+        if (requester.onBehalfOf() != null) {
+            node.put("on_behalf_of", requester.onBehalfOf());
+        }
+        return node;
+    }
+
+    private static Requester requesterFromJson(JsonNode node) {
+        return new Requester(node.get("id").stringValue(),
+                Principal.Kind.valueOf(node.get("kind").stringValue().toUpperCase(Locale.ROOT)),
+                node.has("owner") ? node.get("owner").stringValue() : null,
+                node.has("on_behalf_of") ? node.get("on_behalf_of").stringValue() : null);
+    }
+
+    private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
+        if (instant == null) {
+            statement.setNull(index, Types.BIGINT);
+        } else {
+            statement.setLong(index, instant.toEpochMilli());
+        }
+    }
+
+    private <T> T write(GroupCommitWriter.Work<T> work) {
+        try {
+            return writer.execute(work);
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("a write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T read(GroupCommitWriter.Work<T> work) {
+        try (Connection connection = readers.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                return work.run(connection);
+            } finally {
+                connection.commit();
+            }
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("a read failed: " + e.getMessage(), e);
+        }
+    }
+}
