@@ -32,7 +32,7 @@ public final class SqliteStore {
                 Files.createDirectories(parent);
             }
             String url = "jdbc:sqlite:" + file.toAbsolutePath();
-            SQLiteDataSource writes = dataSource(url, false);
+            SQLiteDataSource writes = writerDataSource(file);
             try (Connection connection = writes.getConnection(); Statement statement = connection.createStatement()) {
                 statement.execute("PRAGMA journal_mode=WAL");
             }
@@ -53,6 +53,11 @@ public final class SqliteStore {
         } catch (SQLException | IOException | RuntimeException e) {
             throw new StoreUnavailableException("cannot open the SQLite store at " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Where the writer connection comes from: the settings every acknowledged write relies on. */
+    public static SQLiteDataSource writerDataSource(Path file) {
+        return dataSource("jdbc:sqlite:" + file.toAbsolutePath(), false);
     }
 
     private static SQLiteDataSource dataSource(String url, boolean readOnly) {

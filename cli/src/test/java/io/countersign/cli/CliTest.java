@@ -1,0 +1,111 @@
+package io.countersign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.json.Json;
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The countersign command against a real server, as a script would run it. */
+class CliTest {
+    @TempDir
+    Path config;
+
+    CountersignServer server;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() {
+        ConfigDirectory.ensureExample(config);
+        server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Run run(String who, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        String[] full = new String[args.length + 4];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "--server";
+        full[args.length + 1] = "http://127.0.0.1:" + server.port();
+        full[args.length + 2] = "--token";
+        full[args.length + 3] = ConfigDirectory.demoKey(config, "COUNTERSIGN_" + who.toUpperCase() + "_KEY");
+        int exit = commandLine.execute(full);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void requestApproveAndWait() {
+        Run requested = run("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
+                "--resource", "prod/customers", "--env", "prod", "--label", "data_class=pii",
+                "--summary", "Export customers", "--ticket", "OPS-42", "--payload", "{\"sql\": \"COPY customers TO STDOUT\"}", "--json");
+        assertThat(requested.exit()).isEqualTo(ExitCode.OK);
+        String id = Json.parse(requested.out()).path("id").asString();
+
+        Run inbox = run("alice", "ls", "--status", "pending");
+        assertThat(inbox.out()).contains(id).contains("db.export");
+
+        Run pendingWait = run("agent", "wait", id, "--timeout", "1s");
+        assertThat(pendingWait.exit()).isEqualTo(ExitCode.STILL_PENDING);
+
+        assertThat(run("alice", "approve", id, "-m", "ticket checked").exit()).isEqualTo(ExitCode.OK);
+        Run bob = run("bob", "approve", id, "--comment", "data owner agrees");
+        assertThat(bob.out()).contains("APPROVED").contains("review: bob approve — data owner agrees");
+
+        Run waited = run("agent", "wait", id, "--timeout", "10s");
+        assertThat(waited.exit()).isEqualTo(ExitCode.OK);
+        assertThat(waited.out()).contains("APPROVED").contains("2/2 approvals");
+    }
+
+    @Test
+    void deniedRequestExitsThree() {
+        Run denied = run("agent", "request", "--action", "aws.iam.attach_policy", "--resource-type", "aws.iam.role",
+                "--resource", "deployer", "--summary", "more rights",
+                "--payload", "{\"policy_arn\": \"arn:aws:iam::aws:policy/AdministratorAccess\"}");
+        assertThat(denied.exit()).isEqualTo(ExitCode.DENIED);
+        assertThat(denied.out()).contains("DENIED").contains("Attaching AdministratorAccess is never allowed");
+    }
+
+    @Test
+    void refusalsAreExplainedOnStandardError() {
+        Run missing = run("agent", "request", "--resource-type", "t", "--resource", "r", "--summary", "s");
+        assertThat(missing.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(missing.err()).contains("missing required field 'action'");
+
+        String id = Json.parse(run("agent", "request", "--action", "db.migrate", "--resource-type", "t", "--resource", "r",
+                "--env", "prod", "--summary", "s", "--json").out()).path("id").asString();
+        Run self = run("carol", "approve", id);
+        assertThat(self.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(self.err()).contains("owner of the requesting agent cannot review");
+
+        assertThat(run("agent", "cancel", id).out()).contains("CANCELLED");
+        assertThat(run("agent", "wait", id).exit()).isEqualTo(ExitCode.CANCELLED);
+    }
+
+    @Test
+    void unreachableServerIsAClearError() {
+        var commandLine = Main.commandLine();
+        StringWriter err = new StringWriter();
+        commandLine.setErr(new PrintWriter(err, true));
+        int exit = commandLine.execute("get", "act_00000000000000000000000000000000", "--server", "http://127.0.0.1:1", "--token", "x");
+        assertThat(exit).isEqualTo(ExitCode.ERROR);
+        assertThat(err.toString()).contains("cannot connect to http://127.0.0.1:1/");
+    }
+}

@@ -1,0 +1,186 @@
+package io.countersign.store;
+
+import static io.countersign.testing.Fixtures.AGENT;
+import static io.countersign.testing.Fixtures.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.Lifecycle;
+import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
+import io.countersign.lifecycle.Requester;
+import io.countersign.lifecycle.ReviewDecision;
+import io.countersign.lifecycle.Transition.Applied;
+import io.countersign.model.ActionDigest;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Status;
+import io.countersign.policy.ApprovalRequirement;
+import io.countersign.policy.Justification;
+import io.countersign.policy.PolicyVersion;
+import io.countersign.policy.Quorum;
+import io.countersign.policy.RequireApproval;
+import io.countersign.store.ActionStore.InsertResult;
+import io.countersign.store.jdbc.GroupCommitWriter;
+import io.countersign.store.sqlite.SqliteStore;
+import io.countersign.testing.Fixtures;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.ArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@link ActionStore} contract, on the embedded SQLite store. */
+class SqliteActionStoreTest {
+    private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    private static final RequireApproval HOLD = new RequireApproval(List.of("r"), List.of("soc2:CC8.1"),
+            new Quorum(List.of(new ApprovalRequirement("r", 1, Set.of("sre"))), true), Duration.ofMinutes(5),
+            Justification.OPTIONAL, List.of("slack:C1"), new PolicyVersion("sha256:v"));
+
+    @TempDir
+    Path dir;
+
+    ActionStore store;
+
+    @BeforeEach
+    void open() {
+        store = SqliteStore.open(dir.resolve("data/test.db"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private static Lifecycle.Started started(ActionRequest request) {
+        return Lifecycle.start(ActionId.newId(NOW), Requester.of(AGENT, request), request, ActionDigest.of(request), HOLD, NOW);
+    }
+
+    private static ActionRequest request(String ticket, String idempotencyKey) {
+        ActionRequest base = Fixtures.export("prod", Map.of("data_class", "pii"), ticket);
+        return new ActionRequest(base.action(), base.resource(), base.intent(), base.payload(), base.context(), idempotencyKey);
+    }
+
+    @Test
+    void recordRoundTripsExactly() {
+        Lifecycle.Started started = started(Fixtures.onBehalfOf(request("OPS-1", "k1"), "alice@example.com"));
+        assertThat(store.insert(started.record(), started.events())).isInstanceOf(InsertResult.Inserted.class);
+        assertThat(store.find(started.record().id())).contains(started.record());
+        assertThat(store.events(started.record().id())).hasSize(2);
+    }
+
+    @Test
+    void staleVersionIsRefusedAndNothingIsWritten() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        Applied first = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(first.next(), first.review(), first.events())).isTrue();
+        // A second writer that read the same old version loses.
+        assertThat(store.update(first.next(), first.review(), first.events())).isFalse();
+        ActionRecord stored = store.find(started.record().id()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(Status.APPROVED);
+        assertThat(stored.reviews()).hasSize(1);
+        assertThat(store.events(stored.id())).hasSize(4);
+    }
+
+    @Test
+    void concurrentCompareAndSetHasOneWinner() throws Exception {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        Applied approve = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        List<Future<Boolean>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 32; i++) {
+                results.add(pool.submit(() -> store.update(approve.next(), approve.review(), approve.events())));
+            }
+        }
+        long winners = 0;
+        for (Future<Boolean> result : results) {
+            winners += result.get() ? 1 : 0;
+        }
+        assertThat(winners).isEqualTo(1);
+    }
+
+    @Test
+    void idempotencyKeyAndPendingDuplicatesReturnTheEarlierRecord() {
+        Lifecycle.Started first = started(request("OPS-1", "key-1"));
+        store.insert(first.record(), first.events());
+        Lifecycle.Started sameKey = started(request("OPS-1", "key-1"));
+        assertThat(store.insert(sameKey.record(), sameKey.events()))
+                .isInstanceOfSatisfying(InsertResult.SameIdempotencyKey.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
+        Lifecycle.Started sameDigest = started(request("OPS-2", null));
+        assertThat(store.insert(sameDigest.record(), sameDigest.events()))
+                .isInstanceOfSatisfying(InsertResult.PendingDuplicate.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
+        assertThat(store.list(new ActionStore.Query(null, null, 10))).hasSize(1);
+    }
+
+    @Test
+    void overdueFindsOnlyPendingPastExpiry() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        assertThat(store.overdue(NOW.plus(Duration.ofMinutes(4)), 10)).isEmpty();
+        assertThat(store.overdue(NOW.plus(Duration.ofMinutes(5)), 10)).containsExactly(started.record().id());
+    }
+
+    @Test
+    void commitsAreDurable() throws SQLException {
+        // The embedded store promises that an acknowledged write survives power loss: WAL with synchronous=FULL.
+        Path file = dir.resolve("data/test.db");
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + file); ResultSet mode = connection.createStatement().executeQuery("PRAGMA journal_mode")) {
+            assertThat(mode.getString(1)).isEqualTo("wal");
+        }
+        try (var writer = SqliteStore.writerDataSource(file).getConnection();
+             ResultSet synchronous = writer.createStatement().executeQuery("PRAGMA synchronous")) {
+            assertThat(synchronous.getInt(1)).as("2 = FULL").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void oneFailingWriteDoesNotUndoItsBatchNeighbours() throws Exception {
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("batch.db"))) {
+            connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+            try (GroupCommitWriter writer = new GroupCommitWriter(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("batch.db")), "test-writer");
+                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<Integer>> writes = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    int key = i % 100;   // every key twice: the second insert of each must fail alone
+                    writes.add(pool.submit(() -> writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (" + key + ")"))));
+                }
+                int failed = 0;
+                for (Future<Integer> write : writes) {
+                    try {
+                        write.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(SQLException.class);
+                        failed++;
+                    }
+                }
+                assertThat(failed).isEqualTo(100);
+            }
+            try (ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM t")) {
+                assertThat(count.getInt(1)).isEqualTo(100);
+            }
+        }
+    }
+
+    @Test
+    void closedStoreFailsClosed() {
+        store.close();
+        Lifecycle.Started started = started(request("OPS-1", null));
+        assertThatThrownBy(() -> store.insert(started.record(), started.events())).isInstanceOf(StoreUnavailableException.class);
+        store = SqliteStore.open(dir.resolve("data/test.db"));
+    }
+}
