@@ -1,0 +1,24 @@
+package io.countersign.sdk;
+
+import java.util.Map;
+
+/**
+ * The server's view of one action request.
+ *
+ * @param status {@code allowed, denied, pending, approved, expired, cancelled, executed, failed}
+ * @param json   the whole answer, parsed, for anything this record does not name
+ */
+public record ActionResult(String id, String status, String digest, Map<String, Object> json) {
+    static ActionResult of(Map<String, Object> json) {
+        return new ActionResult((String) json.get("id"), (String) json.get("status"), (String) json.get("digest"), json);
+    }
+
+    /** Whether the action may run now. */
+    public boolean mayRun() {
+        return status.equals("allowed") || status.equals("approved");
+    }
+
+    public boolean isPending() {
+        return status.equals("pending");
+    }
+}

@@ -1,0 +1,107 @@
+package io.countersign.sdk;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A Countersign client for agents and services. It blocks while it waits, which is cheap on virtual threads.
+ *
+ * <pre>{@code
+ * Countersign countersign = Countersign.connect("http://127.0.0.1:8080", System.getenv("COUNTERSIGN_TOKEN"));
+ * ActionResult result = countersign.submit("""
+ *     {"action": "db.export",
+ *      "resource": {"type": "postgres.table", "id": "prod/customers", "env": "prod"},
+ *      "intent": {"summary": "Export customers for churn model", "ticket": "OPS-42"},
+ *      "payload": {"sql": "COPY customers TO STDOUT"}}""");
+ * if (result.isPending()) {
+ *     result = countersign.await(result.id(), Duration.ofMinutes(15));
+ * }
+ * if (result.mayRun()) {
+ *     export();
+ * }
+ * }</pre>
+ */
+public final class Countersign {
+    /** One long-poll; below the server's default cap of 60 s. */
+    private static final Duration POLL = Duration.ofSeconds(50);
+
+    private final HttpClient http;
+    private final URI server;
+    private final String token;
+
+    private Countersign(URI server, String token) {
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.server = server;
+        this.token = token;
+    }
+
+    public static Countersign connect(String url, String token) {
+        return new Countersign(URI.create(url.endsWith("/") ? url : url + "/"), token);
+    }
+
+    /**
+     * Submits an action request (the JSON of the HTTP API). A denied request is a result, not an exception.
+     *
+     * @throws CountersignException when the request is refused as invalid or the server is unreachable
+     */
+    public ActionResult submit(String requestJson) {
+        return call(HttpRequest.newBuilder(server.resolve("v1/actions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(requestJson)), Duration.ofSeconds(30));
+    }
+
+    public ActionResult get(String id) {
+        return call(HttpRequest.newBuilder(server.resolve(path(id))).GET(), Duration.ofSeconds(30));
+    }
+
+    /** Waits until the request is no longer pending or {@code timeout} passes; returns its state then. */
+    public ActionResult await(String id, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            long seconds = Math.max(1, Math.min(POLL.toSeconds(), Duration.between(Instant.now(), deadline).toSeconds()));
+            ActionResult result = call(HttpRequest.newBuilder(server.resolve(path(id) + "?wait=" + seconds + "s")).GET(),
+                    Duration.ofSeconds(seconds + 30));
+            if (!result.isPending() || !Instant.now().isBefore(deadline)) {
+                return result;
+            }
+        }
+    }
+
+    private static String path(String id) {
+        return "v1/actions/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    @SuppressWarnings("unchecked")
+    private ActionResult call(HttpRequest.Builder request, Duration timeout) {
+        request.header("Authorization", "Bearer " + token).timeout(timeout);
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new CountersignException(0, "unreachable", null, "cannot reach Countersign at " + server + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CountersignException(0, "interrupted", null, "interrupted while calling Countersign");
+        }
+        Object parsed = JsonText.parse(response.body());
+        if (!(parsed instanceof Map<?, ?> body)) {
+            throw new CountersignException(response.statusCode(), "unexpected_answer", null, "the server did not answer with a JSON object");
+        }
+        Map<String, Object> json = (Map<String, Object>) body;
+        // A denial by policy carries the action (with its status) as well as an error: it is a result.
+        if (json.containsKey("status") && json.containsKey("id")) {
+            return ActionResult.of(json);
+        }
+        Map<String, Object> error = json.get("error") instanceof Map<?, ?> e ? (Map<String, Object>) e : Map.of();
+        throw new CountersignException(response.statusCode(), String.valueOf(error.getOrDefault("code", "http_" + response.statusCode())),
+                (String) error.get("field"), String.valueOf(error.getOrDefault("message", "HTTP " + response.statusCode())));
+    }
+}
