@@ -53,6 +53,7 @@ public final class PolicyLoader {
         Policy.RuleDefaults defaults = null;
         String defaultsFile = null;
         List<String> names = new ArrayList<>();
+        List<FileReader> readers = new ArrayList<>();
         var versionHash = new java.io.ByteArrayOutputStream();
         for (Path file : files) {
             String name = directory.relativize(file).toString();
@@ -63,6 +64,7 @@ public final class PolicyLoader {
             versionHash.writeBytes(bytes);
             versionHash.write(0);
             FileReader reader = new FileReader(name, Yaml.parse(name, new String(bytes, StandardCharsets.UTF_8)));
+            readers.add(reader);
             Effect fileDefault = reader.defaultEffect();
             if (fileDefault != null) {
                 defaultEffect = defaultEffect == null || fileDefault.compareTo(defaultEffect) > 0 ? fileDefault : defaultEffect;
@@ -77,13 +79,12 @@ public final class PolicyLoader {
         }
         Policy.RuleDefaults resolved = defaults != null ? defaults
                 : new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL);
-        for (Path file : files) {
-            String name = directory.relativize(file).toString();
-            FileReader reader = new FileReader(name, Yaml.parse(name, new String(read(file), StandardCharsets.UTF_8)));
+        // Rules need the defaults, which any file may set: a second pass over the parsed files.
+        for (FileReader reader : readers) {
             for (Rule rule : reader.rules(resolved)) {
-                String previous = ruleFiles.putIfAbsent(rule.id(), name);
+                String previous = ruleFiles.putIfAbsent(rule.id(), reader.file);
                 if (previous != null) {
-                    throw new PolicyException(name + ": rule '" + rule.id() + "': duplicate rule id (also in " + previous + ")");
+                    throw new PolicyException(reader.file + ": rule '" + rule.id() + "': duplicate rule id (also in " + previous + ")");
                 }
                 rules.add(rule);
             }
