@@ -80,7 +80,7 @@ final class JsonText {
             expect(':');
             map.put(key, value());
             skipSpace();
-        } while (next(','));
+        } while (peek(','));
         expect('}');
         return map;
     }
@@ -95,7 +95,7 @@ final class JsonText {
         do {
             list.add(value());
             skipSpace();
-        } while (next(','));
+        } while (peek(','));
         expect(']');
         return list;
     }
@@ -164,10 +164,6 @@ final class JsonText {
             return true;
         }
         return false;
-    }
-
-    private boolean next(char c) {
-        return peek(c);
     }
 
     private void expect(char c) {

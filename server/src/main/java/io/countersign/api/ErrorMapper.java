@@ -68,6 +68,11 @@ public final class ErrorMapper {
         JsonResponses.sendError(response, status, e.refusal().code(), field, e.getMessage());
     }
 
+    /** The answer for paths no route serves. */
+    public static void noRoute(ServerRequest request, ServerResponse response) {
+        JsonResponses.sendError(response, Status.NOT_FOUND_404, "no_route", null, "no such endpoint");
+    }
+
     /** Errors raised before routing (oversized or malformed HTTP) get the same JSON shape. */
     public static DirectHandler direct() {
         return (request, eventType, defaultStatus, headers, message) -> {

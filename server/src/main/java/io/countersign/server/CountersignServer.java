@@ -14,7 +14,6 @@ import io.countersign.policy.PolicyLoader;
 import io.countersign.store.ActionStore;
 import io.countersign.store.sqlite.SqliteStore;
 import io.helidon.http.DirectHandler.EventType;
-import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.DirectHandlers;
 import java.lang.System.Logger.Level;
@@ -75,11 +74,7 @@ public final class CountersignServer implements AutoCloseable {
                         })
                         .register("/v1/actions", actionRoutes)
                         .error(Throwable.class, ErrorMapper::handle)
-                        .any((req, res) -> {
-                            res.status(Status.NOT_FOUND_404);
-                            res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
-                            res.send(Json.bytes(Json.parse("{\"error\":{\"code\":\"no_route\",\"message\":\"no such endpoint\"}}")));
-                        }))
+                        .any(ErrorMapper::noRoute))
                 .build();
         try {
             web.start();
