@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
         String url = "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port();
         out.println("Countersign is listening on " + url);
         out.println("  config:  " + config.toAbsolutePath() + (created ? " (example written now)" : ""));
-        out.println("  policy:  " + server.policy().version() + " (" + server.policy().rules().size() + " rules)");
+        out.println("  policy:  " + server.policy().version() + " (" + server.policy().current().rules().size() + " rules)");
         String agentKey = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");
         if (agentKey != null) {
             out.println("  demo agent key: " + agentKey);

@@ -25,6 +25,11 @@ public record ActionRecord(ActionId id, Requester requester, ActionRequest reque
                 createdAt, now, expiresAt);
     }
 
+    ActionRecord withDecision(Status newStatus, Decision newDecision, Instant newExpiresAt, Instant now) {
+        return new ActionRecord(id, requester, request, digest, newStatus, version + 1, newDecision, reviews,
+                createdAt, now, newExpiresAt);
+    }
+
     public boolean isOverdue(Instant now) {
         return status == Status.PENDING && expiresAt != null && !now.isBefore(expiresAt);
     }

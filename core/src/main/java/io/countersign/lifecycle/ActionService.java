@@ -24,7 +24,14 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
+import io.countersign.policy.Deny;
+import io.countersign.policy.RequirementNotMet;
 
 /**
  * The use cases of the approval lifecycle: submit, read, wait, review, cancel, expire. It asks policy,
@@ -38,12 +45,23 @@ public final class ActionService {
     private final Supplier<PolicyEngine> policy;
     private final Clock clock;
     private final ChangeFeed changes;
+    private final Function<String, Optional<Principal>> principals;
 
-    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes) {
+    /**
+     * @param principals finds a requester's principal as it is now, for re-evaluating pending requests
+     *                   when policy changes; one no longer found is evaluated with no groups
+     */
+    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes,
+                         Function<String, Optional<Principal>> principals) {
         this.store = store;
         this.policy = policy;
         this.clock = clock;
         this.changes = changes;
+        this.principals = principals;
+    }
+
+    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes) {
+        this(store, policy, clock, changes, id -> Optional.empty());
     }
 
     /** Millisecond precision: what the store keeps, so a record read back equals the one written. */
@@ -60,11 +78,12 @@ public final class ActionService {
             }
         }
         Instant now = now();
-        Decision decision = policy.get().evaluate(new PolicyInput(caller, request, now));
+        PolicyEngine engine = policy.get();
+        Decision decision = engine.evaluate(new PolicyInput(caller, request, now));
         Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, request), request, digest, decision, now);
         InsertResult result = store.insert(started.record(), started.events());
         return switch (result) {
-            case InsertResult.Inserted inserted -> new Submission(inserted.record(), true);
+            case InsertResult.Inserted inserted -> new Submission(reevaluateIfPolicyMovedOn(inserted.record()), true);
             case InsertResult.SameIdempotencyKey same -> replay(same.record(), digest);
             case InsertResult.PendingDuplicate duplicate -> new Submission(current(duplicate.record()), false);
         };
@@ -155,6 +174,63 @@ public final class ActionService {
             }
         }
         return expired;
+    }
+
+    /** How a policy change settled the pending requests: outcome (denied, approved, changed, unchanged) to count. */
+    public record Reevaluation(Map<String, Integer> outcomes) {
+    }
+
+    /**
+     * Puts every pending request before {@code engine}, the policy just activated: now denied, denied;
+     * now stricter, held to the stricter terms; looser, as its rules' {@code relax_pending} says.
+     */
+    public Reevaluation reevaluatePending(PolicyEngine engine) {
+        Map<String, Integer> outcomes = new TreeMap<>();
+        ActionId after = null;
+        while (true) {
+            List<ActionId> page = store.pending(after, 500);
+            for (ActionId id : page) {
+                store.find(id).ifPresent(record -> outcomes.merge(reevaluate(record, engine), 1, Integer::sum));
+            }
+            if (page.size() < 500) {
+                return new Reevaluation(outcomes);
+            }
+            after = page.getLast();
+        }
+    }
+
+    /**
+     * A submission evaluated by a policy that was replaced before it was stored missed the sweep over
+     * pending requests; it is put before the new policy here.
+     */
+    private ActionRecord reevaluateIfPolicyMovedOn(ActionRecord record) {
+        PolicyEngine engine = policy.get();
+        if (record.status() != Status.PENDING || engine.version().equals(record.decision().version())) {
+            return record;
+        }
+        reevaluate(record, engine);
+        return store.find(record.id()).orElse(record);
+    }
+
+    private String reevaluate(ActionRecord record, PolicyEngine engine) {
+        if (record.status() != Status.PENDING) {
+            return "settled";
+        }
+        Requester requester = record.requester();
+        Principal principal = principals.apply(requester.id()).orElseGet(() ->
+                new Principal(requester.id(), requester.kind(), null, null, Set.of(), requester.owner()));
+        Decision decision;
+        try {
+            decision = engine.evaluate(new PolicyInput(principal, record.request(), now()));
+        } catch (RequirementNotMet unmet) {
+            decision = new Deny(List.of(unmet.rule()), List.of(), unmet.getMessage(), engine.version());
+        }
+        try {
+            ActionRecord next = apply(record, new PolicyChanged(decision, engine.relaxesPending(decision)));
+            return next.status() == Status.PENDING ? "changed" : next.status().wireName();
+        } catch (LifecycleException e) {
+            return e.refusal() == Refusal.UNCHANGED ? "unchanged" : "settled";
+        }
     }
 
     /** Brings an overdue pending record to expired (whoever notices first wins the compare-and-set). */

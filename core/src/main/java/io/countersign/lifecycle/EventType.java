@@ -8,7 +8,13 @@ public enum EventType {
     APPROVED("action.approved"),
     DENIED("action.denied"),
     EXPIRED("action.expired"),
-    CANCELLED("action.cancelled");
+    CANCELLED("action.cancelled"),
+    /** A pending request's terms changed because a new policy was activated. */
+    REEVALUATED("action.reevaluated"),
+    /** A policy version became active; not tied to one action. */
+    POLICY_LOADED("policy.loaded"),
+    /** A changed policy failed validation and was not activated; not tied to one action. */
+    POLICY_REJECTED("policy.rejected");
 
     private final String wireName;
 

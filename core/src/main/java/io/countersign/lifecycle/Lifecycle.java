@@ -4,6 +4,7 @@ import io.countersign.json.DecisionJson;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Transition.Applied;
 import io.countersign.lifecycle.Transition.Refused;
@@ -69,6 +70,7 @@ public final class Lifecycle {
             case ReviewSubmitted review -> review(current, review, now);
             case CancelRequested cancel -> cancel(current, cancel.by(), now);
             case ExpiryDue due -> expire(current, now);
+            case PolicyChanged changed -> reevaluate(current, changed, now);
         };
     }
 
@@ -183,5 +185,71 @@ public final class Lifecycle {
         detail.put("approvals", approvers(current).size());
         return new Applied(current.with(Status.EXPIRED, current.reviews(), now), null,
                 List.of(new ActionEvent(EventType.EXPIRED, current.id(), ActionEvent.SYSTEM, now, detail)));
+    }
+
+    /**
+     * A pending request under a new policy. Now denied: denied, with the reason "policy changed". Otherwise
+     * it must meet both the old and the new terms, so a looser policy changes nothing and an allow leaves it
+     * pending; unless the deciding rules say {@code relax_pending: approve}: then the new terms replace the
+     * old, and a request that already meets them (or is now allowed) is approved.
+     */
+    private static Transition reevaluate(ActionRecord current, PolicyChanged changed, Instant now) {
+        if (current.status() != Status.PENDING || current.isOverdue(now)) {
+            return new Refused(Refusal.NOT_PENDING, "the request is no longer pending");
+        }
+        RequireApproval held = (RequireApproval) current.decision();
+        Refused unchanged = new Refused(Refusal.UNCHANGED, "the new policy leaves the request's terms as they are");
+        return switch (changed.decision()) {
+            case Deny deny -> settle(current, Status.DENIED,
+                    new Deny(deny.rules(), deny.controls(), "policy changed: " + deny.reason(), deny.version()), now);
+            case Allow allow -> changed.relax() ? settle(current, Status.APPROVED, allow, now) : unchanged;
+            case RequireApproval next -> {
+                if (changed.relax()) {
+                    if (next.sameObligations(held)) {
+                        yield unchanged;
+                    }
+                    yield next.quorum().isMetBy(approvers(current))
+                            ? settle(current, Status.APPROVED, next, now)
+                            : rehold(current, next, current.createdAt().plus(next.ttl()), "new_terms", now);
+                }
+                RequireApproval tightened = held.tightenedBy(next);
+                if (tightened.sameObligations(held)) {
+                    yield unchanged;
+                }
+                Instant expiresAt = earlier(current.expiresAt(), current.createdAt().plus(next.ttl()));
+                yield rehold(current, tightened, expiresAt, "stricter", now);
+            }
+        };
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static Applied rehold(ActionRecord current, RequireApproval terms, Instant expiresAt, String outcome, Instant now) {
+        ActionRecord next = current.withDecision(Status.PENDING, terms, expiresAt, now);
+        return new Applied(next, null, List.of(reevaluated(current, terms, outcome, next, now)));
+    }
+
+    private static Applied settle(ActionRecord current, Status status, Decision decision, Instant now) {
+        ActionRecord next = current.withDecision(status, decision, current.expiresAt(), now);
+        ObjectNode outcome = Json.object();
+        outcome.put("reason", status == Status.DENIED ? ((Deny) decision).reason() : "policy changed");
+        outcome.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
+        return new Applied(next, null, List.of(
+                reevaluated(current, decision, status == Status.DENIED ? "denied" : "approved", next, now),
+                new ActionEvent(status == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,
+                        current.id(), ActionEvent.SYSTEM, now, outcome)));
+    }
+
+    private static ActionEvent reevaluated(ActionRecord current, Decision decision, String outcome, ActionRecord next, Instant now) {
+        ObjectNode detail = DecisionJson.toJson(decision);
+        detail.put("outcome", outcome);
+        detail.put("previous_policy_version", current.decision().version().value());
+        detail.put("status", next.status().wireName());
+        if (next.expiresAt() != null) {
+            detail.put("expires_at", next.expiresAt().toString());
+        }
+        return new ActionEvent(EventType.REEVALUATED, current.id(), ActionEvent.SYSTEM, now, detail);
     }
 }

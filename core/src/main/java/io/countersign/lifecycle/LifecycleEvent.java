@@ -1,6 +1,7 @@
 package io.countersign.lifecycle;
 
 import io.countersign.model.Principal;
+import io.countersign.policy.Decision;
 
 /** What can happen to a request once it exists. */
 public sealed interface LifecycleEvent {
@@ -12,5 +13,14 @@ public sealed interface LifecycleEvent {
 
     /** The clock passed the request's expiry; raised by the sweeper or by any read that notices. */
     record ExpiryDue() implements LifecycleEvent {
+    }
+
+    /**
+     * A new policy was activated and says {@code decision} about the request now.
+     *
+     * @param relax whether the rules that decided allow settling the request on relaxed terms
+     *              ({@code relax_pending: approve})
+     */
+    record PolicyChanged(Decision decision, boolean relax) implements LifecycleEvent {
     }
 }

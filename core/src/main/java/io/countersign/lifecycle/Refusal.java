@@ -10,7 +10,8 @@ public enum Refusal {
     ALREADY_REVIEWED("already_reviewed"),
     JUSTIFICATION_REQUIRED("justification_required"),
     NOT_REQUESTER("not_requester"),
-    NOT_DUE("not_due");
+    NOT_DUE("not_due"),
+    UNCHANGED("unchanged");
 
     private final String code;
 

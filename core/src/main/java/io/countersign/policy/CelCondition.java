@@ -10,6 +10,11 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.parser.CelUnparser;
+import dev.cel.parser.CelUnparserFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,11 +35,15 @@ public final class CelCondition {
             .build();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.plannerRuntimeBuilder().build();
 
+    private static final CelUnparser UNPARSER = CelUnparserFactory.newUnparser();
+
     private final String source;
+    private final CelAbstractSyntaxTree ast;
     private final CelRuntime.Program program;
 
-    private CelCondition(String source, CelRuntime.Program program) {
+    private CelCondition(String source, CelAbstractSyntaxTree ast, CelRuntime.Program program) {
         this.source = source;
+        this.ast = ast;
         this.program = program;
     }
 
@@ -42,7 +51,7 @@ public final class CelCondition {
     public static CelCondition compile(String source) {
         try {
             CelAbstractSyntaxTree ast = COMPILER.compile(source).getAst();
-            return new CelCondition(source, RUNTIME.createProgram(ast));
+            return new CelCondition(source, ast, RUNTIME.createProgram(ast));
         } catch (CelValidationException e) {
             throw new PolicyException(e.getMessage().strip());
         } catch (dev.cel.common.CelException e) {
@@ -53,6 +62,39 @@ public final class CelCondition {
     /** @throws CelEvaluationException when the expression fails for this input (a missing field, say) */
     public boolean test(Map<String, Object> variables) throws CelEvaluationException {
         return (Boolean) program.eval(variables);
+    }
+
+    /**
+     * For an explanation: the first part of a condition {@code a && b && c} that does not hold for this
+     * input, as source text with what it gave ({@code resource.env == "prod" is false}). Only called
+     * when the whole condition did not hold; slow, and never used to decide.
+     */
+    public String firstFailingPart(Map<String, Object> variables) {
+        List<CelExpr> parts = new ArrayList<>();
+        conjuncts(ast.getExpr(), parts);
+        for (CelExpr part : parts) {
+            String text = parts.size() == 1 ? source
+                    : UNPARSER.unparse(CelAbstractSyntaxTree.newParsedAst(part, ast.getSource()));
+            try {
+                CelCondition condition = parts.size() == 1 ? this : compile(text);
+                if (!condition.test(variables)) {
+                    return text + " is false";
+                }
+            } catch (CelEvaluationException | ClassCastException e) {
+                return text + " could not be evaluated: " + e.getMessage();
+            } catch (PolicyException e) {
+                return source + " is false";
+            }
+        }
+        return source + " is false";
+    }
+
+    private static void conjuncts(CelExpr expr, List<CelExpr> into) {
+        if (expr.getKind() == CelExpr.ExprKind.Kind.CALL && expr.call().function().equals("_&&_")) {
+            expr.call().args().forEach(arg -> conjuncts(arg, into));
+        } else {
+            into.add(expr);
+        }
     }
 
     public String source() {

@@ -22,6 +22,7 @@ public final class Policy implements PolicyEngine {
     private final RuleDefaults defaults;
     private final PolicyVersion version;
     private final List<String> files;
+    private final Map<String, Rule> byId;
 
     Policy(List<Rule> rules, Effect defaultEffect, RuleDefaults defaults, PolicyVersion version, List<String> files) {
         this.rules = List.copyOf(rules);
@@ -29,6 +30,7 @@ public final class Policy implements PolicyEngine {
         this.defaults = defaults;
         this.version = version;
         this.files = List.copyOf(files);
+        this.byId = this.rules.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Rule::id, r -> r));
     }
 
     /** The obligations a {@code require_approval} rule gets when it states none, and the default decision uses. */
@@ -61,6 +63,63 @@ public final class Policy implements PolicyEngine {
                 matched.add(rule);
             }
         }
+        return decide(matched, variables);
+    }
+
+    /** Evaluates like {@link #evaluate} and says why, rule by rule. Never throws for an unmet requirement. */
+    public Explanation explain(PolicyInput input) {
+        Map<String, Object> variables = PolicyVariables.of(input);
+        List<Rule> matched = new ArrayList<>();
+        List<Explanation.RuleTrace> traces = new ArrayList<>();
+        for (Rule rule : rules) {
+            boolean match;
+            String why = null;
+            try {
+                match = rule.when().test(variables);
+                if (!match) {
+                    why = rule.when().firstFailingPart(variables);
+                }
+            } catch (CelEvaluationException | ClassCastException e) {
+                match = rule.effect() != Effect.ALLOW;
+                why = "could not be evaluated (" + e.getMessage() + "); counted as "
+                        + (match ? "matching, as a restrictive rule fails closed" : "not matching, as an allow rule fails closed");
+            }
+            Boolean requirement = null;
+            if (match) {
+                matched.add(rule);
+                if (rule.require() != null) {
+                    requirement = requirementHolds(rule, variables);
+                }
+            }
+            traces.add(new Explanation.RuleTrace(rule.id(), rule.file(), rule.line(), rule.effect(), match, why, requirement));
+        }
+        try {
+            return new Explanation(version, decide(matched, variables), null, traces);
+        } catch (RequirementNotMet refusal) {
+            return new Explanation(version, null, refusal, traces);
+        }
+    }
+
+    /**
+     * Whether a request pending under stricter terms may be settled on the terms of {@code decision}
+     * (made by this policy): an allow by a rule that says {@code relax_pending: approve}, or an approval
+     * whose every deciding rule says so.
+     */
+    @Override
+    public boolean relaxesPending(Decision decision) {
+        return switch (decision) {
+            case Allow allow -> allow.rules().stream().map(byId::get)
+                    .anyMatch(r -> r != null && r.effect() == Effect.ALLOW && r.relaxPending());
+            case RequireApproval approval -> {
+                List<Rule> deciding = approval.rules().stream().map(byId::get)
+                        .filter(r -> r != null && r.effect() == Effect.REQUIRE_APPROVAL).toList();
+                yield !deciding.isEmpty() && deciding.stream().allMatch(Rule::relaxPending);
+            }
+            case Deny deny -> false;
+        };
+    }
+
+    private Decision decide(List<Rule> matched, Map<String, Object> variables) {
         List<String> ids = matched.stream().map(Rule::id).toList();
         List<String> controls = matched.stream().flatMap(r -> r.controls().stream()).distinct().toList();
         Effect effect = matched.stream().map(Rule::effect).max(Enum::compareTo).orElse(defaultEffect);
@@ -112,17 +171,17 @@ public final class Policy implements PolicyEngine {
     }
 
     private static void checkRequirement(Rule rule, Map<String, Object> variables) {
-        if (rule.require() == null) {
-            return;
-        }
-        boolean met;
-        try {
-            met = rule.require().test(variables);
-        } catch (CelEvaluationException | ClassCastException e) {
-            met = false;
-        }
-        if (!met) {
+        if (rule.require() != null && !requirementHolds(rule, variables)) {
             throw new RequirementNotMet(rule.id(), rule.requireMessage());
+        }
+    }
+
+    /** A requirement that cannot be evaluated does not hold (fail closed). */
+    private static boolean requirementHolds(Rule rule, Map<String, Object> variables) {
+        try {
+            return rule.require().test(variables);
+        } catch (CelEvaluationException | ClassCastException e) {
+            return false;
         }
     }
 }

@@ -8,4 +8,9 @@ public interface PolicyEngine {
     Decision evaluate(PolicyInput input);
 
     PolicyVersion version();
+
+    /** Whether {@code decision}, made by this policy, may settle a request pending under stricter terms. */
+    default boolean relaxesPending(Decision decision) {
+        return false;
+    }
 }

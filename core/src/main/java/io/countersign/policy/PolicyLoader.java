@@ -1,7 +1,10 @@
 package io.countersign.policy;
 
 import io.countersign.model.ActionDigest;
+import io.countersign.yaml.MalformedYamlException;
 import io.countersign.yaml.Yaml;
+import io.countersign.yaml.YamlDocument;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,91 +23,121 @@ import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Reads a directory of policy YAML files into a {@link Policy}, or refuses with a message naming the
- * file, the rule and the reason. Files ending in {@code _test.yaml} hold policy tests and are skipped.
+ * Reads a directory of policy YAML files into a {@link Policy}, or refuses with every problem found,
+ * each naming the file, the line, the rule and the reason. Files ending in {@code _test.yaml} hold
+ * policy tests and are skipped.
  */
 public final class PolicyLoader {
     static final Duration MIN_TTL = Duration.ofSeconds(1);
     static final Duration MAX_TTL = Duration.ofDays(30);
     private static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,99}");
     private static final Pattern CHANNEL = Pattern.compile("(slack|teams|webhook|email):[^\\s]+");
-    private static final Pattern CONTROL = Pattern.compile("[a-z0-9-]+:[A-Za-z0-9().-]+");
     private static final Set<String> TOP = Set.of("version", "default", "defaults", "rules");
     private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification");
     private static final Set<String> RULE = Set.of("id", "description", "when", "effect", "approvals", "require",
-            "require_message", "ttl", "notify", "controls", "justification", "reason");
+            "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending");
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
+    private static final Policy.RuleDefaults BUILT_IN_DEFAULTS =
+            new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL);
 
     private final Set<String> knownGroups;
 
-    /** @param knownGroups the reviewer groups that exist in the identities; approvals naming others are errors */
+    /**
+     * @param knownGroups the reviewer groups that exist in the identities; approvals naming others are
+     *                    errors. Null accepts any group (checking a policy without its identities).
+     */
     public PolicyLoader(Set<String> knownGroups) {
-        this.knownGroups = Set.copyOf(knownGroups);
+        this.knownGroups = knownGroups == null ? null : Set.copyOf(knownGroups);
     }
 
+    /** Whether a file name is one the loader reads as policy (rather than tests or anything else). */
+    public static boolean isPolicyFile(String name) {
+        return (name.endsWith(".yaml") || name.endsWith(".yml")) && !isTestFile(name);
+    }
+
+    public static boolean isTestFile(String name) {
+        return name.endsWith("_test.yaml") || name.endsWith("_test.yml");
+    }
+
+    /** @throws PolicyException listing every problem, when the directory does not make a valid policy */
     public Policy load(Path directory) {
-        List<Path> files = policyFiles(directory);
+        List<Path> files = files(directory, PolicyLoader::isPolicyFile);
         if (files.isEmpty()) {
             throw new PolicyException(directory + ": no policy files (*.yaml) found");
         }
-        List<Rule> rules = new ArrayList<>();
-        Map<String, String> ruleFiles = new HashMap<>();
-        Effect defaultEffect = null;
-        Policy.RuleDefaults defaults = null;
-        String defaultsFile = null;
-        List<String> names = new ArrayList<>();
+        List<PolicyProblem> problems = new ArrayList<>();
         List<FileReader> readers = new ArrayList<>();
-        var versionHash = new java.io.ByteArrayOutputStream();
+        List<String> names = new ArrayList<>();
+        ByteArrayOutputStream versionInput = new ByteArrayOutputStream();
         for (Path file : files) {
             String name = directory.relativize(file).toString();
             names.add(name);
             byte[] bytes = read(file);
-            versionHash.writeBytes(name.getBytes(StandardCharsets.UTF_8));
-            versionHash.write(0);
-            versionHash.writeBytes(bytes);
-            versionHash.write(0);
-            FileReader reader = new FileReader(name, Yaml.parse(name, new String(bytes, StandardCharsets.UTF_8)));
-            readers.add(reader);
-            Effect fileDefault = reader.defaultEffect();
-            if (fileDefault != null) {
-                defaultEffect = defaultEffect == null || fileDefault.compareTo(defaultEffect) > 0 ? fileDefault : defaultEffect;
-            }
-            if (reader.top.has("defaults")) {
-                if (defaults != null) {
-                    throw new PolicyException(name + ": 'defaults' is already set in " + defaultsFile + "; set it in one file only");
+            versionInput.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+            versionInput.write(0);
+            versionInput.writeBytes(bytes);
+            versionInput.write(0);
+            try {
+                FileReader reader = new FileReader(Yaml.parseWithLines(name, new String(bytes, StandardCharsets.UTF_8)), problems);
+                if (reader.valid) {
+                    readers.add(reader);
                 }
-                defaults = reader.defaults();
-                defaultsFile = name;
+            } catch (MalformedYamlException e) {
+                problems.add(new PolicyProblem(name, e.line(), null, "malformed YAML: " + e.reason()));
             }
         }
-        Policy.RuleDefaults resolved = defaults != null ? defaults
-                : new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL);
-        // Rules need the defaults, which any file may set: a second pass over the parsed files.
+        Effect defaultEffect = null;
+        Policy.RuleDefaults defaults = null;
+        String defaultsFile = null;
         for (FileReader reader : readers) {
-            for (Rule rule : reader.rules(resolved)) {
-                String previous = ruleFiles.putIfAbsent(rule.id(), reader.file);
-                if (previous != null) {
-                    throw new PolicyException(reader.file + ": rule '" + rule.id() + "': duplicate rule id (also in " + previous + ")");
+            Effect fileDefault = reader.defaultEffect();
+            if (fileDefault != null && (defaultEffect == null || fileDefault.compareTo(defaultEffect) > 0)) {
+                defaultEffect = fileDefault;
+            }
+            if (reader.root.has("defaults")) {
+                if (defaults != null) {
+                    problems.add(reader.problem("/defaults", null, "'defaults' is already set in " + defaultsFile + "; set it in one file only"));
+                    continue;
                 }
-                rules.add(rule);
+                Policy.RuleDefaults fileDefaults = reader.defaults();
+                if (fileDefaults != null) {
+                    defaults = fileDefaults;
+                    defaultsFile = reader.document.file();
+                }
             }
         }
-        String version = "sha256:" + HexFormat.of().formatHex(ActionDigest.sha256(versionHash.toByteArray()));
+        Policy.RuleDefaults resolved = defaults != null ? defaults : BUILT_IN_DEFAULTS;
+        // Rules need the defaults, which any file may set: a second pass over the parsed files.
+        List<Rule> rules = new ArrayList<>();
+        Map<String, String> ruleFiles = new HashMap<>();
+        for (FileReader reader : readers) {
+            for (FileReader.Located located : reader.rules(resolved)) {
+                Rule rule = located.rule();
+                String previous = ruleFiles.putIfAbsent(rule.id(), reader.document.file());
+                if (previous != null) {
+                    problems.add(reader.problem(located.pointer() + "/id", rule.id(), "duplicate rule id (also in " + previous + ")"));
+                } else {
+                    rules.add(rule);
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new PolicyException(problems);
+        }
+        String version = "sha256:" + HexFormat.of().formatHex(ActionDigest.sha256(versionInput.toByteArray()));
         // "default" left unstated is require_approval: a policy never fails open by omission.
         return new Policy(rules, defaultEffect == null ? Effect.REQUIRE_APPROVAL : defaultEffect, resolved,
                 new PolicyVersion(version), names);
     }
 
-    private static List<Path> policyFiles(Path directory) {
+    /** The regular files of {@code directory} whose names pass {@code wanted}, sorted by name. */
+    public static List<Path> files(Path directory, java.util.function.Predicate<String> wanted) {
         if (!Files.isDirectory(directory)) {
             throw new PolicyException(directory + ": policy directory does not exist");
         }
         try (Stream<Path> entries = Files.list(directory)) {
             return entries.filter(Files::isRegularFile)
-                    .filter(p -> {
-                        String n = p.getFileName().toString();
-                        return (n.endsWith(".yaml") || n.endsWith(".yml")) && !n.endsWith("_test.yaml") && !n.endsWith("_test.yml");
-                    })
+                    .filter(p -> wanted.test(p.getFileName().toString()))
                     .sorted()
                     .toList();
         } catch (IOException e) {
@@ -120,169 +153,229 @@ public final class PolicyLoader {
         }
     }
 
-    /** Validates one parsed file; every message starts with the file name. */
-    private final class FileReader {
-        private final String file;
-        private final JsonNode top;
+    /** A fault found while reading one value; {@code pointer} locates it in the file. */
+    private static final class Invalid extends RuntimeException {
+        private final String pointer;
 
-        FileReader(String file, JsonNode top) {
-            this.file = file;
-            if (top == null || !top.isObject()) {
-                throw new PolicyException(file + ": expected a mapping with version, default and rules");
-            }
-            this.top = top;
-            unknownKeys(top, TOP, "");
-            JsonNode version = top.get("version");
-            if (version == null || !version.isIntegralNumber() || version.intValue() != 1) {
-                throw new PolicyException(file + ": 'version' must be 1");
+        Invalid(String pointer, String message) {
+            super(message, null, false, false);
+            this.pointer = pointer;
+        }
+    }
+
+    /** Validates one parsed file, adding what it finds to the shared list of problems. */
+    private final class FileReader {
+        private final YamlDocument document;
+        private final JsonNode root;
+        private final List<PolicyProblem> problems;
+        private final boolean valid;
+
+        record Located(Rule rule, String pointer) {
+        }
+
+        FileReader(YamlDocument document, List<PolicyProblem> problems) {
+            this.document = document;
+            this.root = document.root();
+            this.problems = problems;
+            this.valid = check(() -> {
+                if (root == null || !root.isObject()) {
+                    throw new Invalid("", "expected a mapping with version, default and rules");
+                }
+                unknownKeys(root, TOP, "");
+                JsonNode version = root.get("version");
+                if (version == null || !version.isIntegralNumber() || version.intValue() != 1) {
+                    throw new Invalid("/version", "'version' must be 1");
+                }
+                if (root.has("rules") && !root.get("rules").isArray()) {
+                    throw new Invalid("/rules", "'rules' must be a list");
+                }
+            }, null);
+        }
+
+        PolicyProblem problem(String pointer, String rule, String message) {
+            return new PolicyProblem(document.file(), document.line(pointer), rule, message);
+        }
+
+        private boolean check(Runnable validation, String rule) {
+            try {
+                validation.run();
+                return true;
+            } catch (Invalid e) {
+                problems.add(problem(e.pointer, rule, e.getMessage()));
+                return false;
             }
         }
 
         Effect defaultEffect() {
-            JsonNode value = top.get("default");
+            JsonNode value = root.get("default");
             if (value == null) {
                 return null;
             }
             Effect effect = value.isString() ? Effect.fromWire(value.stringValue()) : null;
             if (effect == null) {
-                throw new PolicyException(file + ": 'default' must be one of allow, deny, require_approval");
+                problems.add(problem("/default", null, "'default' must be one of allow, deny, require_approval"));
+                return Effect.DENY; // the file stays invalid; the strictest default keeps its neighbours honest
             }
             return effect;
         }
 
         Policy.RuleDefaults defaults() {
-            JsonNode node = top.get("defaults");
-            String where = "defaults";
-            if (!node.isObject()) {
-                throw new PolicyException(file + ": 'defaults' must be a mapping");
-            }
-            unknownKeys(node, DEFAULTS, where + ".");
-            JsonNode approvals = node.get("approvals");
-            int min = approvals == null ? 1 : min(approvals, where);
-            List<String> from = approvals == null ? List.of() : from(approvals, where);
-            Duration ttl = node.has("ttl") ? ttl(node.get("ttl"), where) : Duration.ofHours(1);
-            Justification justification = node.has("justification") ? justification(node.get("justification"), where) : Justification.OPTIONAL;
-            return new Policy.RuleDefaults(min, from, ttl, justification);
+            Policy.RuleDefaults[] result = new Policy.RuleDefaults[1];
+            check(() -> {
+                JsonNode node = root.get("defaults");
+                if (!node.isObject()) {
+                    throw new Invalid("/defaults", "'defaults' must be a mapping");
+                }
+                unknownKeys(node, DEFAULTS, "/defaults");
+                JsonNode approvals = node.get("approvals");
+                int min = approvals == null ? 1 : min(approvals, "/defaults/approvals");
+                List<String> from = approvals == null ? List.of() : from(approvals, "/defaults/approvals");
+                Duration ttl = node.has("ttl") ? ttl(node.get("ttl"), "/defaults/ttl") : BUILT_IN_DEFAULTS.ttl();
+                Justification justification = node.has("justification")
+                        ? justification(node.get("justification"), "/defaults/justification") : Justification.OPTIONAL;
+                result[0] = new Policy.RuleDefaults(min, from, ttl, justification);
+            }, null);
+            return result[0];
         }
 
-        List<Rule> rules(Policy.RuleDefaults defaults) {
-            JsonNode list = top.get("rules");
+        List<Located> rules(Policy.RuleDefaults defaults) {
+            JsonNode list = root.get("rules");
             if (list == null) {
                 return List.of();
             }
-            if (!list.isArray()) {
-                throw new PolicyException(file + ": 'rules' must be a list");
-            }
-            List<Rule> rules = new ArrayList<>();
+            List<Located> rules = new ArrayList<>();
             int index = 0;
             for (JsonNode node : list.values()) {
-                rules.add(rule(node, index++, defaults));
+                String pointer = "/rules/" + index++;
+                String id = node.isObject() && node.path("id").isString() ? node.get("id").stringValue() : null;
+                check(() -> rules.add(new Located(rule(node, pointer, defaults), pointer)), id);
             }
             return rules;
         }
 
-        private Rule rule(JsonNode node, int index, Policy.RuleDefaults defaults) {
+        private Rule rule(JsonNode node, String at, Policy.RuleDefaults defaults) {
+            String item = "rules[" + at.substring(at.lastIndexOf('/') + 1) + "]";
             if (!node.isObject()) {
-                throw new PolicyException(file + ": rules[" + index + "] must be a mapping");
+                throw new Invalid(at, item + " must be a mapping");
             }
-            String id = text(node, "id", "rules[" + index + "]");
+            String id = text(node, "id", at);
             if (id == null) {
-                throw new PolicyException(file + ": rules[" + index + "]: missing 'id'");
+                throw new Invalid(at, item + ": missing 'id'");
             }
             if (!RULE_ID.matcher(id).matches()) {
-                throw new PolicyException(file + ": rules[" + index + "]: id '" + id + "' must be lower-case letters, digits, '-', '_' or '.'");
+                throw new Invalid(at + "/id", "id must be lower-case letters, digits, '-', '_' or '.'");
             }
-            String where = "rule '" + id + "'";
-            unknownKeys(node, RULE, where + ": ");
-            String whenSource = text(node, "when", where);
+            unknownKeys(node, RULE, at);
+            String whenSource = text(node, "when", at);
             if (whenSource == null) {
-                throw new PolicyException(file + ": " + where + ": missing 'when' (a CEL condition; use 'true' to match everything)");
+                throw new Invalid(at, "missing 'when' (a CEL condition; use 'true' to match everything)");
             }
-            CelCondition when = condition(whenSource, where, "when");
-            String effectText = text(node, "effect", where);
+            CelCondition when = condition(whenSource, at + "/when", "when");
+            String effectText = text(node, "effect", at);
             Effect effect = effectText == null ? null : Effect.fromWire(effectText);
             if (effect == null) {
-                throw new PolicyException(file + ": " + where + ": 'effect' must be one of allow, deny, require_approval");
+                throw new Invalid(at + "/effect", "'effect' must be one of allow, deny, require_approval");
             }
             JsonNode approvals = node.get("approvals");
             if (approvals != null && effect != Effect.REQUIRE_APPROVAL) {
-                throw new PolicyException(file + ": " + where + ": 'approvals' only applies to effect require_approval");
+                throw new Invalid(at + "/approvals", "'approvals' only applies to effect require_approval");
             }
             int min = defaults.minApprovals();
             List<String> from = defaults.approvers();
             boolean anyDenyEnds = true;
             if (approvals != null) {
+                String here = at + "/approvals";
                 if (!approvals.isObject()) {
-                    throw new PolicyException(file + ": " + where + ": 'approvals' must be a mapping with min and from");
+                    throw new Invalid(here, "'approvals' must be a mapping with min and from");
                 }
-                unknownKeys(approvals, APPROVALS, where + ": approvals.");
-                min = approvals.has("min") ? min(approvals, where) : min;
-                from = approvals.has("from") ? from(approvals, where) : from;
+                unknownKeys(approvals, APPROVALS, here);
+                min = approvals.has("min") ? min(approvals, here) : min;
+                from = approvals.has("from") ? from(approvals, here) : from;
                 JsonNode ends = approvals.get("any_deny_ends");
                 if (ends != null) {
                     if (!ends.isBoolean()) {
-                        throw new PolicyException(file + ": " + where + ": approvals.any_deny_ends must be true or false");
+                        throw new Invalid(here + "/any_deny_ends", "approvals.any_deny_ends must be true or false");
                     }
                     anyDenyEnds = ends.booleanValue();
                 }
             }
-            String requireSource = text(node, "require", where);
-            CelCondition require = requireSource == null ? null : condition(requireSource, where, "require");
-            String requireMessage = text(node, "require_message", where);
+            String requireSource = text(node, "require", at);
+            CelCondition require = requireSource == null ? null : condition(requireSource, at + "/require", "require");
+            String requireMessage = text(node, "require_message", at);
             if (require != null && requireMessage == null) {
                 requireMessage = "rule " + id + " requires: " + requireSource;
             }
-            Duration ttl = node.has("ttl") ? ttl(node.get("ttl"), where) : defaults.ttl();
-            Justification justification = node.has("justification") ? justification(node.get("justification"), where) : defaults.justification();
-            String description = text(node, "description", where);
-            String reason = text(node, "reason", where);
+            Duration ttl = node.has("ttl") ? ttl(node.get("ttl"), at + "/ttl") : defaults.ttl();
+            Justification justification = node.has("justification")
+                    ? justification(node.get("justification"), at + "/justification") : defaults.justification();
+            boolean relaxPending = relaxPending(node, at);
+            String description = text(node, "description", at);
+            String reason = text(node, "reason", at);
             if (reason == null) {
                 reason = description != null ? description : "denied by rule " + id;
             }
-            return new Rule(id, description, file, when, effect, min, from, anyDenyEnds, require, requireMessage, ttl,
-                    justification, strings(node, "notify", where, CHANNEL, "kind:target, e.g. slack:C0PROD"),
-                    strings(node, "controls", where, CONTROL, "framework:ID, e.g. soc2:CC8.1"), reason);
+            List<String> controls = strings(node, "controls", at, null, null);
+            for (int i = 0; i < controls.size(); i++) {
+                if (!ControlCatalog.contains(controls.get(i))) {
+                    throw new Invalid(at + "/controls/" + i, "unknown control '" + controls.get(i)
+                            + "' (the catalog: countersign policy controls; e.g. soc2:CC8.1, nist-800-53:AC-3(2), iso27001:8.32)");
+                }
+            }
+            return new Rule(id, description, document.file(), document.line(at), when, effect, min, from, anyDenyEnds,
+                    require, requireMessage, ttl, justification,
+                    strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending);
         }
 
-        private CelCondition condition(String source, String where, String key) {
+        private boolean relaxPending(JsonNode node, String at) {
+            String value = text(node, "relax_pending", at);
+            if (value == null || value.equals("keep")) {
+                return false;
+            }
+            if (value.equals("approve")) {
+                return true;
+            }
+            throw new Invalid(at + "/relax_pending", "relax_pending must be keep (the default) or approve");
+        }
+
+        private CelCondition condition(String source, String at, String key) {
             try {
                 return CelCondition.compile(source);
             } catch (PolicyException e) {
-                throw new PolicyException(file + ": " + where + ": '" + key + "' does not compile: " + e.getMessage());
+                throw new Invalid(at, "'" + key + "' does not compile: " + e.getMessage());
             }
         }
 
-        private int min(JsonNode approvals, String where) {
+        private int min(JsonNode approvals, String at) {
             JsonNode min = approvals.get("min");
             if (min == null || !min.isIntegralNumber() || min.intValue() < 1 || min.intValue() > 20) {
-                throw new PolicyException(file + ": " + where + ": approvals.min must be a whole number from 1 to 20");
+                throw new Invalid(at + "/min", "approvals.min must be a whole number from 1 to 20");
             }
             return min.intValue();
         }
 
-        private List<String> from(JsonNode approvals, String where) {
-            List<String> groups = strings(approvals, "from", where + ": approvals", null, null);
-            for (String group : groups) {
-                if (!knownGroups.contains(group)) {
-                    throw new PolicyException(file + ": " + where + ": approvals.from names unknown group '" + group
+        private List<String> from(JsonNode approvals, String at) {
+            List<String> groups = strings(approvals, "from", at, null, null);
+            for (int i = 0; i < groups.size(); i++) {
+                if (knownGroups != null && !knownGroups.contains(groups.get(i))) {
+                    throw new Invalid(at + "/from/" + i, "approvals.from names unknown group '" + groups.get(i)
                             + "' (known groups: " + String.join(", ", new TreeSet<>(knownGroups)) + ")");
                 }
             }
             return groups;
         }
 
-        private Duration ttl(JsonNode value, String where) {
+        private Duration ttl(JsonNode value, String at) {
             Duration ttl = value.isString() ? DurationText.parse(value.stringValue()) : null;
             if (ttl == null) {
-                throw new PolicyException(file + ": " + where + ": ttl must be a duration such as 90s, 15m, 1h or 2d");
+                throw new Invalid(at, "ttl must be a duration such as 90s, 15m, 1h or 2d");
             }
             if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
-                throw new PolicyException(file + ": " + where + ": ttl " + value.stringValue() + " is out of range (1s to 30d)");
+                throw new Invalid(at, "ttl " + value.stringValue() + " is out of range (1s to 30d)");
             }
             return ttl;
         }
 
-        private Justification justification(JsonNode value, String where) {
+        private Justification justification(JsonNode value, String at) {
             if (value.isString()) {
                 for (Justification j : Justification.values()) {
                     if (j.wireName().equals(value.stringValue())) {
@@ -290,43 +383,45 @@ public final class PolicyLoader {
                     }
                 }
             }
-            throw new PolicyException(file + ": " + where + ": justification must be required or optional");
+            throw new Invalid(at, "justification must be required or optional");
         }
 
-        private String text(JsonNode node, String key, String where) {
+        private String text(JsonNode node, String key, String at) {
             JsonNode value = node.get(key);
             if (value == null || value.isNull()) {
                 return null;
             }
             if (!value.isString() && !value.isBoolean()) {
-                throw new PolicyException(file + ": " + where + ": '" + key + "' must be text");
+                throw new Invalid(at + "/" + key, "'" + key + "' must be text");
             }
             return value.asString();
         }
 
-        private List<String> strings(JsonNode node, String key, String where, Pattern format, String expected) {
+        private List<String> strings(JsonNode node, String key, String at, Pattern format, String expected) {
             JsonNode value = node.get(key);
             if (value == null) {
                 return List.of();
             }
             if (!value.isArray()) {
-                throw new PolicyException(file + ": " + where + ": '" + key + "' must be a list");
+                throw new Invalid(at + "/" + key, "'" + key + "' must be a list");
             }
             List<String> result = new ArrayList<>();
+            int i = 0;
             for (JsonNode item : value.values()) {
                 if (!item.isString() || (format != null && !format.matcher(item.stringValue()).matches())) {
-                    throw new PolicyException(file + ": " + where + ": " + key + " entry " + item
+                    throw new Invalid(at + "/" + key + "/" + i, key + " entry " + item
                             + (expected == null ? " must be text" : " must look like " + expected));
                 }
                 result.add(item.stringValue());
+                i++;
             }
             return List.copyOf(result);
         }
 
-        private void unknownKeys(JsonNode node, Set<String> allowed, String where) {
+        private void unknownKeys(JsonNode node, Set<String> allowed, String at) {
             for (String key : node.propertyNames()) {
                 if (!allowed.contains(key)) {
-                    throw new PolicyException(file + ": " + where + "unknown key '" + key + "' (allowed: "
+                    throw new Invalid(at + "/" + key, "unknown key '" + key + "' (allowed: "
                             + String.join(", ", new TreeSet<>(allowed)) + ")");
                 }
             }

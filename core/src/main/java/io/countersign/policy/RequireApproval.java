@@ -1,7 +1,11 @@
 package io.countersign.policy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Hold the action until the quorum approves.
@@ -16,5 +20,44 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
         rules = List.copyOf(rules);
         controls = List.copyOf(controls);
         channels = List.copyOf(channels);
+    }
+
+    /**
+     * The obligations of both this decision and {@code stricter}, which is what a request already held under
+     * this decision must meet after a policy change: every requirement of either (less one that another
+     * implies: at least as many approvers from the same or fewer groups), the shorter TTL, a justification if either
+     * demands one, and any-deny-ends if either says so. Rules, controls and channels are the union;
+     * the version is {@code stricter}'s.
+     */
+    public RequireApproval tightenedBy(RequireApproval stricter) {
+        List<ApprovalRequirement> kept = new ArrayList<>(quorum.requirements());
+        for (ApprovalRequirement demand : stricter.quorum.requirements()) {
+            if (kept.stream().noneMatch(r -> implies(r, demand))) {
+                kept.removeIf(r -> implies(demand, r));
+                kept.add(demand);
+            }
+        }
+        return new RequireApproval(union(rules, stricter.rules), union(controls, stricter.controls),
+                new Quorum(kept, quorum.anyDenyEnds() || stricter.quorum.anyDenyEnds()),
+                ttl.compareTo(stricter.ttl) <= 0 ? ttl : stricter.ttl,
+                justification == Justification.REQUIRED ? justification : stricter.justification,
+                union(channels, stricter.channels), stricter.version);
+    }
+
+    /** Whether a request held under this decision and one held under {@code other} must meet the same terms. */
+    public boolean sameObligations(RequireApproval other) {
+        return Set.copyOf(quorum.requirements()).equals(Set.copyOf(other.quorum.requirements()))
+                && quorum.anyDenyEnds() == other.quorum.anyDenyEnds()
+                && ttl.equals(other.ttl) && justification == other.justification;
+    }
+
+    /** Whether every set of approvers meeting {@code a} also meets {@code b}. */
+    private static boolean implies(ApprovalRequirement a, ApprovalRequirement b) {
+        boolean narrower = b.from().isEmpty() || (!a.from().isEmpty() && b.from().containsAll(a.from()));
+        return a.min() >= b.min() && narrower;
+    }
+
+    private static List<String> union(List<String> first, List<String> second) {
+        return List.copyOf(new LinkedHashSet<>(Stream.concat(first.stream(), second.stream()).toList()));
     }
 }

@@ -7,12 +7,15 @@ import java.util.List;
  * One compiled rule. Obligations ({@code approvals}, {@code ttl}, {@code justification}) are already
  * resolved against the file's defaults at load time.
  *
+ * @param line           where the rule starts in {@code file}
  * @param require        condition the request must meet when this rule matches, or null
  * @param requireMessage what to tell the caller when {@code require} is false
  * @param reason         for deny rules, what the caller is told
+ * @param relaxPending   whether a reload that relaxes this rule settles requests already pending under
+ *                       stricter terms ({@code relax_pending: approve}); by default they stay pending
  */
-public record Rule(String id, String description, String file, CelCondition when, Effect effect,
+public record Rule(String id, String description, String file, int line, CelCondition when, Effect effect,
                    int minApprovals, List<String> approvers, boolean anyDenyEnds,
                    CelCondition require, String requireMessage, Duration ttl, Justification justification,
-                   List<String> channels, List<String> controls, String reason) {
+                   List<String> channels, List<String> controls, String reason, boolean relaxPending) {
 }

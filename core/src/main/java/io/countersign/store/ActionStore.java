@@ -55,6 +55,18 @@ public interface ActionStore extends AutoCloseable {
     /** Ids of pending requests whose expiry is at or before {@code now}. */
     List<ActionId> overdue(Instant now, int limit);
 
+    /** Ids of pending requests after {@code after} (null: from the first) in id order; for paging through all. */
+    List<ActionId> pending(ActionId after, int limit);
+
+    /** Requests created in {@code [from, to)}, in id order, after {@code after} (null: from the first). */
+    List<ActionRecord> createdBetween(Instant from, Instant to, ActionId after, int limit);
+
+    /** Records events that belong to no single action (a policy load), durably and in order. */
+    void append(List<ActionEvent> events);
+
+    /** The latest events of one type, newest first. */
+    List<ActionEvent> recentEvents(io.countersign.lifecycle.EventType type, int limit);
+
     /** The events recorded for one action, oldest first. */
     List<ActionEvent> events(ActionId id);
 

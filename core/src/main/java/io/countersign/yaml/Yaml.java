@@ -2,6 +2,7 @@ package io.countersign.yaml;
 
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -23,9 +24,24 @@ public final class Yaml {
         try {
             return MAPPER.readTree(text);
         } catch (JacksonException e) {
-            var location = e.getLocation();
-            String where = location == null ? "" : ":" + location.getLineNr() + ":" + location.getColumnNr();
-            throw new ConfigException(file + where + ": malformed YAML: " + e.getOriginalMessage());
+            throw malformed(file, e);
         }
+    }
+
+    /** Like {@link #parse} but also records the line of every node, for messages about content. */
+    public static YamlDocument parseWithLines(String file, String text) {
+        try (JsonParser parser = MAPPER.createParser(text)) {
+            JsonNode root = MAPPER.readTree(text);
+            return new YamlDocument(file, root, YamlDocument.lines(parser));
+        } catch (JacksonException e) {
+            throw malformed(file, e);
+        }
+    }
+
+    private static MalformedYamlException malformed(String file, JacksonException e) {
+        var location = e.getLocation();
+        return location == null
+                ? new MalformedYamlException(file, 0, 0, e.getOriginalMessage())
+                : new MalformedYamlException(file, location.getLineNr(), location.getColumnNr(), e.getOriginalMessage());
     }
 }

@@ -208,4 +208,81 @@ class LifecycleTest {
             assertThat(a.events().getFirst().detail().get("justification").asString()).isEqualTo("fine");
         });
     }
+
+    private static final PolicyVersion V2 = new PolicyVersion("sha256:new");
+
+    private static Transition policyChanged(ActionRecord record, Decision decision, boolean relax) {
+        return Lifecycle.transition(record, new LifecycleEvent.PolicyChanged(decision, relax), T0.plusSeconds(5));
+    }
+
+    private static RequireApproval approvals(String rule, int min, Duration ttl, String... groups) {
+        return new RequireApproval(List.of(rule), List.of(), new Quorum(List.of(new ApprovalRequirement(rule, min, Set.of(groups))), true),
+                ttl, Justification.OPTIONAL, List.of(), V2);
+    }
+
+    @Test
+    void policyChangeThatDeniesEndsThePendingRequest() {
+        Transition t = policyChanged(pending(), new Deny(List.of("freeze"), List.of(), "change freeze", V2), false);
+        assertThat(t).isInstanceOfSatisfying(Applied.class, a -> {
+            assertThat(a.next().status()).isEqualTo(Status.DENIED);
+            assertThat(((Deny) a.next().decision()).reason()).isEqualTo("policy changed: change freeze");
+            assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REEVALUATED, EventType.DENIED);
+            assertThat(a.events().getFirst().detail().get("previous_policy_version").asString()).isEqualTo(V.value());
+        });
+    }
+
+    @Test
+    void stricterPolicyAddsItsTermsToTheOldOnes() {
+        ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
+        Transition t = policyChanged(once, approvals("pii", 3, Duration.ofMinutes(5), "sre", "data-owners"), false);
+        assertThat(t).isInstanceOfSatisfying(Applied.class, a -> {
+            assertThat(a.next().status()).isEqualTo(Status.PENDING);
+            RequireApproval terms = (RequireApproval) a.next().decision();
+            assertThat(terms.quorum().requirements()).containsExactly(new ApprovalRequirement("pii", 3, Set.of("sre", "data-owners")));
+            assertThat(terms.version()).isEqualTo(V2);
+            assertThat(a.next().expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+            assertThat(a.next().reviews()).hasSize(1); // alice's approval still counts
+        });
+        // Bob's approval alone would have met the old quorum; now a third is needed.
+        ActionRecord stricter = ((Applied) t).next();
+        ActionRecord twice = after(stricter, BOB, ReviewDecision.APPROVE);
+        assertThat(twice.status()).isEqualTo(Status.PENDING);
+        Principal erin = new Principal("erin", Principal.Kind.HUMAN, "Erin", null, Set.of("sre"), null);
+        assertThat(after(twice, erin, ReviewDecision.APPROVE).status()).isEqualTo(Status.APPROVED);
+    }
+
+    @Test
+    void looserPolicyLeavesTheRequestPendingUnlessItsRulesSayRelax() {
+        ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
+        Allow allow = new Allow(List.of("open"), List.of(), V2);
+        assertThat(policyChanged(once, allow, false)).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Refusal.UNCHANGED));
+        assertThat(policyChanged(once, approvals("pii", 1, Duration.ofMinutes(15), "sre", "data-owners"), false))
+                .isInstanceOf(Refused.class);
+        // Fewer approvers but only from sre: a new demand, added to the old one.
+        assertThat(policyChanged(once, approvals("pii", 1, Duration.ofMinutes(15), "sre"), false))
+                .isInstanceOfSatisfying(Applied.class, a -> assertThat(((RequireApproval) a.next().decision()).quorum()
+                        .requirements()).hasSize(2));
+        assertThat(policyChanged(once, allow, true)).isInstanceOfSatisfying(Applied.class, a -> {
+            assertThat(a.next().status()).isEqualTo(Status.APPROVED);
+            assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REEVALUATED, EventType.APPROVED);
+        });
+        // One approval meets the relaxed quorum of one: approved at once.
+        assertThat(policyChanged(once, approvals("pii", 1, Duration.ofMinutes(15), "sre"), true))
+                .isInstanceOfSatisfying(Applied.class, a -> assertThat(a.next().status()).isEqualTo(Status.APPROVED));
+        // Relaxed but not yet met: the new terms apply, still pending.
+        assertThat(policyChanged(pending(), approvals("pii", 1, Duration.ofHours(1), "sre"), true))
+                .isInstanceOfSatisfying(Applied.class, a -> {
+                    assertThat(a.next().status()).isEqualTo(Status.PENDING);
+                    assertThat(((RequireApproval) a.next().decision()).quorum().largestMin()).isEqualTo(1);
+                    assertThat(a.next().expiresAt()).isEqualTo(T0.plus(Duration.ofHours(1)));
+                });
+    }
+
+    @Test
+    void policyChangeLeavesSettledRequestsAlone() {
+        ActionRecord denied = after(pending(), ALICE, ReviewDecision.DENY);
+        assertThat(policyChanged(denied, new Allow(List.of(), List.of(), V2), true)).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Refusal.NOT_PENDING));
+    }
 }

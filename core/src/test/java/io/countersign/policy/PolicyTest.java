@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -134,7 +135,7 @@ class PolicyTest {
                 rules:
                   - {id: typo, when: 'actoin == "x"', effect: allow}
                 """)).isInstanceOf(PolicyException.class)
-                .hasMessageContaining("policy.yaml: rule 'typo': 'when' does not compile")
+                .hasMessageContaining("policy.yaml:3: rule 'typo': 'when' does not compile")
                 .hasMessageContaining("undeclared reference to 'actoin'");
         assertThatThrownBy(() -> load("""
                 version: 1
@@ -162,6 +163,109 @@ class PolicyTest {
                 .hasMessageContaining("unknown key 'efect'");
         assertThatThrownBy(() -> load("version: 2\nrules: []\n")).hasMessageContaining("'version' must be 1");
         assertThatThrownBy(() -> load("version: 1\nrules: [\n")).hasMessageContaining("policy.yaml:").hasMessageContaining("malformed YAML");
+        assertThatThrownBy(() -> load("version: 1\nrules:\n  - {id: c, when: 'true', effect: allow, controls: [soc2:CC9.9]}\n"))
+                .hasMessageContaining("rule 'c': unknown control 'soc2:CC9.9'");
+        assertThatThrownBy(() -> load("version: 1\nrules:\n  - {id: r, when: 'true', effect: allow, relax_pending: always}\n"))
+                .hasMessageContaining("relax_pending must be keep (the default) or approve");
+        assertThatThrownBy(() -> load("version: 1\nrules:\n  - {id: m, when: 'true', effect: require_approval, approvals: {min: 0}}\n"))
+                .hasMessageContaining("approvals.min must be a whole number from 1 to 20");
+    }
+
+    @Test
+    void everyProblemIsReportedWithFileLineAndRule() throws IOException {
+        Files.writeString(dir.resolve("a.yaml"), """
+                version: 1
+                rules:
+                  - id: fine
+                    when: 'true'
+                    effect: allow
+                  - id: typo
+                    when: 'resourse.env == "prod"'
+                    effect: deny
+                  - id: bad-ttl
+                    when: 'true'
+                    effect: require_approval
+                    ttl: 45d
+                """);
+        Files.writeString(dir.resolve("b.yaml"), """
+                version: 1
+                rules:
+                  - id: fine
+                    when: 'true'
+                    effect: allow
+                  - id: controls
+                    when: 'true'
+                    effect: allow
+                    controls: [soc2:CC8.1, nist-800-53:XX-1]
+                """);
+        assertThatThrownBy(() -> new PolicyLoader(GROUPS).load(dir)).isInstanceOfSatisfying(PolicyException.class, e ->
+                assertThat(e.problems()).extracting(PolicyProblem::file, PolicyProblem::line, PolicyProblem::rule).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("a.yaml", 7, "typo"),
+                        org.assertj.core.groups.Tuple.tuple("a.yaml", 12, "bad-ttl"),
+                        org.assertj.core.groups.Tuple.tuple("b.yaml", 9, "controls"),
+                        org.assertj.core.groups.Tuple.tuple("b.yaml", 3, "fine")));
+    }
+
+    @Test
+    void explanationSaysWhichRulesMatchedAndWhyOthersDidNot() throws IOException {
+        Policy policy = load("""
+                version: 1
+                rules:
+                  - {id: prod-export, when: 'action == "db.export" && resource.env == "prod"', effect: require_approval,
+                     require: "has(intent.ticket)"}
+                  - {id: staging, when: 'resource.env == "staging"', effect: allow}
+                  - {id: admin, when: 'payload.role == "admin"', effect: deny}
+                """);
+        Explanation explanation = policy.explain(new PolicyInput(AGENT, request("db.export", "staging", "{}"), NOW));
+        assertThat(explanation.decision()).isInstanceOf(Deny.class); // admin fails closed: payload has no role
+        assertThat(explanation.rules()).extracting(Explanation.RuleTrace::id, Explanation.RuleTrace::matched).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("prod-export", false),
+                org.assertj.core.groups.Tuple.tuple("staging", true),
+                org.assertj.core.groups.Tuple.tuple("admin", true));
+        assertThat(explanation.rules().get(0).why()).isEqualTo("resource.env == \"prod\" is false");
+        assertThat(explanation.rules().get(0).line()).isEqualTo(3);
+        assertThat(explanation.rules().get(2).why()).contains("could not be evaluated").contains("fails closed");
+
+        Explanation refused = policy.explain(new PolicyInput(AGENT, request("db.export", "prod", "{\"role\": \"x\"}"), NOW));
+        assertThat(refused.decision()).isNull();
+        assertThat(refused.refusal().rule()).isEqualTo("prod-export");
+        assertThat(refused.rules().get(0).requirement()).isFalse();
+    }
+
+    @Test
+    void relaxPendingFollowsTheDecidingRules() throws IOException {
+        Policy policy = load("""
+                version: 1
+                rules:
+                  - {id: reads, when: 'action == "db.read"', effect: allow, relax_pending: approve}
+                  - {id: writes, when: 'action == "db.write"', effect: allow}
+                  - {id: one, when: 'resource.env == "prod"', effect: require_approval, relax_pending: approve}
+                  - {id: two, when: 'resource.env == "prod" && action == "db.drop"', effect: require_approval}
+                """);
+        assertThat(policy.relaxesPending(decide(policy, request("db.read", "dev", "{}")))).isTrue();
+        assertThat(policy.relaxesPending(decide(policy, request("db.write", "dev", "{}")))).isFalse();
+        assertThat(policy.relaxesPending(decide(policy, request("db.alter", "prod", "{}")))).isTrue();
+        assertThat(policy.relaxesPending(decide(policy, request("db.drop", "prod", "{}")))).isFalse();
+        assertThat(policy.relaxesPending(decide(policy, request("db.other", "dev", "{}")))).isFalse(); // the default decided
+    }
+
+    @Test
+    void tighteningKeepsEveryRequirementAndTheStricterTerms() {
+        var version = new PolicyVersion("sha256:new");
+        RequireApproval held = new RequireApproval(List.of("a"), List.of(), new Quorum(List.of(
+                new ApprovalRequirement("a", 1, Set.of("sre"))), false), Duration.ofHours(1), Justification.OPTIONAL, List.of(), version);
+        RequireApproval stricter = new RequireApproval(List.of("a", "b"), List.of("soc2:CC8.1"), new Quorum(List.of(
+                new ApprovalRequirement("a", 2, Set.of("sre")), new ApprovalRequirement("b", 1, Set.of("data-owners"))), true),
+                Duration.ofMinutes(10), Justification.REQUIRED, List.of(), version);
+        RequireApproval merged = held.tightenedBy(stricter);
+        assertThat(merged.quorum().requirements()).containsExactlyInAnyOrder(
+                new ApprovalRequirement("a", 2, Set.of("sre")), new ApprovalRequirement("b", 1, Set.of("data-owners")));
+        assertThat(merged.ttl()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(merged.justification()).isEqualTo(Justification.REQUIRED);
+        assertThat(merged.quorum().anyDenyEnds()).isTrue();
+        assertThat(merged.sameObligations(held)).isFalse();
+        // Tightening by something looser changes nothing.
+        assertThat(stricter.tightenedBy(held).sameObligations(stricter)).isTrue();
     }
 
     @Test

@@ -19,8 +19,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -144,20 +142,7 @@ public final class ActionRoutes implements HttpService {
         throw new InvalidInputException("limit", "'limit' must be a whole number from 1 to 200");
     }
 
-    /**
-     * Reads the body, refusing more than the configured limit even when no Content-Length was sent,
-     * so one client cannot make the server buffer an unbounded body.
-     */
     private JsonNode body(ServerRequest request) {
-        try (InputStream in = request.content().inputStream()) {
-            byte[] bytes = in.readNBytes((int) maxBodyBytes + 1);
-            if (bytes.length > maxBodyBytes) {
-                throw new ApiException(io.helidon.http.Status.REQUEST_ENTITY_TOO_LARGE_413, "body_too_large", null,
-                        "the request body is larger than " + maxBodyBytes + " bytes");
-            }
-            return Json.parse(bytes);
-        } catch (IOException e) {
-            throw new InvalidInputException("malformed_body", null, "the request body could not be read");
-        }
+        return RequestBodies.json(request, maxBodyBytes);
     }
 }

@@ -26,4 +26,12 @@ public final class Authenticator {
         throw new ApiException(Status.UNAUTHORIZED_401, "unauthenticated", null,
                 "a valid API key is required: Authorization: Bearer <key>");
     }
+
+    /** For what only people may see or do (policy, evidence reports): agents and services get 403. */
+    public void requireHuman(Principal principal) {
+        if (!principal.isHuman()) {
+            throw new ApiException(Status.FORBIDDEN_403, "forbidden", null,
+                    "only humans may use this endpoint; " + principal.id() + " is of kind " + principal.kind().wireName());
+        }
+    }
 }

@@ -62,7 +62,7 @@ public final class ErrorMapper {
         Status status = switch (e.refusal()) {
             case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_REQUESTER -> Status.FORBIDDEN_403;
             case JUSTIFICATION_REQUIRED -> UNPROCESSABLE;
-            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NOT_DUE -> Status.CONFLICT_409;
+            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NOT_DUE, UNCHANGED -> Status.CONFLICT_409;
         };
         String field = e.refusal() == io.countersign.lifecycle.Refusal.JUSTIFICATION_REQUIRED ? "comment" : null;
         JsonResponses.sendError(response, status, e.refusal().code(), field, e.getMessage());

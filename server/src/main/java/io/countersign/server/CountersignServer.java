@@ -8,8 +8,10 @@ import io.countersign.identity.Identities;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionService;
 import io.countersign.lifecycle.ChangeFeed;
-import io.countersign.policy.Policy;
-import io.countersign.policy.PolicyEngine;
+import io.countersign.api.PolicyRoutes;
+import io.countersign.api.ReportRoutes;
+import io.countersign.lifecycle.PolicyReloader;
+import io.countersign.policy.ActivePolicy;
 import io.countersign.policy.PolicyLoader;
 import io.countersign.store.ActionStore;
 import io.countersign.store.sqlite.SqliteStore;
@@ -33,13 +35,18 @@ public final class CountersignServer implements AutoCloseable {
     private final WebServer web;
     private final ActionStore store;
     private final ScheduledExecutorService sweeper;
-    private final Policy policy;
+    private final PolicyWatcher watcher;
+    private final ActivePolicy policy;
+    private final PolicyReloader reloader;
 
-    private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, Policy policy) {
+    private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
+                              ActivePolicy policy, PolicyReloader reloader) {
         this.web = web;
         this.store = store;
         this.sweeper = sweeper;
+        this.watcher = watcher;
         this.policy = policy;
+        this.reloader = reloader;
     }
 
     /**
@@ -49,11 +56,21 @@ public final class CountersignServer implements AutoCloseable {
     public static CountersignServer start(Path directory, String host, int port, Clock clock) {
         ServerSettings settings = ServerSettings.load(directory);
         Identities identities = IdentitiesLoader.load(settings.identitiesFile());
-        Policy policy = new PolicyLoader(identities.groups()).load(settings.policyDirectory());
+        PolicyLoader loader = new PolicyLoader(identities.groups());
+        ActivePolicy policy = new ActivePolicy(loader.load(settings.policyDirectory()));
         ActionStore store = SqliteStore.open(settings.sqliteFile());
-        ActionService actions = new ActionService(store, () -> (PolicyEngine) policy, clock, new ChangeFeed());
+        ActionService actions = new ActionService(store, () -> policy, clock, new ChangeFeed(), identities::byId);
+        PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
         ActionRoutes actionRoutes = new ActionRoutes(actions, authenticator, settings.maxBodyBytes(), settings.maxWait());
+        PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
+        ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
+        try {
+            reloader.started();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
 
         var directErrors = ErrorMapper.direct();
         WebServer web = WebServer.builder()
@@ -73,6 +90,8 @@ public final class CountersignServer implements AutoCloseable {
                             res.send(Json.bytes(body));
                         })
                         .register("/v1/actions", actionRoutes)
+                        .register("/v1/policy", policyRoutes)
+                        .register("/v1/reports", reportRoutes)
                         .error(Throwable.class, ErrorMapper::handle)
                         .any(ErrorMapper::noRoute))
                 .build();
@@ -91,19 +110,26 @@ public final class CountersignServer implements AutoCloseable {
                 LOG.log(Level.WARNING, "expiry sweep failed; retrying", e);
             }
         }, 1, 1, TimeUnit.SECONDS);
-        return new CountersignServer(web, store, sweeper, policy);
+        PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader);
     }
 
     public int port() {
         return web.port();
     }
 
-    public Policy policy() {
+    public ActivePolicy policy() {
         return policy;
+    }
+
+    /** Reloads the policy directory now, as the watcher does when files change. */
+    public PolicyReloader.Result reloadPolicy(String trigger) {
+        return reloader.reload(trigger);
     }
 
     @Override
     public void close() {
+        watcher.close();
         sweeper.shutdownNow();
         web.stop();
         store.close();

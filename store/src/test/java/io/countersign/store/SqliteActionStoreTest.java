@@ -5,7 +5,9 @@ import static io.countersign.testing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.EventType;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Requester;
@@ -182,5 +184,82 @@ class SqliteActionStoreTest {
         Lifecycle.Started started = started(request("OPS-1", null));
         assertThatThrownBy(() -> store.insert(started.record(), started.events())).isInstanceOf(StoreUnavailableException.class);
         store = SqliteStore.open(dir.resolve("data/test.db"));
+    }
+
+    @Test
+    void pendingPagesThroughEveryPendingRequestInIdOrder() {
+        List<ActionId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ActionRequest base = request("OPS-1", null);
+            Lifecycle.Started started = started(new ActionRequest(base.action(), base.resource(), base.intent(),
+                    io.countersign.json.Json.parse("{\"part\": " + i + "}"), null, null));
+            store.insert(started.record(), started.events());
+            ids.add(started.record().id());
+        }
+        ids.sort(java.util.Comparator.comparing(ActionId::value));
+        List<ActionId> first = store.pending(null, 2);
+        List<ActionId> second = store.pending(first.getLast(), 2);
+        List<ActionId> third = store.pending(second.getLast(), 2);
+        assertThat(first).containsExactlyElementsOf(ids.subList(0, 2));
+        assertThat(second).containsExactlyElementsOf(ids.subList(2, 4));
+        assertThat(third).containsExactly(ids.get(4));
+    }
+
+    @Test
+    void createdBetweenSelectsThePeriod() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        assertThat(store.createdBetween(NOW, NOW.plusMillis(1), null, 10)).extracting(ActionRecord::id)
+                .containsExactly(started.record().id());
+        assertThat(store.createdBetween(NOW.plusMillis(1), NOW.plusSeconds(60), null, 10)).isEmpty();
+        assertThat(store.createdBetween(NOW.minusSeconds(60), NOW, null, 10)).isEmpty();
+    }
+
+    @Test
+    void systemEventsAreKeptInOrderWithoutAnAction() {
+        var first = io.countersign.json.Json.object().put("version", "sha256:a");
+        var second = io.countersign.json.Json.object().put("version", "sha256:b");
+        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, first)));
+        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, second)));
+        assertThat(store.recentEvents(EventType.POLICY_LOADED, 10)).extracting(e -> e.detail().get("version").asString())
+                .containsExactly("sha256:b", "sha256:a");
+        assertThat(store.recentEvents(EventType.POLICY_LOADED, 1)).singleElement()
+                .satisfies(e -> assertThat(e.actionId()).isNull());
+    }
+
+    @Test
+    void upgradeFromTheFirstSchemaKeepsEveryEvent() throws SQLException {
+        store.close();
+        Path file = dir.resolve("old.db");
+        ActionId old = ActionId.newId(NOW);
+        org.flywaydb.core.Flyway.configure().dataSource("jdbc:sqlite:" + file, null, null)
+                .locations("classpath:db/migration/sqlite").target("1").load().migrate();
+        try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             var insert = connection.prepareStatement(
+                     "INSERT INTO events (action_id, type, actor, at, detail) VALUES (?, 'action.requested', 'deploy-agent', 1, '{}')")) {
+            insert.setString(1, old.value());
+            insert.executeUpdate();
+        }
+        store = SqliteStore.open(file);
+        assertThat(store.events(old)).singleElement()
+                .satisfies(e -> assertThat(e.type()).isEqualTo(EventType.REQUESTED));
+        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, io.countersign.json.Json.object())));
+        assertThat(store.recentEvents(EventType.POLICY_LOADED, 5)).hasSize(1);
+    }
+
+    @Test
+    void updateKeepsNewTermsAndExpiry() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        RequireApproval stricter = new RequireApproval(List.of("r", "s"), List.of("soc2:CC8.1"),
+                new Quorum(List.of(new ApprovalRequirement("s", 2, Set.of("sre"))), true), Duration.ofMinutes(1),
+                Justification.REQUIRED, List.of(), new PolicyVersion("sha256:w"));
+        var applied = (io.countersign.lifecycle.Transition.Applied) Lifecycle.transition(started.record(),
+                new io.countersign.lifecycle.LifecycleEvent.PolicyChanged(stricter, false), NOW.plusSeconds(1));
+        assertThat(store.update(applied.next(), null, applied.events())).isTrue();
+        ActionRecord read = store.find(started.record().id()).orElseThrow();
+        assertThat(read).isEqualTo(applied.next());
+        assertThat(read.expiresAt()).isEqualTo(NOW.plus(Duration.ofMinutes(1)));
+        assertThat(store.events(read.id())).extracting(ActionEvent::type).endsWith(EventType.REEVALUATED);
     }
 }

@@ -95,12 +95,20 @@ public class JdbcActionStore implements ActionStore {
     public boolean update(ActionRecord next, Review review, List<ActionEvent> events) {
         return write(connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE actions SET status = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?")) {
+                    "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?"
+                            + " WHERE id = ? AND version = ?")) {
                 update.setString(1, next.status().wireName());
                 update.setLong(2, next.version());
                 update.setLong(3, next.updatedAt().toEpochMilli());
-                update.setString(4, next.id().value());
-                update.setLong(5, next.version() - 1);
+                // A policy change may replace the terms of a pending request, and with them its expiry.
+                update.setString(4, Json.text(DecisionJson.toJson(next.decision())));
+                if (next.expiresAt() == null) {
+                    update.setNull(5, Types.BIGINT);
+                } else {
+                    update.setLong(5, next.expiresAt().toEpochMilli());
+                }
+                update.setString(6, next.id().value());
+                update.setLong(7, next.version() - 1);
                 if (update.executeUpdate() != 1) {
                     return false;
                 }
@@ -171,6 +179,74 @@ public class JdbcActionStore implements ActionStore {
     }
 
     @Override
+    public List<ActionId> pending(ActionId after, int limit) {
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id FROM actions WHERE status = 'pending' AND id > ? ORDER BY id LIMIT " + Math.max(1, limit))) {
+                select.setString(1, after == null ? "" : after.value());
+                List<ActionId> ids = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(new ActionId(rows.getString(1)));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    @Override
+    public List<ActionRecord> createdBetween(Instant from, Instant to, ActionId after, int limit) {
+        return read(connection -> {
+            List<ActionRecord> records = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS
+                    + " FROM actions WHERE created_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT " + Math.max(1, limit))) {
+                select.setLong(1, from.toEpochMilli());
+                select.setLong(2, to.toEpochMilli());
+                select.setString(3, after == null ? "" : after.value());
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        records.add(toRecord(rows, List.of()));
+                    }
+                }
+            }
+            List<ActionRecord> withReviews = new ArrayList<>(records.size());
+            for (ActionRecord record : records) {
+                withReviews.add(record.status() == Status.ALLOWED ? record : withReviews(connection, record));
+            }
+            return withReviews;
+        });
+    }
+
+    @Override
+    public void append(List<ActionEvent> events) {
+        write(connection -> {
+            insertEvents(connection, events);
+            return null;
+        });
+    }
+
+    @Override
+    public List<ActionEvent> recentEvents(EventType type, int limit) {
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT action_id, type, actor, at, detail FROM events WHERE type = ? ORDER BY seq DESC LIMIT " + Math.max(1, limit))) {
+                select.setString(1, type.wireName());
+                List<ActionEvent> events = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        String actionId = rows.getString(1);
+                        events.add(new ActionEvent(EventType.fromWire(rows.getString(2)),
+                                actionId == null ? null : new ActionId(actionId), rows.getString(3),
+                                Instant.ofEpochMilli(rows.getLong(4)), (ObjectNode) Json.parse(rows.getString(5))));
+                    }
+                }
+                return events;
+            }
+        });
+    }
+
+    @Override
     public List<ActionEvent> events(ActionId id) {
         return read(connection -> {
             try (PreparedStatement select = connection.prepareStatement(
@@ -202,7 +278,7 @@ public class JdbcActionStore implements ActionStore {
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO events (action_id, type, actor, at, detail) VALUES (?, ?, ?, ?, ?)")) {
             for (ActionEvent event : events) {
-                insert.setString(1, event.actionId().value());
+                insert.setString(1, event.actionId() == null ? null : event.actionId().value());
                 insert.setString(2, event.type().wireName());
                 insert.setString(3, event.actor());
                 insert.setLong(4, event.at().toEpochMilli());

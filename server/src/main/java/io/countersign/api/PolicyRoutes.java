@@ -1,0 +1,71 @@
+package io.countersign.api;
+
+import io.countersign.identity.Identities;
+import io.countersign.json.ActionRequestJson;
+import io.countersign.lifecycle.PolicyReloader;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.InvalidInputException;
+import io.countersign.model.Principal;
+import io.countersign.policy.ActivePolicy;
+import io.countersign.policy.Explanation;
+import io.countersign.policy.Policy;
+import io.countersign.policy.PolicyInput;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Clock;
+import java.util.function.Supplier;
+
+/**
+ * {@code /v1/policy}: the active policy with its load history (humans), and a dry run that evaluates a
+ * request and explains the result without storing anything (anyone, for themselves; humans may ask
+ * {@code ?as=} another principal, to see what an agent would get).
+ */
+public final class PolicyRoutes implements HttpService {
+    private static final int HISTORY = 50;
+
+    private final ActivePolicy policy;
+    private final PolicyReloader reloader;
+    private final Supplier<Identities> identities;
+    private final Authenticator authenticator;
+    private final long maxBodyBytes;
+    private final Clock clock;
+
+    public PolicyRoutes(ActivePolicy policy, PolicyReloader reloader, Supplier<Identities> identities,
+                        Authenticator authenticator, long maxBodyBytes, Clock clock) {
+        this.policy = policy;
+        this.reloader = reloader;
+        this.identities = identities;
+        this.authenticator = authenticator;
+        this.maxBodyBytes = maxBodyBytes;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::show)
+                .post("/evaluate", this::evaluate);
+    }
+
+    private void show(ServerRequest request, ServerResponse response) {
+        authenticator.requireHuman(authenticator.authenticate(request));
+        JsonResponses.send(response, Status.OK_200, PolicyRepresentation.of(policy.current(), reloader.history(HISTORY)));
+    }
+
+    private void evaluate(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        Principal subject = caller;
+        var as = request.query().first("as");
+        if (as.isPresent() && !as.get().equals(caller.id())) {
+            authenticator.requireHuman(caller);
+            subject = identities.get().byId(as.get())
+                    .orElseThrow(() -> new InvalidInputException("as", "'as' names no known principal: " + as.get()));
+        }
+        ActionRequest action = ActionRequestJson.fromJson(RequestBodies.json(request, maxBodyBytes));
+        Policy active = policy.current();
+        Explanation explanation = active.explain(new PolicyInput(subject, action, clock.instant()));
+        JsonResponses.send(response, Status.OK_200, PolicyRepresentation.of(explanation, subject.id()));
+    }
+}

@@ -1,0 +1,31 @@
+package io.countersign.api;
+
+import io.countersign.json.Json;
+import io.countersign.model.InvalidInputException;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import tools.jackson.databind.JsonNode;
+
+/** Reads JSON request bodies within a size limit. */
+final class RequestBodies {
+    private RequestBodies() {
+    }
+
+    /**
+     * Refuses more than {@code maxBytes} even when no Content-Length was sent, so one client cannot make
+     * the server buffer an unbounded body.
+     */
+    static JsonNode json(ServerRequest request, long maxBytes) {
+        try (InputStream in = request.content().inputStream()) {
+            byte[] bytes = in.readNBytes((int) maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new ApiException(io.helidon.http.Status.REQUEST_ENTITY_TOO_LARGE_413, "body_too_large", null,
+                        "the request body is larger than " + maxBytes + " bytes");
+            }
+            return Json.parse(bytes);
+        } catch (IOException e) {
+            throw new InvalidInputException("malformed_body", null, "the request body could not be read");
+        }
+    }
+}
