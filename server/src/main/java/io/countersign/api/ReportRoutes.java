@@ -46,7 +46,7 @@ public final class ReportRoutes implements HttpService {
 
     private void controls(ServerRequest request, ServerResponse response) {
         authenticator.requireHuman(authenticator.authenticate(request));
-        Instant to = request.query().first("to").map(v -> instant("to", v, true)).orElse(clock.instant());
+        Instant to = request.query().first("to").map(v -> instant("to", v, true)).orElse(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1));
         Instant from = request.query().first("from").map(v -> instant("from", v, false)).orElse(to.minus(Duration.ofDays(30)));
         if (!from.isBefore(to)) {
             throw new InvalidInputException("from", "'from' must be before 'to'");

@@ -56,8 +56,10 @@ final class PolicyWatcher implements AutoCloseable {
                     key.reset();
                     key = watch.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS);
                 } while (key != null);
+                // Editors and tools leave temporary files about; name the policy files when any changed.
+                Set<String> named = new TreeSet<>(changed.stream().filter(n -> n.endsWith(".yaml") || n.endsWith(".yml")).toList());
                 try {
-                    reloader.reload("file change: " + String.join(", ", changed));
+                    reloader.reload("file change: " + String.join(", ", named.isEmpty() ? changed : named));
                 } catch (RuntimeException e) {
                     LOG.log(Level.ERROR, "policy reload failed; the active policy stays", e);
                 }
