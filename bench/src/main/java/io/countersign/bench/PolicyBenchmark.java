@@ -44,6 +44,13 @@ public class PolicyBenchmark {
     @Param({"100"})
     int rules;
 
+    /**
+     * Whether conditions name the action in a form the engine indexes ({@code action == "x"},
+     * {@code action.startsWith("x.")}). With false, every rule is evaluated: the worst case.
+     */
+    @Param({"true", "false"})
+    boolean actionGuards;
+
     Policy policy;
     PolicyInput matchingThree;
     PolicyInput matchingNone;
@@ -52,7 +59,7 @@ public class PolicyBenchmark {
     public void load() {
         try {
             Path directory = Files.createTempDirectory("countersign-bench");
-            Files.writeString(directory.resolve("bench.yaml"), policyText(rules));
+            Files.writeString(directory.resolve("bench.yaml"), policyText(rules, actionGuards));
             policy = new PolicyLoader(Set.of("sre", "data-owners", "security")).load(directory);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -76,7 +83,7 @@ public class PolicyBenchmark {
     }
 
     /** {@code count} rules cycling through five shapes, each over its own service so few match at once. */
-    static String policyText(int count) {
+    static String policyText(int count, boolean guarded) {
         StringBuilder yaml = new StringBuilder("version: 1\ndefault: require_approval\nrules:\n");
         for (int i = 0; i < count; i++) {
             String service = "svc" + (i / 5);
@@ -92,6 +99,10 @@ public class PolicyBenchmark {
                 case 2, 3 -> i % 10 == 3 ? "deny" : "require_approval";
                 default -> "allow";
             };
+            if (!guarded) {
+                // An alternative that names no action makes the whole condition unindexable; it never holds.
+                when = "(" + when + ") || resource.type == \"never\"";
+            }
             yaml.append("  - id: rule-").append(i).append('\n')
                     .append("    when: '").append(when).append("'\n")
                     .append("    effect: ").append(effect).append('\n');

@@ -40,11 +40,18 @@ public final class CelCondition {
     private final String source;
     private final CelAbstractSyntaxTree ast;
     private final CelRuntime.Program program;
+    private final ActionGuard guard;
 
     private CelCondition(String source, CelAbstractSyntaxTree ast, CelRuntime.Program program) {
         this.source = source;
         this.ast = ast;
         this.program = program;
+        this.guard = ActionGuard.of(ast.getExpr()).orElse(null);
+    }
+
+    /** False only when this condition cannot hold for a request with this action, whatever else it says. */
+    boolean mayHoldFor(String action) {
+        return guard == null || guard.admits(action);
     }
 
     /** @throws PolicyException with the checker's message when the expression does not parse or type-check */

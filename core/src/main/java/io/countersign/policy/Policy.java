@@ -57,9 +57,10 @@ public final class Policy implements PolicyEngine {
     @Override
     public Decision evaluate(PolicyInput input) {
         Map<String, Object> variables = PolicyVariables.of(input);
+        String action = input.request().action();
         List<Rule> matched = new ArrayList<>();
         for (Rule rule : rules) {
-            if (matches(rule, variables)) {
+            if (rule.when().mayHoldFor(action) && matches(rule, variables)) {
                 matched.add(rule);
             }
         }

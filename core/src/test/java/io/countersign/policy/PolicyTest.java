@@ -278,4 +278,27 @@ class PolicyTest {
                 """);
         assertThat(decide(policy, request("x", "NO", "{}"))).isInstanceOf(Allow.class);
     }
+
+    @Test
+    void rulesThatCannotMatchTheActionAreSkippedWithTheSameResult() throws IOException {
+        Policy policy = load("""
+                version: 1
+                default: allow
+                rules:
+                  - {id: exact, when: 'action == "db.drop" && payload.missing == 1', effect: deny}
+                  - {id: prefix-or-suffix, when: 'action.startsWith("iam.") || action.endsWith(".admin")', effect: require_approval}
+                  - {id: unguarded, when: 'action == "x" || payload.missing == 1', effect: deny}
+                """);
+        // A false guard makes the whole condition false in CEL, even beside an error: skipping changes nothing.
+        assertThat(decide(policy, request("db.read", null, "{\"missing\": 2}"))).isInstanceOf(Allow.class);
+        assertThat(decide(policy, request("db.drop", null, "{\"missing\": 1}"))).isInstanceOf(Deny.class);
+        assertThat(decide(policy, request("iam.attach", null, "{\"missing\": 2}"))).isInstanceOf(RequireApproval.class);
+        assertThat(decide(policy, request("user.admin", null, "{\"missing\": 2}"))).isInstanceOf(RequireApproval.class);
+        // Unindexable rules are still evaluated, and still fail closed.
+        assertThat(decide(policy, request("db.read", null, "{}"))).isInstanceOf(Deny.class);
+        Rule exact = policy.rules().get(0);
+        assertThat(exact.when().mayHoldFor("db.read")).isFalse();
+        assertThat(exact.when().mayHoldFor("db.drop")).isTrue();
+        assertThat(policy.rules().get(2).when().mayHoldFor("anything")).isTrue();
+    }
 }
