@@ -2,6 +2,7 @@ package io.countersign.lifecycle;
 
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Transition.Applied;
 import io.countersign.lifecycle.Transition.Refused;
@@ -11,8 +12,10 @@ import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;
 import io.countersign.model.Status;
 import io.countersign.policy.Decision;
+import io.countersign.policy.Deny;
 import io.countersign.policy.PolicyEngine;
 import io.countersign.policy.PolicyInput;
+import io.countersign.policy.RequirementNotMet;
 import io.countersign.store.ActionStore;
 import io.countersign.store.ActionStore.InsertResult;
 import java.time.Clock;
@@ -20,18 +23,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
-import io.countersign.policy.Deny;
-import io.countersign.policy.RequirementNotMet;
 
 /**
  * The use cases of the approval lifecycle: submit, read, wait, review, cancel, expire. It asks policy,

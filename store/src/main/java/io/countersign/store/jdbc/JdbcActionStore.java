@@ -210,11 +210,7 @@ public class JdbcActionStore implements ActionStore {
                     }
                 }
             }
-            List<ActionRecord> withReviews = new ArrayList<>(records.size());
-            for (ActionRecord record : records) {
-                withReviews.add(record.status() == Status.ALLOWED ? record : withReviews(connection, record));
-            }
-            return withReviews;
+            return withReviews(connection, records);
         });
     }
 
@@ -309,6 +305,11 @@ public class JdbcActionStore implements ActionStore {
         if (records.isEmpty()) {
             return records;
         }
+        return withReviews(connection, records);
+    }
+
+    /** Allowed requests were never reviewed; the others get their reviews from the same snapshot. */
+    private static List<ActionRecord> withReviews(Connection connection, List<ActionRecord> records) throws SQLException {
         List<ActionRecord> withReviews = new ArrayList<>(records.size());
         for (ActionRecord record : records) {
             withReviews.add(record.status() == Status.ALLOWED ? record : withReviews(connection, record));
