@@ -70,6 +70,9 @@ public interface ActionStore extends AutoCloseable {
     /** The events recorded for one action, oldest first. */
     List<ActionEvent> events(ActionId id);
 
+    /** The audit log these writes append to. */
+    AuditLogStore auditLog();
+
     @Override
     void close();
 }

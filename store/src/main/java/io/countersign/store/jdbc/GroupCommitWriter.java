@@ -61,6 +61,8 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final BlockingQueue<Task<?>> queue = new ArrayBlockingQueue<>(16_384);
     private final Thread thread;
     private volatile boolean open = true;
+    /** Set after a commit failed: the disk may have dropped writes it reported done, so nothing more is trusted. */
+    private volatile StoreUnavailableException failure;
 
     public GroupCommitWriter(Connection connection, String name) throws SQLException {
         this.connection = connection;
@@ -77,6 +79,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     public <T> T execute(Work<T> work) throws SQLException {
         if (!open) {
             throw new StoreUnavailableException("store is closed", null);
+        }
+        if (failure != null) {
+            throw failure;
         }
         Task<T> task = new Task<>(work, new CompletableFuture<>());
         try {
@@ -110,6 +115,10 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
             queue.drainTo(batch, MAX_BATCH - 1);
             boolean stop = batch.remove(STOP);
+            if (failure != null) {
+                batch.forEach(task -> task.done().completeExceptionally(failure));
+                batch.clear();
+            }
             for (Task<?> task : batch) {
                 task.runIn(connection, completions);
             }
@@ -124,7 +133,8 @@ public final class GroupCommitWriter implements AutoCloseable {
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
                 }
-                StoreUnavailableException failure = new StoreUnavailableException("the store could not commit", e);
+                // As with fsync errors, a retry could "succeed" without the data: refuse every later write until restart.
+                failure = new StoreUnavailableException("the store could not commit and refuses writes until restarted", e);
                 batch.forEach(task -> task.done().completeExceptionally(failure));
             }
             batch.clear();
@@ -145,6 +155,11 @@ public final class GroupCommitWriter implements AutoCloseable {
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "closing the writer connection failed", e);
         }
+    }
+
+    /** False once a commit has failed; the node then answers 503 until restarted. */
+    public boolean healthy() {
+        return failure == null && open;
     }
 
     @Override

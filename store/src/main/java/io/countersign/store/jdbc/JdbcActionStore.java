@@ -1,5 +1,6 @@
 package io.countersign.store.jdbc;
 
+import io.countersign.audit.AuditEntry;
 import io.countersign.json.ActionRequestJson;
 import io.countersign.json.DecisionJson;
 import io.countersign.json.Json;
@@ -42,11 +43,23 @@ public class JdbcActionStore implements ActionStore {
     private final GroupCommitWriter writer;
     private final DataSource readers;
     private final AutoCloseable onClose;
+    private final JdbcAuditLog auditLog;
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
         this.writer = writer;
         this.readers = readers;
         this.onClose = onClose;
+        this.auditLog = new JdbcAuditLog(writer, readers);
+    }
+
+    /** Gives a leaf to every event recorded before the audit log existed; returns how many. */
+    public int backfillAuditLog() {
+        return write(JdbcAuditLog::backfill);
+    }
+
+    @Override
+    public JdbcAuditLog auditLog() {
+        return auditLog;
     }
 
     @Override
@@ -226,15 +239,12 @@ public class JdbcActionStore implements ActionStore {
     public List<ActionEvent> recentEvents(EventType type, int limit) {
         return read(connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT action_id, type, actor, at, detail FROM events WHERE type = ? ORDER BY seq DESC LIMIT " + Math.max(1, limit))) {
+                    "SELECT entry FROM events WHERE type = ? ORDER BY seq DESC LIMIT " + Math.max(1, limit))) {
                 select.setString(1, type.wireName());
                 List<ActionEvent> events = new ArrayList<>();
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        String actionId = rows.getString(1);
-                        events.add(new ActionEvent(EventType.fromWire(rows.getString(2)),
-                                actionId == null ? null : new ActionId(actionId), rows.getString(3),
-                                Instant.ofEpochMilli(rows.getLong(4)), (ObjectNode) Json.parse(rows.getString(5))));
+                        events.add(AuditEntry.decode(rows.getBytes(1)));
                     }
                 }
                 return events;
@@ -246,13 +256,12 @@ public class JdbcActionStore implements ActionStore {
     public List<ActionEvent> events(ActionId id) {
         return read(connection -> {
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT type, actor, at, detail FROM events WHERE action_id = ? ORDER BY seq")) {
+                    "SELECT entry FROM events WHERE action_id = ? ORDER BY seq")) {
                 select.setString(1, id.value());
                 List<ActionEvent> events = new ArrayList<>();
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        events.add(new ActionEvent(EventType.fromWire(rows.getString(1)), id, rows.getString(2),
-                                Instant.ofEpochMilli(rows.getLong(3)), (ObjectNode) Json.parse(rows.getString(4))));
+                        events.add(AuditEntry.decode(rows.getBytes(1)));
                     }
                 }
                 return events;
@@ -271,18 +280,7 @@ public class JdbcActionStore implements ActionStore {
     }
 
     private static void insertEvents(Connection connection, List<ActionEvent> events) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO events (action_id, type, actor, at, detail) VALUES (?, ?, ?, ?, ?)")) {
-            for (ActionEvent event : events) {
-                insert.setString(1, event.actionId() == null ? null : event.actionId().value());
-                insert.setString(2, event.type().wireName());
-                insert.setString(3, event.actor());
-                insert.setLong(4, event.at().toEpochMilli());
-                insert.setString(5, Json.text(event.detail()));
-                insert.addBatch();
-            }
-            insert.executeBatch();
-        }
+        JdbcAuditLog.append(connection, events);
     }
 
     private static Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {
@@ -394,15 +392,6 @@ public class JdbcActionStore implements ActionStore {
     }
 
     private <T> T read(GroupCommitWriter.Work<T> work) {
-        try (Connection connection = readers.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                return work.run(connection);
-            } finally {
-                connection.commit();
-            }
-        } catch (SQLException e) {
-            throw new StoreUnavailableException("a read failed: " + e.getMessage(), e);
-        }
+        return ReadTransaction.run(readers, work);
     }
 }

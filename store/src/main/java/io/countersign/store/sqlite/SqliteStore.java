@@ -49,7 +49,9 @@ public final class SqliteStore {
             pool.setPoolName("countersign-sqlite-readers");
             HikariDataSource readers = new HikariDataSource(pool);
             GroupCommitWriter writer = new GroupCommitWriter(writes.getConnection(), "countersign-sqlite-writer");
-            return new JdbcActionStore(writer, readers, readers);
+            JdbcActionStore store = new JdbcActionStore(writer, readers, readers);
+            store.backfillAuditLog();
+            return store;
         } catch (SQLException | IOException | RuntimeException e) {
             throw new StoreUnavailableException("cannot open the SQLite store at " + file + ": " + e.getMessage(), e);
         }
