@@ -52,7 +52,7 @@ class SignedCheckpointTest {
         LogKey key = LogKey.generate("log");
         String text = key.privateKeyText();
         String tampered = text.substring(0, text.length() - 4) + "AAA=";
-        assertThatThrownBy(() -> LogKey.parse(tampered)).hasMessageNotContaining(text.substring(text.lastIndexOf('+') + 1));
+        assertThatThrownBy(() -> LogKey.parse(tampered)).hasMessageNotContaining(text.substring("PRIVATE+KEY+".length()).split("\\+", 3)[2]);
         assertThatThrownBy(() -> NoteVerifier.parse("log+00000000+" + key.verifierKey().split("\\+", 3)[2]))
                 .hasMessageContaining("does not match");
     }
