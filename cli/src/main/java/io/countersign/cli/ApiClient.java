@@ -34,6 +34,21 @@ final class ApiClient {
         }
     }
 
+    /** An answer whose body is not JSON (signed notes, tiles, proofs); errors still come as JSON. */
+    record RawAnswer(int status, byte[] body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+
+        String errorMessage() {
+            try {
+                return new Answer(status, Json.parse(body)).errorMessage();
+            } catch (RuntimeException e) {
+                return "HTTP " + status;
+            }
+        }
+    }
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI server;
     private final String token;
@@ -53,20 +68,29 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))), Duration.ofSeconds(30));
     }
 
+    RawAnswer getRaw(String path, Duration timeout) {
+        HttpResponse<byte[]> response = exchange(HttpRequest.newBuilder(server.resolve(path)).GET(), timeout);
+        return new RawAnswer(response.statusCode(), response.body());
+    }
+
     private Answer send(HttpRequest.Builder request, Duration timeout) {
+        HttpResponse<byte[]> response = exchange(request, timeout);
+        JsonNode body;
+        try {
+            body = Json.parse(response.body());
+        } catch (RuntimeException e) {
+            throw new Unreachable(server + " answered HTTP " + response.statusCode() + " without a JSON body; is it a Countersign server?");
+        }
+        return new Answer(response.statusCode(), body);
+    }
+
+    private HttpResponse<byte[]> exchange(HttpRequest.Builder request, Duration timeout) {
         if (token != null && !token.isBlank()) {
             request.header("Authorization", "Bearer " + token);
         }
         request.timeout(timeout);
         try {
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode body;
-            try {
-                body = Json.parse(response.body());
-            } catch (RuntimeException e) {
-                throw new Unreachable(server + " answered HTTP " + response.statusCode() + " without a JSON body; is it a Countersign server?");
-            }
-            return new Answer(response.statusCode(), body);
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException e) {
             throw new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
         } catch (IOException e) {

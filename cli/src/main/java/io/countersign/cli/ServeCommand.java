@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.audit.AuditLogCorruptedException;
 import io.countersign.server.ConfigDirectory;
 import io.countersign.server.CountersignServer;
 import io.countersign.store.StoreUnavailableException;
@@ -35,7 +36,7 @@ final class ServeCommand implements Callable<Integer> {
         CountersignServer server;
         try {
             server = CountersignServer.start(config, host, port, Clock.systemUTC());
-        } catch (ConfigException | StoreUnavailableException e) {
+        } catch (ConfigException | StoreUnavailableException | AuditLogCorruptedException e) {
             err.println("countersign: cannot start: " + e.getMessage());
             err.flush();
             return ExitCode.ERROR;
@@ -49,6 +50,8 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Countersign is listening on " + url);
         out.println("  config:  " + config.toAbsolutePath() + (created ? " (example written now)" : ""));
         out.println("  policy:  " + server.policy().version() + " (" + server.policy().current().rules().size() + " rules)");
+        out.println("  audit:   " + server.checkpointer().origin() + " at size " + server.checkpointer().latest().size()
+                + " (verifier key: countersign audit key --config " + config + ")");
         String agentKey = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");
         if (agentKey != null) {
             out.println("  demo agent key: " + agentKey);

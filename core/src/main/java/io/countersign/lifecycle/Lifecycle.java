@@ -56,6 +56,7 @@ public final class Lifecycle {
         }
         request.onBehalfOf().ifPresent(human -> requested.put("on_behalf_of", human));
         ObjectNode decided = DecisionJson.toJson(decision);
+        decided.put("digest", digest);
         decided.put("status", status.wireName());
         if (expiresAt != null) {
             decided.put("expires_at", expiresAt.toString());
@@ -135,7 +136,7 @@ public final class Lifecycle {
         Review review = new Review(reviewer.id(), reviewer.name(), reviewer.groups(), event.decision(), comment, now);
         List<Review> reviews = new ArrayList<>(current.reviews());
         reviews.add(review);
-        ObjectNode reviewed = Json.object();
+        ObjectNode reviewed = boundTo(current);
         reviewed.put("reviewer", reviewer.id());
         reviewed.put("decision", event.decision().wireName());
         if (comment != null) {
@@ -154,7 +155,7 @@ public final class Lifecycle {
             }
         }
         if (next != Status.PENDING) {
-            ObjectNode outcome = Json.object();
+            ObjectNode outcome = boundTo(current);
             outcome.put("reviewers", String.join(",", reviews.stream().map(Review::reviewer).toList()));
             events.add(new ActionEvent(next == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,
                     current.id(), reviewer.id(), now, outcome));
@@ -173,14 +174,14 @@ public final class Lifecycle {
             return new Refused(Refusal.NOT_PENDING, "only pending requests can be cancelled; this one is " + current.status().wireName());
         }
         return new Applied(current.with(Status.CANCELLED, current.reviews(), now), null,
-                List.of(new ActionEvent(EventType.CANCELLED, current.id(), by.id(), now, Json.object())));
+                List.of(new ActionEvent(EventType.CANCELLED, current.id(), by.id(), now, boundTo(current))));
     }
 
     private static Transition expire(ActionRecord current, Instant now) {
         if (!current.isOverdue(now)) {
             return new Refused(Refusal.NOT_DUE, "the request is " + current.status().wireName() + " and not due to expire");
         }
-        ObjectNode detail = Json.object();
+        ObjectNode detail = boundTo(current);
         detail.put("expires_at", current.expiresAt().toString());
         detail.put("approvals", approvers(current).size());
         return new Applied(current.with(Status.EXPIRED, current.reviews(), now), null,
@@ -233,7 +234,7 @@ public final class Lifecycle {
 
     private static Applied settle(ActionRecord current, Status status, Decision decision, Instant now) {
         ActionRecord next = current.withDecision(status, decision, current.expiresAt(), now);
-        ObjectNode outcome = Json.object();
+        ObjectNode outcome = boundTo(current);
         outcome.put("reason", status == Status.DENIED ? ((Deny) decision).reason() : "policy changed");
         outcome.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
         return new Applied(next, null, List.of(
@@ -244,6 +245,7 @@ public final class Lifecycle {
 
     private static ActionEvent reevaluated(ActionRecord current, Decision decision, String outcome, ActionRecord next, Instant now) {
         ObjectNode detail = DecisionJson.toJson(decision);
+        detail.put("digest", current.digest());
         detail.put("outcome", outcome);
         detail.put("previous_policy_version", current.decision().version().value());
         detail.put("status", next.status().wireName());
@@ -251,5 +253,12 @@ public final class Lifecycle {
             detail.put("expires_at", next.expiresAt().toString());
         }
         return new ActionEvent(EventType.REEVALUATED, current.id(), ActionEvent.SYSTEM, now, detail);
+    }
+
+    /** Every audit entry about an action names its digest, so an entry alone shows which exact action it is about. */
+    private static ObjectNode boundTo(ActionRecord current) {
+        ObjectNode detail = Json.object();
+        detail.put("digest", current.digest());
+        return detail;
     }
 }

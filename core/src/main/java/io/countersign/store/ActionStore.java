@@ -70,6 +70,9 @@ public interface ActionStore extends AutoCloseable {
     /** The events recorded for one action, oldest first. */
     List<ActionEvent> events(ActionId id);
 
+    /** False once a write could not be made durable; from then on every write is refused until restart. */
+    boolean healthy();
+
     /** The audit log these writes append to. */
     AuditLogStore auditLog();
 

@@ -1,5 +1,7 @@
 package io.countersign.api;
 
+import io.countersign.audit.AuditLog;
+import io.countersign.audit.TlogProof;
 import io.countersign.json.ActionRequestJson;
 import io.countersign.json.Json;
 import io.countersign.json.JsonFields;
@@ -35,12 +37,14 @@ public final class ActionRoutes implements HttpService {
     private static final io.helidon.http.Status ACCEPTED = io.helidon.http.Status.ACCEPTED_202;
 
     private final ActionService actions;
+    private final AuditLog auditLog;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Duration maxWait;
 
-    public ActionRoutes(ActionService actions, Authenticator authenticator, long maxBodyBytes, Duration maxWait) {
+    public ActionRoutes(ActionService actions, AuditLog auditLog, Authenticator authenticator, long maxBodyBytes, Duration maxWait) {
         this.actions = actions;
+        this.auditLog = auditLog;
         this.authenticator = authenticator;
         this.maxBodyBytes = maxBodyBytes;
         this.maxWait = maxWait;
@@ -51,6 +55,7 @@ public final class ActionRoutes implements HttpService {
         rules.post("/", this::submit)
                 .get("/", this::list)
                 .get("/{id}", this::get)
+                .get("/{id}/proof", this::proof)
                 .post("/{id}/reviews", this::review)
                 .post("/{id}/cancel", this::cancel);
     }
@@ -84,6 +89,16 @@ public final class ActionRoutes implements HttpService {
                 ? actions.await(caller, id, waitDuration(waitParam.get()))
                 : actions.get(caller, id);
         JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+    }
+
+    /** The C2SP tlog-proof that the action's decision is in the log, for whoever may see the action. */
+    private void proof(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        actions.get(caller, id);
+        TlogProof proof = auditLog.proofFor(id).orElseThrow(() -> new io.countersign.lifecycle.ActionNotFoundException(id.value()));
+        response.header(HeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + id.value() + ".tlog-proof\"");
+        AuditRoutes.sendText(response, proof.text());
     }
 
     private void list(ServerRequest request, ServerResponse response) {

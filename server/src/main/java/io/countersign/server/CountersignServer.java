@@ -1,6 +1,11 @@
 package io.countersign.server;
 
 import io.countersign.api.ActionRoutes;
+import io.countersign.api.AuditRoutes;
+import io.countersign.audit.AuditLog;
+import io.countersign.audit.Checkpointer;
+import io.countersign.audit.LogKey;
+import io.countersign.audit.LogKeyFile;
 import io.countersign.api.Authenticator;
 import io.countersign.api.ErrorMapper;
 import io.countersign.identity.IdentitiesLoader;
@@ -38,9 +43,11 @@ public final class CountersignServer implements AutoCloseable {
     private final PolicyWatcher watcher;
     private final ActivePolicy policy;
     private final PolicyReloader reloader;
+    private final Checkpointer checkpointer;
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
-                              ActivePolicy policy, PolicyReloader reloader) {
+                              ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer) {
+        this.checkpointer = checkpointer;
         this.web = web;
         this.store = store;
         this.sweeper = sweeper;
@@ -59,12 +66,22 @@ public final class CountersignServer implements AutoCloseable {
         PolicyLoader loader = new PolicyLoader(identities.groups());
         ActivePolicy policy = new ActivePolicy(loader.load(settings.policyDirectory()));
         ActionStore store = SqliteStore.open(settings.sqliteFile());
+        Checkpointer checkpointer;
+        try {
+            LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
+            checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        AuditLog auditLog = new AuditLog(store.auditLog(), checkpointer);
         ActionService actions = new ActionService(store, () -> policy, clock, new ChangeFeed(), identities::byId);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
-        ActionRoutes actionRoutes = new ActionRoutes(actions, authenticator, settings.maxBodyBytes(), settings.maxWait());
+        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, authenticator, settings.maxBodyBytes(), settings.maxWait());
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
+        AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
         try {
             reloader.started();
         } catch (RuntimeException e) {
@@ -84,6 +101,14 @@ public final class CountersignServer implements AutoCloseable {
                 .routing(routing -> routing
                         .get("/healthz", (req, res) -> {
                             var body = Json.object();
+                            if (!store.healthy()) {
+                                // A failed commit may have lost writes: nothing more is accepted until a restart.
+                                res.status(io.helidon.http.Status.SERVICE_UNAVAILABLE_503);
+                                body.put("status", "store_failed");
+                                res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
+                                res.send(Json.bytes(body));
+                                return;
+                            }
                             body.put("status", "ok");
                             body.put("policy_version", policy.version().value());
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
@@ -92,6 +117,7 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/actions", actionRoutes)
                         .register("/v1/policy", policyRoutes)
                         .register("/v1/reports", reportRoutes)
+                        .register("/v1/audit", auditRoutes)
                         .error(Throwable.class, ErrorMapper::handle)
                         .any(ErrorMapper::noRoute))
                 .build();
@@ -110,12 +136,24 @@ public final class CountersignServer implements AutoCloseable {
                 LOG.log(Level.WARNING, "expiry sweep failed; retrying", e);
             }
         }, 1, 1, TimeUnit.SECONDS);
+        // A checkpoint a second at most: entries are durable at once, and signed soon after.
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                checkpointer.sign();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "signing a checkpoint failed", e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader);
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer);
     }
 
     public int port() {
         return web.port();
+    }
+
+    public Checkpointer checkpointer() {
+        return checkpointer;
     }
 
     public ActivePolicy policy() {

@@ -16,8 +16,18 @@ import tools.jackson.databind.JsonNode;
  * @param sqliteFile the embedded store's file
  */
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory,
-                             long maxBodyBytes, Duration maxWait) {
-    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http");
+                             long maxBodyBytes, Duration maxWait, String auditOrigin) {
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http", "audit");
+
+    /** The log's signing key: written on first start, owner-readable only. */
+    public Path auditKeyFile() {
+        return directory.resolve("audit").resolve("log.key");
+    }
+
+    /** The last checkpoint the log signed; kept beside the key so a rolled-back store is noticed. */
+    public Path auditCheckpointFile() {
+        return directory.resolve("audit").resolve("checkpoint");
+    }
 
     public static ServerSettings load(Path directory) {
         Path file = directory.resolve(ConfigDirectory.SETTINGS);
@@ -44,9 +54,13 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         if (maxWait == null || maxWait.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": http.max_wait must be a duration up to 10m, e.g. 60s");
         }
+        String origin = text(root.path("audit"), "origin", null);
+        if (origin != null && !io.countersign.audit.SignedNote.isValidKeyName(origin)) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": audit.origin must be a name without spaces or '+', e.g. audit.example.com/prod");
+        }
         return new ServerSettings(directory, directory.resolve(sqlite),
                 directory.resolve(text(root, "identities", "identities.yaml")),
-                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait);
+                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait, origin);
     }
 
     private static String text(JsonNode node, String key, String fallback) {

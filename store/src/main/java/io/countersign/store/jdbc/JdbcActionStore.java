@@ -58,6 +58,11 @@ public class JdbcActionStore implements ActionStore {
     }
 
     @Override
+    public boolean healthy() {
+        return writer.healthy();
+    }
+
+    @Override
     public JdbcAuditLog auditLog() {
         return auditLog;
     }
