@@ -84,6 +84,33 @@ final class TestServer implements AutoCloseable {
         return send(HttpRequest.newBuilder(uri(path)).GET(), who);
     }
 
+    /** A body that is not JSON (a signed note, a tile, a proof file), with its status and content type. */
+    record Raw(int status, byte[] body, String contentType) {
+        String text() {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    Raw getRaw(String who, String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+        if (who != null) {
+            request.header("Authorization", "Bearer " + key(who));
+        }
+        try {
+            HttpResponse<byte[]> response = http.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Raw(response.statusCode(), response.body(), response.headers().firstValue("content-type").orElse(""));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    CountersignServer node() {
+        return server;
+    }
+
     Answer post(String who, String path, String body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)), who);
