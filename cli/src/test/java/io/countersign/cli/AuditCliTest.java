@@ -120,6 +120,19 @@ class AuditCliTest {
     }
 
     @Test
+    void anExportReformattedByAnotherToolStillVerifies() throws Exception {
+        Path reformatted = rewrite(export(), lines -> lines.stream().map(line -> {
+            var record = Json.parse(line);
+            var reordered = Json.object();
+            reordered.set("entry", record.get("entry"));
+            reordered.set("index", record.get("index"));
+            return Json.text(reordered);
+        }).toList());
+        Run verified = verifyExport(reformatted);
+        assertThat(verified.exit()).as(verified.err()).isEqualTo(ExitCode.OK);
+    }
+
+    @Test
     void aFlippedByteIsFoundAtItsIndex() throws Exception {
         Path tampered = rewrite(export(), lines -> {
             lines.set(3, lines.get(3).replace("Export 1", "Export 7"));

@@ -51,23 +51,9 @@ public final class LogKey {
         if (!line.startsWith(PRIVATE_PREFIX)) {
             throw new IllegalArgumentException("not a private note key (expected PRIVATE+KEY+<name>+<id>+<key>)");
         }
-        String[] parts = line.substring(PRIVATE_PREFIX.length()).split("\\+", 3);
-        if (parts.length != 3 || !SignedNote.isValidKeyName(parts[0]) || !parts[1].matches("[0-9a-f]{8}")) {
-            throw new IllegalArgumentException("malformed private note key: expected <name>+<8 hex digits>+<base64>");
-        }
-        byte[] material;
-        try {
-            material = Base64.getDecoder().decode(parts[2]);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("malformed private note key: the key is not base64");
-        }
-        if (material.length != 33 || material[0] != ED25519) {
-            throw new IllegalArgumentException("the private note key is not an Ed25519 key");
-        }
-        LogKey key = fromSeed(parts[0], Arrays.copyOfRange(material, 1, 33));
-        if (!HexFormat.of().formatHex(ByteBuffer.allocate(4).putInt(key.keyId).array()).equals(parts[1])) {
-            throw new IllegalArgumentException("the private note key's id does not match its key");
-        }
+        KeyText parsed = KeyText.parse(line.substring(PRIVATE_PREFIX.length()), "private note key");
+        LogKey key = fromSeed(parsed.name(), parsed.key());
+        parsed.requireId(key.keyId);
         return key;
     }
 

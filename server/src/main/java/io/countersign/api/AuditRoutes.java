@@ -85,29 +85,23 @@ public final class AuditRoutes implements HttpService {
         authenticator.requireHuman(authenticator.authenticate(request));
         long index = number("index", required(request, "index"));
         long size = request.query().first("size").map(v -> number("size", v)).orElse(log.checkpoint().size());
-        List<byte[]> proof = log.inclusionProof(index, size);
-        ObjectNode body = Json.object();
-        body.put("index", index);
-        body.put("size", size);
-        hashes(body, proof);
-        JsonResponses.send(response, Status.OK_200, body);
+        sendProof(response, "index", index, "size", size, log.inclusionProof(index, size));
     }
 
     private void consistency(ServerRequest request, ServerResponse response) {
         authenticator.requireHuman(authenticator.authenticate(request));
         long from = number("from", required(request, "from"));
         long to = request.query().first("to").map(v -> number("to", v)).orElse(log.checkpoint().size());
-        List<byte[]> proof = log.consistencyProof(from, to);
-        ObjectNode body = Json.object();
-        body.put("from", from);
-        body.put("to", to);
-        hashes(body, proof);
-        JsonResponses.send(response, Status.OK_200, body);
+        sendProof(response, "from", from, "to", to, log.consistencyProof(from, to));
     }
 
-    private static void hashes(ObjectNode body, List<byte[]> proof) {
+    private static void sendProof(ServerResponse response, String first, long a, String second, long b, List<byte[]> proof) {
+        ObjectNode body = Json.object();
+        body.put(first, a);
+        body.put(second, b);
         ArrayNode hashes = body.putArray("hashes");
         proof.forEach(hash -> hashes.add(Rfc6962.base64(hash)));
+        JsonResponses.send(response, Status.OK_200, body);
     }
 
     private static String required(ServerRequest request, String name) {

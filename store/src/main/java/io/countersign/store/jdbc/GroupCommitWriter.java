@@ -63,6 +63,15 @@ public final class GroupCommitWriter implements AutoCloseable {
     private volatile boolean open = true;
     /** Set after a commit failed: the disk may have dropped writes it reported done, so nothing more is trusted. */
     private volatile StoreUnavailableException failure;
+    private volatile long commits;
+    private volatile long writes;
+
+    /** How many transactions committed and how many writes they carried (for benchmarks and tuning). */
+    public record Stats(long commits, long writes) {
+        public double averageBatch() {
+            return commits == 0 ? 0 : (double) writes / commits;
+        }
+    }
 
     public GroupCommitWriter(Connection connection, String name) throws SQLException {
         this.connection = connection;
@@ -124,6 +133,8 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
             try {
                 connection.commit();
+                commits++;
+                writes += batch.size();
                 completions.forEach(Runnable::run);
             } catch (SQLException e) {
                 // Nothing in this batch is durable: every caller is told so and fails closed.
@@ -155,6 +166,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "closing the writer connection failed", e);
         }
+    }
+
+    public Stats stats() {
+        return new Stats(commits, writes);
     }
 
     /** False once a commit has failed; the node then answers 503 until restarted. */

@@ -57,6 +57,10 @@ public class JdbcActionStore implements ActionStore {
         return write(JdbcAuditLog::backfill);
     }
 
+    public GroupCommitWriter.Stats writerStats() {
+        return writer.stats();
+    }
+
     @Override
     public boolean healthy() {
         return writer.healthy();

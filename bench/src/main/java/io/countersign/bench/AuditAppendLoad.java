@@ -1,0 +1,118 @@
+package io.countersign.bench;
+
+import io.countersign.audit.AuditEntry;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.ActionEvent;
+import io.countersign.lifecycle.EventType;
+import io.countersign.model.ActionId;
+import io.countersign.store.jdbc.GroupCommitWriter;
+import io.countersign.store.jdbc.JdbcActionStore;
+import io.countersign.store.sqlite.SqliteStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Load generator: many writers append audit entries through the store (durable group commit: one
+ * SQLite transaction and fsync per batch, leaves and tree hashes included), then the same bytes in the
+ * same batch size are written to a plain file with one fsync per batch — the floor any durable log pays.
+ * Usage: AuditAppendLoad DIR [threads] [seconds]
+ */
+public final class AuditAppendLoad {
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 64;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        Files.createDirectories(dir);
+        Path db = dir.resolve("append.db");
+        for (String suffix : new String[] {"", "-wal", "-shm"}) {
+            Files.deleteIfExists(Path.of(db + suffix));
+        }
+        JdbcActionStore store = (JdbcActionStore) SqliteStore.open(db);
+        LongAdder entries = new LongAdder();
+        LongAdder bytes = new LongAdder();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int writer = t;
+            writers.add(Thread.ofVirtual().start(() -> {
+                for (long i = 0; running.get(); i++) {
+                    // Two entries per call, as one submission writes: requested and decided.
+                    List<ActionEvent> events = List.of(event(writer, i, EventType.REQUESTED), event(writer, i, EventType.DECIDED));
+                    store.append(events);
+                    entries.add(2);
+                    bytes.add(AuditEntry.encode(events.get(0)).length + AuditEntry.encode(events.get(1)).length);
+                }
+            }));
+        }
+        Thread.sleep(3_000); // warm-up
+        long startEntries = entries.sum();
+        long startBytes = bytes.sum();
+        GroupCommitWriter.Stats startStats = store.writerStats();
+        long start = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        long appended = entries.sum() - startEntries;
+        long written = bytes.sum() - startBytes;
+        GroupCommitWriter.Stats stats = store.writerStats();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        running.set(false);
+        for (Thread writer : writers) {
+            writer.join();
+        }
+        long commits = stats.commits() - startStats.commits();
+        double perCommit = (double) appended / commits;
+        double rate = appended / elapsed;
+        System.out.printf("store append (group commit, SQLite WAL synchronous=FULL): %.0f entries/s, %d threads, %.1f entries per fsync, %.0f B per entry, log size %d%n",
+                rate, threads, perCommit, (double) written / appended, store.auditLog().size());
+        store.close();
+
+        int batch = Math.max(1, (int) Math.round(perCommit));
+        int entrySize = (int) Math.round((double) written / appended);
+        double plain = plainWriteAndFsync(dir.resolve("plain.log"), entrySize, batch, seconds);
+        System.out.printf("plain sequential write + fsync, same bytes (%d B) and batch (%d): %.0f entries/s%n", entrySize, batch, plain);
+        System.out.printf("ratio store/plain: %.2f%n", rate / plain);
+    }
+
+    private static ActionEvent event(int writer, long i, EventType type) {
+        var detail = Json.object();
+        detail.put("digest", "sha256:" + "ab".repeat(32));
+        if (type == EventType.REQUESTED) {
+            detail.put("action", "db.export");
+            detail.put("resource", "postgres.table:prod/customers-" + writer);
+            detail.put("summary", "Export customers for the churn model, run " + i);
+        } else {
+            detail.put("effect", "require_approval");
+            detail.put("policy_version", "sha256:" + "cd".repeat(32));
+            detail.put("status", "pending");
+            detail.putArray("rules").add("pii-export-needs-two");
+        }
+        return new ActionEvent(type, new ActionId("act_" + String.format("%016x%016x", writer, i)), "deploy-agent", Instant.now(), detail);
+    }
+
+    private static double plainWriteAndFsync(Path file, int entrySize, int batch, int seconds) throws IOException {
+        Files.deleteIfExists(file);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(entrySize * batch);
+        long entries = 0;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            long start = System.nanoTime();
+            while (System.nanoTime() < end) {
+                buffer.clear();
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(false);
+                entries += batch;
+            }
+            return entries / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+}
