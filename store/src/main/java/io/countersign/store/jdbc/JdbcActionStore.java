@@ -44,6 +44,7 @@ public class JdbcActionStore implements ActionStore {
     private final DataSource readers;
     private final AutoCloseable onClose;
     private final JdbcAuditLog auditLog;
+    private final StatementCache statements = new StatementCache();
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
         this.writer = writer;
@@ -91,8 +92,9 @@ public class JdbcActionStore implements ActionStore {
                     return new InsertResult.PendingDuplicate(duplicate.get());
                 }
             }
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            {
+                PreparedStatement insert = statements.get(connection,
+                        "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 insert.setString(1, record.id().value());
                 insert.setString(2, record.requester().id());
                 insert.setString(3, Json.text(requesterToJson(record.requester())));
@@ -116,9 +118,10 @@ public class JdbcActionStore implements ActionStore {
     @Override
     public boolean update(ActionRecord next, Review review, List<ActionEvent> events) {
         return write(connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?"
-                            + " WHERE id = ? AND version = ?")) {
+            {
+                PreparedStatement update = statements.get(connection,
+                        "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?"
+                                + " WHERE id = ? AND version = ?");
                 update.setString(1, next.status().wireName());
                 update.setLong(2, next.version());
                 update.setLong(3, next.updatedAt().toEpochMilli());
@@ -288,8 +291,8 @@ public class JdbcActionStore implements ActionStore {
         }
     }
 
-    private static void insertEvents(Connection connection, List<ActionEvent> events) throws SQLException {
-        JdbcAuditLog.append(connection, events);
+    private void insertEvents(Connection connection, List<ActionEvent> events) throws SQLException {
+        JdbcAuditLog.append(connection, statements, events);
     }
 
     private static Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {

@@ -37,29 +37,49 @@ public final class JdbcAuditLog implements AuditLogStore {
     }
 
     /** Appends the events as leaves, on the writer's connection and inside its current transaction. */
-    static void append(Connection connection, List<ActionEvent> events) throws SQLException {
+    static void append(Connection connection, StatementCache statements, List<ActionEvent> events) throws SQLException {
         if (events.isEmpty()) {
             return;
         }
-        long next = size(connection);
-        HashReader reader = connectionReader(connection);
-        try (PreparedStatement insert = connection.prepareStatement(
+        long next = size(statements.get(connection, "SELECT MAX(leaf_index) FROM events"));
+        PreparedStatement sibling = statements.get(connection, "SELECT hash FROM audit_hashes WHERE idx = ?");
+        HashReader reader = indexes -> {
+            try {
+                return readEach(sibling, indexes);
+            } catch (SQLException e) {
+                throw new StoreUnavailableException("reading tree hashes failed: " + e.getMessage(), e);
+            }
+        };
+        PreparedStatement insert = statements.get(connection,
                 "INSERT INTO events (action_id, type, actor, at, detail, leaf_index, entry) VALUES (?, ?, ?, ?, ?, ?, ?)");
-             PreparedStatement hashes = connection.prepareStatement("INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)")) {
-            for (ActionEvent event : events) {
-                byte[] entry = AuditEntry.encode(event);
-                insert.setString(1, event.actionId() == null ? null : event.actionId().value());
-                insert.setString(2, event.type().wireName());
-                insert.setString(3, event.actor());
-                insert.setLong(4, event.at().toEpochMilli());
-                insert.setString(5, Json.text(event.detail()));
-                insert.setLong(6, next);
-                insert.setBytes(7, entry);
-                insert.executeUpdate();
-                storeHashes(hashes, reader, next, Rfc6962.leafHash(entry));
-                next++;
+        PreparedStatement hashes = statements.get(connection, "INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)");
+        for (ActionEvent event : events) {
+            byte[] entry = AuditEntry.encode(event);
+            insert.setString(1, event.actionId() == null ? null : event.actionId().value());
+            insert.setString(2, event.type().wireName());
+            insert.setString(3, event.actor());
+            insert.setLong(4, event.at().toEpochMilli());
+            insert.setString(5, Json.text(event.detail()));
+            insert.setLong(6, next);
+            insert.setBytes(7, entry);
+            insert.executeUpdate();
+            storeHashes(hashes, reader, next, Rfc6962.leafHash(entry));
+            next++;
+        }
+    }
+
+    private static byte[][] readEach(PreparedStatement select, long[] indexes) throws SQLException {
+        byte[][] hashes = new byte[indexes.length][];
+        for (int i = 0; i < indexes.length; i++) {
+            select.setLong(1, indexes[i]);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    throw new StoreUnavailableException("the stored tree is missing hash " + indexes[i], null);
+                }
+                hashes[i] = rows.getBytes(1);
             }
         }
+        return hashes;
     }
 
     /** Gives leaves to events recorded before the log existed, in the order they happened. */
@@ -106,8 +126,13 @@ public final class JdbcAuditLog implements AuditLogStore {
     }
 
     private static long size(Connection connection) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT MAX(leaf_index) FROM events");
-             ResultSet rows = select.executeQuery()) {
+        try (PreparedStatement select = connection.prepareStatement("SELECT MAX(leaf_index) FROM events")) {
+            return size(select);
+        }
+    }
+
+    private static long size(PreparedStatement maxLeaf) throws SQLException {
+        try (ResultSet rows = maxLeaf.executeQuery()) {
             rows.next();
             long max = rows.getLong(1);
             return rows.wasNull() ? 0 : max + 1;
