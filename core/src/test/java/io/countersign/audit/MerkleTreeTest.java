@@ -135,6 +135,106 @@ class MerkleTreeTest {
         }
     }
 
+    /**
+     * The corruptions transparency-dev/merkle generates for its vectors, applied to every happy path
+     * here: each must be refused.
+     */
+    @ParameterizedTest(name = "{0} corrupted")
+    @MethodSource("vectors")
+    void everyCorruptionOfAHappyPathIsRefused(String name) throws IOException {
+        if (!name.endsWith("happy-path.json")) {
+            return;
+        }
+        JsonNode vector;
+        try (InputStream in = MerkleTreeTest.class.getResourceAsStream("/merkle-testdata/" + name)) {
+            vector = Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        List<byte[]> proof = new ArrayList<>();
+        vector.path("proof").values().forEach(h -> proof.add(java.util.Base64.getDecoder().decode(h.stringValue())));
+        int corruptions = 0;
+        if (name.startsWith("inclusion/")) {
+            long index = vector.get("leafIdx").longValue();
+            long size = vector.get("treeSize").longValue();
+            byte[] leaf = b64(vector, "leafHash");
+            byte[] root = b64(vector, "root");
+            for (long[] sizes : new long[][] {{index + 1, size}, {index - 1, size}, {index ^ 2, size}, {index, size * 2},
+                    {index, size / 2}}) {
+                if (sizes[0] == index && sizes[1] == size || sizes[0] < 0) {
+                    continue;
+                }
+                corruptions += refusedInclusion(sizes[0], sizes[1], leaf, proof, root);
+            }
+            corruptions += refusedInclusion(index, size, Rfc6962.leafHash("wrong".getBytes(StandardCharsets.UTF_8)), proof, root);
+            corruptions += refusedInclusion(index, size, leaf, proof, Rfc6962.EMPTY_ROOT);
+            corruptions += refusedInclusion(index, size, leaf, with(proof, proof.size(), new byte[0]), root);
+            corruptions += refusedInclusion(index, size, leaf, with(proof, proof.size(), root), root);
+            corruptions += refusedInclusion(index, size, leaf, with(proof, 0, leaf), root);
+            for (int i = 0; i < proof.size(); i++) {
+                for (int bit = 0; bit < 8; bit += 3) {
+                    corruptions += refusedInclusion(index, size, leaf, flipped(proof, i, bit), root);
+                }
+                List<byte[]> removed = new ArrayList<>(proof);
+                removed.remove(i);
+                corruptions += refusedInclusion(index, size, leaf, removed, root);
+            }
+        } else {
+            long size1 = vector.get("size1").longValue();
+            long size2 = vector.get("size2").longValue();
+            byte[] root1 = b64(vector, "root1");
+            byte[] root2 = b64(vector, "root2");
+            for (long[] sizes : new long[][] {{size1 + 1, size2}, {size1 - 1, size2}, {size1, size2 * 2}, {size1, size2 / 2},
+                    {size1 ^ 2, size2}}) {
+                if (sizes[0] == size1 && sizes[1] == size2 || sizes[0] < 1 || sizes[0] > sizes[1] && sizes[1] < 1) {
+                    continue;
+                }
+                corruptions += refusedConsistency(sizes[0], sizes[1], root1, root2, proof);
+            }
+            if (!java.util.Arrays.equals(root1, root2)) {
+                corruptions += refusedConsistency(size1, size2, root2, root1, proof);
+            }
+            corruptions += refusedConsistency(size1, size2, Rfc6962.EMPTY_ROOT, root2, proof);
+            corruptions += refusedConsistency(size1, size2, root1, Rfc6962.EMPTY_ROOT, proof);
+            if (!proof.isEmpty()) {
+                corruptions += refusedConsistency(size1, size2, root1, root2, with(proof, proof.size(), new byte[0]));
+                corruptions += refusedConsistency(size1, size2, root1, root2, with(proof, 0, root1));
+                corruptions += refusedConsistency(size1, size2, root1, root2, proof.subList(0, proof.size() - 1));
+                corruptions += refusedConsistency(size1, size2, root1, root2, List.of());
+            }
+            for (int i = 0; i < proof.size(); i++) {
+                for (int bit = 0; bit < 8; bit += 3) {
+                    corruptions += refusedConsistency(size1, size2, root1, root2, flipped(proof, i, bit));
+                }
+            }
+        }
+        assertThat(corruptions).as(name).isPositive();
+    }
+
+    private static int refusedInclusion(long index, long size, byte[] leaf, List<byte[]> proof, byte[] root) {
+        assertThatThrownBy(() -> ProofVerifier.verifyInclusion(index, size, leaf, proof, root))
+                .as("index %d size %d", index, size).isInstanceOf(ProofVerifier.ProofException.class);
+        return 1;
+    }
+
+    private static int refusedConsistency(long size1, long size2, byte[] root1, byte[] root2, List<byte[]> proof) {
+        assertThatThrownBy(() -> ProofVerifier.verifyConsistency(size1, size2, root1, root2, proof))
+                .as("sizes %d→%d", size1, size2).isInstanceOf(ProofVerifier.ProofException.class);
+        return 1;
+    }
+
+    private static List<byte[]> with(List<byte[]> proof, int at, byte[] extra) {
+        List<byte[]> changed = new ArrayList<>(proof);
+        changed.add(at, extra);
+        return changed;
+    }
+
+    private static List<byte[]> flipped(List<byte[]> proof, int index, int bit) {
+        List<byte[]> changed = new ArrayList<>(proof);
+        byte[] hash = changed.get(index).clone();
+        hash[0] ^= (byte) (1 << bit);
+        changed.set(index, hash);
+        return changed;
+    }
+
     private static byte[] b64(JsonNode vector, String field) {
         return java.util.Base64.getDecoder().decode(vector.get(field).stringValue());
     }

@@ -157,6 +157,30 @@ class AuditApiTest {
     }
 
     @Test
+    void whenTheLogCannotBeWrittenNothingIsAllowedAndTheCallerGets503() throws Exception {
+        var before = server.post("agent", "/v1/actions", TestServer.request("db.read", "dev", ""));
+        assertThat(before.status()).isEqualTo(200);
+        String db = dir.resolve("data/countersign.db").toString();
+        try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             var statement = connection.createStatement()) {
+            // The disk refuses the tree hashes of any new leaf.
+            statement.execute("CREATE TRIGGER refuse_leaves BEFORE INSERT ON audit_hashes BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+        }
+        var refused = server.post("agent", "/v1/actions", TestServer.request("db.read", "dev", ", \"idempotency_key\": \"after\""));
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.error()).isEqualTo("store_unavailable");
+        assertThat(refused.body().toString()).doesNotContain("Exception").doesNotContain("at io.countersign");
+        var listed = server.get("agent", "/v1/actions?limit=10");
+        assertThat(listed.ids()).containsExactly(before.id());
+        try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             var statement = connection.createStatement()) {
+            statement.execute("DROP TRIGGER refuse_leaves");
+        }
+        assertThat(server.post("agent", "/v1/actions", TestServer.request("db.read", "dev", ", \"idempotency_key\": \"later\"")).status())
+                .isEqualTo(200);
+    }
+
+    @Test
     void theKeyIsOwnerOnlyAndTheCheckpointSurvivesARestart() throws Exception {
         assertThat(Files.getPosixFilePermissions(dir.resolve("audit/log.key")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
         server.post("agent", "/v1/actions", TestServer.request("db.read", "dev", ""));
