@@ -79,6 +79,17 @@ public final class JsonFields {
         return text;
     }
 
+    public boolean optionalBoolean(String name, boolean fallback) {
+        JsonNode value = get(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isBoolean()) {
+            throw new InvalidInputException(path(name), "'" + path(name) + "' must be true or false, not " + describe(value));
+        }
+        return value.booleanValue();
+    }
+
     public JsonFields requiredObject(String name) {
         JsonNode value = get(name);
         if (value == null) {

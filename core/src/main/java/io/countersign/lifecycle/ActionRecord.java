@@ -12,22 +12,33 @@ import java.util.List;
  *
  * @param version   incremented by every change; stores apply changes by compare-and-set on it
  * @param expiresAt when a pending request expires; null for requests that were never pending
+ * @param execution how it was run, once a grant for it was used; null before
  */
 public record ActionRecord(ActionId id, Requester requester, ActionRequest request, String digest, Status status,
                            long version, Decision decision, List<Review> reviews, Instant createdAt,
-                           Instant updatedAt, Instant expiresAt) {
+                           Instant updatedAt, Instant expiresAt, Execution execution) {
     public ActionRecord {
         reviews = List.copyOf(reviews);
     }
 
     ActionRecord with(Status newStatus, List<Review> newReviews, Instant now) {
         return new ActionRecord(id, requester, request, digest, newStatus, version + 1, decision, newReviews,
-                createdAt, now, expiresAt);
+                createdAt, now, expiresAt, execution);
     }
 
     ActionRecord withDecision(Status newStatus, Decision newDecision, Instant newExpiresAt, Instant now) {
         return new ActionRecord(id, requester, request, digest, newStatus, version + 1, newDecision, reviews,
-                createdAt, now, newExpiresAt);
+                createdAt, now, newExpiresAt, execution);
+    }
+
+    ActionRecord withExecution(Status newStatus, Execution newExecution, Instant now) {
+        return new ActionRecord(id, requester, request, digest, newStatus, version + 1, decision, reviews,
+                createdAt, now, expiresAt, newExecution);
+    }
+
+    /** Allowed by policy or approved by people, and not yet run. */
+    public boolean isRunnable() {
+        return (status == Status.ALLOWED || status == Status.APPROVED) && execution == null;
     }
 
     public boolean isOverdue(Instant now) {

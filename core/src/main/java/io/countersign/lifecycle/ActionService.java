@@ -96,6 +96,11 @@ public final class ActionService {
         return new Submission(current(earlier), false);
     }
 
+    /** The stored record, whoever asks: for checks whose authority is a grant, not the caller's view. */
+    public Optional<ActionRecord> find(ActionId id) {
+        return store.find(id);
+    }
+
     /** The record as the caller may see it now; an overdue pending request is expired first. */
     public ActionRecord get(Principal caller, ActionId id) {
         ActionRecord record = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
@@ -161,6 +166,38 @@ public final class ActionService {
 
     public ActionRecord cancel(Principal caller, ActionId id) {
         return apply(get(caller, id), new CancelRequested(caller));
+    }
+
+    /**
+     * Uses a grant: the action runs now, once. The caller has already shown a valid grant for this action
+     * (possession of it is the authority, so the caller need not be able to list the action). A second
+     * use is refused and the attempt is recorded in the audit log.
+     */
+    public ActionRecord useGrant(Principal by, ActionId id, String grantId) {
+        ActionRecord record = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
+        return auditedRefusal(record, by, grantId, () -> apply(record, new LifecycleEvent.GrantUsed(by, grantId)));
+    }
+
+    /** The requester reports how running the action went; uses the grant if nobody did yet. */
+    public ActionRecord reportOutcome(Principal caller, ActionId id, String grantId, Execution.Outcome outcome, String detail) {
+        ActionRecord record = get(caller, id);
+        return auditedRefusal(record, caller, grantId,
+                () -> apply(record, new LifecycleEvent.OutcomeReported(caller, grantId, outcome, detail)));
+    }
+
+    private ActionRecord auditedRefusal(ActionRecord record, Principal by, String grantId, Supplier<ActionRecord> use) {
+        try {
+            return use.get();
+        } catch (LifecycleException e) {
+            if (e.refusal() == Refusal.GRANT_USED || e.refusal() == Refusal.NOT_RUNNABLE) {
+                var detail = io.countersign.json.Json.object();
+                detail.put("digest", record.digest());
+                detail.put("grant_id", grantId);
+                detail.put("reason", e.refusal().code());
+                store.append(List.of(new ActionEvent(EventType.GRANT_REFUSED, record.id(), by.id(), now(), detail)));
+            }
+            throw e;
+        }
     }
 
     /** Expires every overdue pending request; run by the sweeper. Returns how many it expired. */

@@ -11,6 +11,12 @@ public enum EventType {
     CANCELLED("action.cancelled"),
     /** A pending request's terms changed because a new policy was activated. */
     REEVALUATED("action.reevaluated"),
+    /** A grant was used: the action runs now, exactly once. */
+    EXECUTED("action.executed"),
+    /** The requester reported how running the action went. */
+    OUTCOME("action.outcome"),
+    /** A grant was presented again (a replay) or for a state that cannot run; refused. */
+    GRANT_REFUSED("grant.refused"),
     /** A policy version became active; not tied to one action. */
     POLICY_LOADED("policy.loaded"),
     /** A changed policy failed validation and was not activated; not tied to one action. */

@@ -4,6 +4,8 @@ import io.countersign.json.DecisionJson;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.GrantUsed;
+import io.countersign.lifecycle.LifecycleEvent.OutcomeReported;
 import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Transition.Applied;
@@ -45,7 +47,7 @@ public final class Lifecycle {
             case RequireApproval r -> Status.PENDING;
         };
         Instant expiresAt = decision instanceof RequireApproval r ? now.plus(r.ttl()) : null;
-        ActionRecord record = new ActionRecord(id, requester, request, digest, status, 1, decision, List.of(), now, now, expiresAt);
+        ActionRecord record = new ActionRecord(id, requester, request, digest, status, 1, decision, List.of(), now, now, expiresAt, null);
         ObjectNode requested = Json.object();
         requested.put("digest", digest);
         requested.put("action", request.action());
@@ -72,7 +74,56 @@ public final class Lifecycle {
             case CancelRequested cancel -> cancel(current, cancel.by(), now);
             case ExpiryDue due -> expire(current, now);
             case PolicyChanged changed -> reevaluate(current, changed, now);
+            case GrantUsed used -> use(current, used.by(), used.grantId(), now);
+            case OutcomeReported reported -> report(current, reported, now);
         };
+    }
+
+    private static Transition use(ActionRecord current, Principal by, String grantId, Instant now) {
+        if (current.execution() != null) {
+            return new Refused(Refusal.GRANT_USED, "this action was already run (grant " + current.execution().grantId()
+                    + " used at " + current.execution().at() + "); grants are single-use");
+        }
+        if (!current.isRunnable()) {
+            return new Refused(Refusal.NOT_RUNNABLE, "only allowed or approved actions can run; this one is " + current.status().wireName());
+        }
+        ObjectNode detail = boundTo(current);
+        detail.put("grant_id", grantId);
+        return new Applied(current.withExecution(Status.EXECUTED, new Execution(grantId, by.id(), now, null, null), now), null,
+                List.of(new ActionEvent(EventType.EXECUTED, current.id(), by.id(), now, detail)));
+    }
+
+    private static Transition report(ActionRecord current, OutcomeReported reported, Instant now) {
+        if (!reported.by().id().equals(current.requester().id()) && !reported.by().id().equals(current.requester().owner())) {
+            return new Refused(Refusal.NOT_REQUESTER, "only the requester (or the agent's owner) reports the outcome");
+        }
+        List<ActionEvent> events = new ArrayList<>();
+        ActionRecord base = current;
+        if (current.execution() == null) {
+            Transition used = use(current, reported.by(), reported.grantId(), now);
+            if (used instanceof Refused) {
+                return used;
+            }
+            Applied applied = (Applied) used;
+            base = applied.next();
+            events.addAll(applied.events());
+        } else if (!current.execution().grantId().equals(reported.grantId())) {
+            return new Refused(Refusal.GRANT_USED, "this action was already run with another grant; grants are single-use");
+        } else if (current.execution().outcome() != null) {
+            return new Refused(Refusal.OUTCOME_RECORDED, "the outcome of this action was already reported: "
+                    + current.execution().outcome().wireName());
+        }
+        ObjectNode detail = boundTo(current);
+        detail.put("outcome", reported.outcome().wireName());
+        if (reported.detail() != null) {
+            detail.put("detail", reported.detail());
+        }
+        events.add(new ActionEvent(EventType.OUTCOME, current.id(), reported.by().id(), now, detail));
+        Status status = reported.outcome() == Execution.Outcome.SUCCEEDED ? Status.EXECUTED : Status.FAILED;
+        Execution execution = base.execution().withOutcome(reported.outcome(), reported.detail());
+        ActionRecord next = new ActionRecord(current.id(), current.requester(), current.request(), current.digest(), status,
+                current.version() + 1, current.decision(), current.reviews(), current.createdAt(), now, current.expiresAt(), execution);
+        return new Applied(next, null, events);
     }
 
     /**

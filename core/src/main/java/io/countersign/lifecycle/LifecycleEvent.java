@@ -23,4 +23,14 @@ public sealed interface LifecycleEvent {
      */
     record PolicyChanged(Decision decision, boolean relax) implements LifecycleEvent {
     }
+
+    /** A grant for the action is presented for use (by the resource or the requester); the first use wins. */
+    record GrantUsed(Principal by, String grantId) implements LifecycleEvent {
+    }
+
+    /**
+     * The requester reports how running the action went. If the grant was not used yet, this is its use.
+     */
+    record OutcomeReported(Principal by, String grantId, Execution.Outcome outcome, String detail) implements LifecycleEvent {
+    }
 }

@@ -11,7 +11,12 @@ public enum Refusal {
     JUSTIFICATION_REQUIRED("justification_required"),
     NOT_REQUESTER("not_requester"),
     NOT_DUE("not_due"),
-    UNCHANGED("unchanged");
+    UNCHANGED("unchanged"),
+    /** The action was already run with a grant; grants are single-use. */
+    GRANT_USED("grant_used"),
+    /** Only allowed or approved actions can be run. */
+    NOT_RUNNABLE("not_runnable"),
+    OUTCOME_RECORDED("outcome_recorded");
 
     private final String code;
 

@@ -21,4 +21,10 @@ public record ActionResult(String id, String status, String digest, Map<String, 
     public boolean isPending() {
         return status.equals("pending");
     }
+
+    /** The grant token to run this action with (its requester gets one while it may run), or null. */
+    @SuppressWarnings("unchecked")
+    public String grant() {
+        return json.get("grant") instanceof Map<?, ?> grant ? (String) ((Map<String, Object>) grant).get("token") : null;
+    }
 }

@@ -75,6 +75,81 @@ public final class Countersign {
         }
     }
 
+    /**
+     * Gate mode in one call: submits the request, waits up to {@code maxWait} while people decide, runs
+     * {@code action} only if the request is allowed or approved, and reports the outcome (with the grant)
+     * so the audit log shows how it went. The action runs at most once.
+     *
+     * <pre>{@code
+     * long rows = countersign.guard(exportRequestJson, Duration.ofMinutes(15), () -> exporter.run());
+     * }</pre>
+     *
+     * @throws ActionNotAllowedException when the request is denied, expires, is cancelled or is still pending
+     *                                   after {@code maxWait}; {@code action} did not run
+     * @throws Exception                 whatever {@code action} threw (the outcome is reported as failed first)
+     */
+    public <T> T guard(String requestJson, Duration maxWait, java.util.concurrent.Callable<T> action) throws Exception {
+        ActionResult result = submit(requestJson);
+        if (result.isPending()) {
+            result = await(result.id(), maxWait);
+        }
+        if (!result.mayRun() || result.grant() == null) {
+            throw new ActionNotAllowedException(result);
+        }
+        T value;
+        try {
+            value = action.call();
+        } catch (Exception | Error e) {
+            reportOutcome(result.id(), result.grant(), false, String.valueOf(e.getMessage()));
+            throw e;
+        }
+        reportOutcome(result.id(), result.grant(), true, null);
+        return value;
+    }
+
+    /** {@link #guard} on a virtual thread. */
+    public <T> java.util.concurrent.CompletableFuture<T> guardAsync(String requestJson, Duration maxWait,
+                                                                    java.util.concurrent.Callable<T> action) {
+        java.util.concurrent.CompletableFuture<T> future = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("countersign-guard").start(() -> {
+            try {
+                future.complete(guard(requestJson, maxWait, action));
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
+        return future;
+    }
+
+    /**
+     * Reports how running the action went, with the grant it ran under. The first use of a grant wins;
+     * a second run of the same action is refused ({@code grant_used}).
+     */
+    public ActionResult reportOutcome(String id, String grant, boolean succeeded, String detail) {
+        StringBuilder body = new StringBuilder("{\"grant\":").append(JsonText.quote(grant))
+                .append(",\"status\":\"").append(succeeded ? "succeeded" : "failed").append('"');
+        if (detail != null && !detail.isBlank()) {
+            body.append(",\"detail\":").append(JsonText.quote(detail.length() > 4000 ? detail.substring(0, 4000) : detail));
+        }
+        return call(HttpRequest.newBuilder(server.resolve(path(id) + "/outcome"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.append('}').toString())), Duration.ofSeconds(30));
+    }
+
+    /** A verifier for grants presented to a resource, with this server's public key (fetched once). */
+    public GrantVerifier grantVerifier() {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(server.resolve(".well-known/jwks.json"))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return GrantVerifier.fromJwks(response.body());
+        } catch (IOException e) {
+            throw new CountersignException(0, "unreachable", null, "cannot reach Countersign at " + server + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CountersignException(0, "interrupted", null, "interrupted while calling Countersign");
+        }
+    }
+
     private static String path(String id) {
         return "v1/actions/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
     }

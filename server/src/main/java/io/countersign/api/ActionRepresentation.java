@@ -53,6 +53,18 @@ public final class ActionRepresentation {
         if (record.expiresAt() != null) {
             node.put("expires_at", record.expiresAt().toString());
         }
+        if (record.execution() != null) {
+            ObjectNode execution = node.putObject("execution");
+            execution.put("grant_id", record.execution().grantId());
+            execution.put("by", record.execution().by());
+            execution.put("at", record.execution().at().toString());
+            if (record.execution().outcome() != null) {
+                execution.put("outcome", record.execution().outcome().wireName());
+            }
+            if (record.execution().detail() != null) {
+                execution.put("detail", record.execution().detail());
+            }
+        }
         node.put("version", record.version());
         return node;
     }

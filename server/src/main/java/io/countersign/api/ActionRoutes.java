@@ -2,6 +2,9 @@ package io.countersign.api;
 
 import io.countersign.audit.AuditLog;
 import io.countersign.audit.TlogProof;
+import io.countersign.grants.Grants;
+import io.countersign.grants.InvalidGrantException;
+import io.countersign.lifecycle.Execution;
 import io.countersign.json.ActionRequestJson;
 import io.countersign.json.Json;
 import io.countersign.json.JsonFields;
@@ -34,17 +37,23 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ActionRoutes implements HttpService {
     private static final Set<String> REVIEW_FIELDS = Set.of("decision", "comment");
+    private static final Set<String> OUTCOME_FIELDS = Set.of("grant", "status", "detail");
     private static final io.helidon.http.Status ACCEPTED = io.helidon.http.Status.ACCEPTED_202;
 
     private final ActionService actions;
     private final AuditLog auditLog;
+    private final Grants grants;
+    private final java.time.Clock clock;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Duration maxWait;
 
-    public ActionRoutes(ActionService actions, AuditLog auditLog, Authenticator authenticator, long maxBodyBytes, Duration maxWait) {
+    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, Authenticator authenticator, long maxBodyBytes,
+                        Duration maxWait, java.time.Clock clock) {
         this.actions = actions;
         this.auditLog = auditLog;
+        this.grants = grants;
+        this.clock = clock;
         this.authenticator = authenticator;
         this.maxBodyBytes = maxBodyBytes;
         this.maxWait = maxWait;
@@ -57,7 +66,8 @@ public final class ActionRoutes implements HttpService {
                 .get("/{id}", this::get)
                 .get("/{id}/proof", this::proof)
                 .post("/{id}/reviews", this::review)
-                .post("/{id}/cancel", this::cancel);
+                .post("/{id}/cancel", this::cancel)
+                .post("/{id}/outcome", this::outcome);
     }
 
     private void submit(ServerRequest request, ServerResponse response) {
@@ -65,7 +75,7 @@ public final class ActionRoutes implements HttpService {
         ActionRequest action = ActionRequestJson.fromJson(body(request));
         Submission submission = actions.submit(caller, action);
         ActionRecord record = submission.record();
-        ObjectNode body = ActionRepresentation.of(record);
+        ObjectNode body = represent(caller, record);
         body.put("created", submission.created());
         switch (record.status()) {
             case DENIED -> {
@@ -88,7 +98,7 @@ public final class ActionRoutes implements HttpService {
         ActionRecord record = waitParam.isPresent()
                 ? actions.await(caller, id, waitDuration(waitParam.get()))
                 : actions.get(caller, id);
-        JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, represent(caller, record));
     }
 
     /** The C2SP tlog-proof that the action's decision is in the log, for whoever may see the action. */
@@ -120,6 +130,46 @@ public final class ActionRoutes implements HttpService {
         String comment = fields.optionalString("comment", 4096);
         ActionRecord record = actions.review(caller, id, decision, comment);
         JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+    }
+
+    /**
+     * Gate mode: the requester ran the action with its grant and says how it went. Uses the grant if no
+     * resource did; a grant already used for another run is refused (409 grant_used) and audited.
+     */
+    private void outcome(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        JsonFields fields = JsonFields.of(body(request), "").onlyAllow(OUTCOME_FIELDS);
+        String token = fields.requiredString("grant", 8192);
+        String status = fields.requiredString("status", 16);
+        Execution.Outcome outcome = switch (status) {
+            case "succeeded" -> Execution.Outcome.SUCCEEDED;
+            case "failed" -> Execution.Outcome.FAILED;
+            default -> throw new InvalidInputException("status", "'status' must be succeeded or failed, not '" + status + "'");
+        };
+        String detail = fields.optionalString("detail", 4096);
+        actions.get(caller, id);
+        Grants.Grant grant = GrantRoutes.checked(grants, actions, token, clock);
+        if (!grant.actionId().equals(id)) {
+            throw new InvalidGrantException("the grant is for action " + grant.actionId().value() + ", not " + id.value());
+        }
+        ActionRecord record = actions.reportOutcome(caller, id, grant.id(), outcome, detail);
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, represent(caller, record));
+    }
+
+    /** The action as JSON; its requester also gets a fresh grant while it may run. */
+    private ObjectNode represent(Principal caller, ActionRecord record) {
+        ObjectNode body = ActionRepresentation.of(record);
+        boolean requester = caller.id().equals(record.requester().id()) || caller.id().equals(record.requester().owner());
+        if (requester && record.isRunnable()) {
+            Grants.Issued issued = grants.issue(record, clock.instant());
+            ObjectNode grant = body.putObject("grant");
+            grant.put("token", issued.token());
+            grant.put("id", issued.grant().id());
+            grant.put("audience", issued.grant().audience());
+            grant.put("expires_at", issued.grant().expiresAt().toString());
+        }
+        return body;
     }
 
     private void cancel(ServerRequest request, ServerResponse response) {

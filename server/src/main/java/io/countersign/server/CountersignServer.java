@@ -2,6 +2,9 @@ package io.countersign.server;
 
 import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
+import io.countersign.api.GrantRoutes;
+import io.countersign.grants.GrantKey;
+import io.countersign.grants.Grants;
 import io.countersign.audit.AuditLog;
 import io.countersign.audit.Checkpointer;
 import io.countersign.audit.LogKey;
@@ -44,10 +47,12 @@ public final class CountersignServer implements AutoCloseable {
     private final ActivePolicy policy;
     private final PolicyReloader reloader;
     private final Checkpointer checkpointer;
+    private final ActionService actions;
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
-                              ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer) {
+                              ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions) {
         this.checkpointer = checkpointer;
+        this.actions = actions;
         this.web = web;
         this.store = store;
         this.sweeper = sweeper;
@@ -75,10 +80,18 @@ public final class CountersignServer implements AutoCloseable {
             throw e;
         }
         AuditLog auditLog = new AuditLog(store.auditLog(), checkpointer);
+        Grants grants;
+        try {
+            grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         ActionService actions = new ActionService(store, () -> policy, clock, new ChangeFeed(), identities::byId);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
-        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, authenticator, settings.maxBodyBytes(), settings.maxWait());
+        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
+        GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
@@ -118,6 +131,11 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/policy", policyRoutes)
                         .register("/v1/reports", reportRoutes)
                         .register("/v1/audit", auditRoutes)
+                        .register("/v1/grants", grantRoutes)
+                        .get("/.well-known/jwks.json", (req, res) -> {
+                            res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
+                            res.send(Json.bytes(Json.MAPPER.valueToTree(grants.jwks())));
+                        })
                         .error(Throwable.class, ErrorMapper::handle)
                         .any(ErrorMapper::noRoute))
                 .build();
@@ -145,11 +163,15 @@ public final class CountersignServer implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
         PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer);
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions);
     }
 
     public int port() {
         return web.port();
+    }
+
+    public ActionService actions() {
+        return actions;
     }
 
     public Checkpointer checkpointer() {

@@ -16,8 +16,13 @@ import tools.jackson.databind.JsonNode;
  * @param sqliteFile the embedded store's file
  */
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory,
-                             long maxBodyBytes, Duration maxWait, String auditOrigin) {
-    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http", "audit");
+                             long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl) {
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http", "audit", "grants");
+
+    /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
+    public Path grantKeyFile() {
+        return directory.resolve("keys").resolve("grants.jwk");
+    }
 
     /** The log's signing key: written on first start, owner-readable only. */
     public Path auditKeyFile() {
@@ -58,9 +63,13 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         if (origin != null && !io.countersign.audit.SignedNote.isValidKeyName(origin)) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": audit.origin must be a name without spaces or '+', e.g. audit.example.com/prod");
         }
+        Duration grantTtl = DurationText.parse(text(root.path("grants"), "ttl", "5m"));
+        if (grantTtl == null || grantTtl.compareTo(Duration.ofSeconds(10)) < 0 || grantTtl.compareTo(Duration.ofHours(1)) > 0) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": grants.ttl must be a duration from 10s to 1h, e.g. 5m");
+        }
         return new ServerSettings(directory, directory.resolve(sqlite),
                 directory.resolve(text(root, "identities", "identities.yaml")),
-                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait, origin);
+                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait, origin, grantTtl);
     }
 
     private static String text(JsonNode node, String key, String fallback) {

@@ -7,6 +7,7 @@ import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.EventType;
+import io.countersign.lifecycle.Execution;
 import io.countersign.lifecycle.Requester;
 import io.countersign.lifecycle.Review;
 import io.countersign.lifecycle.ReviewDecision;
@@ -38,7 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public class JdbcActionStore implements ActionStore {
     private static final String COLUMNS = "id, requester_id, requester_json, action, digest, status, version, "
-            + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at";
+            + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at, execution_json";
 
     private final GroupCommitWriter writer;
     private final DataSource readers;
@@ -94,7 +95,7 @@ public class JdbcActionStore implements ActionStore {
             }
             {
                 PreparedStatement insert = statements.get(connection,
-                        "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 insert.setString(1, record.id().value());
                 insert.setString(2, record.requester().id());
                 insert.setString(3, Json.text(requesterToJson(record.requester())));
@@ -108,6 +109,7 @@ public class JdbcActionStore implements ActionStore {
                 insert.setLong(11, record.createdAt().toEpochMilli());
                 insert.setLong(12, record.updatedAt().toEpochMilli());
                 setInstant(insert, 13, record.expiresAt());
+                insert.setString(14, executionToJson(record.execution()));
                 insert.executeUpdate();
             }
             insertEvents(connection, events);
@@ -120,8 +122,8 @@ public class JdbcActionStore implements ActionStore {
         return write(connection -> {
             {
                 PreparedStatement update = statements.get(connection,
-                        "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?"
-                                + " WHERE id = ? AND version = ?");
+                        "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?,"
+                                + " execution_json = ? WHERE id = ? AND version = ?");
                 update.setString(1, next.status().wireName());
                 update.setLong(2, next.version());
                 update.setLong(3, next.updatedAt().toEpochMilli());
@@ -132,8 +134,9 @@ public class JdbcActionStore implements ActionStore {
                 } else {
                     update.setLong(5, next.expiresAt().toEpochMilli());
                 }
-                update.setString(6, next.id().value());
-                update.setLong(7, next.version() - 1);
+                update.setString(6, executionToJson(next.execution()));
+                update.setString(7, next.id().value());
+                update.setLong(8, next.version() - 1);
                 if (update.executeUpdate() != 1) {
                     return false;
                 }
@@ -347,7 +350,8 @@ public class JdbcActionStore implements ActionStore {
             return record;
         }
         return new ActionRecord(record.id(), record.requester(), record.request(), record.digest(), record.status(),
-                record.version(), record.decision(), reviews, record.createdAt(), record.updatedAt(), record.expiresAt());
+                record.version(), record.decision(), reviews, record.createdAt(), record.updatedAt(), record.expiresAt(),
+                record.execution());
     }
 
     private static ActionRecord toRecord(ResultSet row, List<Review> reviews) throws SQLException {
@@ -364,7 +368,36 @@ public class JdbcActionStore implements ActionStore {
                 reviews,
                 Instant.ofEpochMilli(row.getLong("created_at")),
                 Instant.ofEpochMilli(row.getLong("updated_at")),
-                expiresAt);
+                expiresAt,
+                executionFromJson(row.getString("execution_json")));
+    }
+
+    private static String executionToJson(Execution execution) {
+        if (execution == null) {
+            return null;
+        }
+        ObjectNode node = Json.object();
+        node.put("grant_id", execution.grantId());
+        node.put("by", execution.by());
+        node.put("at", execution.at().toEpochMilli());
+        if (execution.outcome() != null) {
+            node.put("outcome", execution.outcome().wireName());
+        }
+        if (execution.detail() != null) {
+            node.put("detail", execution.detail());
+        }
+        return Json.text(node);
+    }
+
+    private static Execution executionFromJson(String text) {
+        if (text == null) {
+            return null;
+        }
+        JsonNode node = Json.parse(text);
+        return new Execution(node.get("grant_id").stringValue(), node.get("by").stringValue(),
+                Instant.ofEpochMilli(node.get("at").longValue()),
+                node.has("outcome") ? Execution.Outcome.valueOf(node.get("outcome").stringValue().toUpperCase(Locale.ROOT)) : null,
+                node.has("detail") ? node.get("detail").stringValue() : null);
     }
 
     private static ObjectNode requesterToJson(Requester requester) {

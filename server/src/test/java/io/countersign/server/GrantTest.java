@@ -1,0 +1,211 @@
+package io.countersign.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import io.countersign.grants.Grants;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.model.ActionId;
+import io.countersign.sdk.ActionNotAllowedException;
+import io.countersign.sdk.ActionResult;
+import io.countersign.sdk.Countersign;
+import io.countersign.sdk.GrantVerifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Grants in gate mode: issued to the requester, checked by resources, used once, every misuse refused and audited. */
+class GrantTest {
+    @TempDir
+    Path config;
+
+    TestServer server;
+    Countersign agent;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(config);
+        agent = Countersign.connect(server.uri("/").toString(), server.key("agent"));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private TestServer.Answer allowedRead(String id) {
+        var answer = server.post("agent", "/v1/actions", TestServer.request("db.read", "dev", ", \"idempotency_key\": \"" + id + "\""));
+        assertThat(answer.status()).isEqualTo(200);
+        return answer;
+    }
+
+    private static String token(TestServer.Answer answer) {
+        return answer.body().path("grant").path("token").asString();
+    }
+
+    private TestServer.Answer verify(String who, String token, boolean consume) {
+        var body = Json.object();
+        body.put("grant", token);
+        body.put("consume", consume);
+        return server.post(who, "/v1/grants/verify", Json.text(body));
+    }
+
+    private List<String> auditTypes(String actionId) {
+        List<String> types = new ArrayList<>();
+        long size = server.node().checkpointer().sign().size();
+        for (long i = 0; i < size; i++) {
+            var entry = server.get("alice", "/v1/audit/entries/" + i).body().path("entry");
+            if (actionId.equals(entry.path("action_id").asString())) {
+                types.add(entry.path("type").asString());
+            }
+        }
+        return types;
+    }
+
+    @Test
+    void theSdkRunsAHeldActionOnceAfterApprovalAndReportsItsOutcome() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> guarded = pool.submit(() -> agent.guard(TestServer.piiExport("OPS-7"), Duration.ofSeconds(30), () -> {
+                runs.incrementAndGet();
+                return "exported";
+            }));
+            String id = null;
+            for (int i = 0; i < 100 && id == null; i++) {
+                var pending = server.get("alice", "/v1/actions?status=pending");
+                id = pending.ids().isEmpty() ? null : pending.ids().getFirst();
+                Thread.sleep(50);
+            }
+            assertThat(runs.get()).isZero();
+            server.review("alice", id, "approve", "ticket checked");
+            server.review("bob", id, "approve", "owner ok");
+            assertThat(guarded.get()).isEqualTo("exported");
+            assertThat(runs.get()).isEqualTo(1);
+            var done = server.get("agent", "/v1/actions/" + id);
+            assertThat(done.body().path("status").asString()).isEqualTo("executed");
+            assertThat(done.body().path("execution").path("outcome").asString()).isEqualTo("succeeded");
+            assertThat(done.body().has("grant")).isFalse();
+            assertThat(auditTypes(id)).containsSubsequence("action.approved", "action.executed", "action.outcome");
+        }
+    }
+
+    @Test
+    void aDeniedRequestNeverRunsItsLambda() {
+        AtomicInteger runs = new AtomicInteger();
+        assertThatThrownBy(() -> agent.guard("""
+                {"action": "aws.iam.attach_policy", "resource": {"type": "aws.iam.role", "id": "deployer"},
+                 "intent": {"summary": "more rights"}, "payload": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}""",
+                Duration.ofSeconds(1), runs::incrementAndGet))
+                .isInstanceOf(ActionNotAllowedException.class).hasMessageContaining("it is denied");
+        // Still pending when the wait runs out: the lambda does not run either.
+        assertThatThrownBy(() -> agent.guard(TestServer.piiExport("OPS-9"), Duration.ofSeconds(1), runs::incrementAndGet))
+                .isInstanceOf(ActionNotAllowedException.class).hasMessageContaining("it is pending");
+        assertThat(runs.get()).isZero();
+    }
+
+    @Test
+    void aFailingLambdaIsReportedAsFailed() {
+        assertThatThrownBy(() -> agent.guard(TestServer.request("db.read", "dev", ""), Duration.ofSeconds(1), () -> {
+            throw new IllegalStateException("disk full");
+        })).hasMessage("disk full");
+        var listed = server.get("agent", "/v1/actions?limit=1").body().path("actions").get(0);
+        assertThat(listed.path("status").asString()).isEqualTo("failed");
+        assertThat(listed.path("execution").path("detail").asString()).isEqualTo("disk full");
+    }
+
+    @Test
+    void aReplayedGrantIsRefusedAndAudited() {
+        var allowed = allowedRead("r1");
+        String token = token(allowed);
+        assertThat(verify("carol", token, false).status()).isEqualTo(200);
+        var first = verify("carol", token, true);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.body().path("status").asString()).isEqualTo("executed");
+        var replay = verify("carol", token, true);
+        assertThat(replay.status()).isEqualTo(409);
+        assertThat(replay.error()).isEqualTo("grant_used");
+        assertThat(auditTypes(allowed.id())).containsSubsequence("action.executed", "grant.refused");
+        // A fresh read of an executed action carries no new grant.
+        assertThat(server.get("agent", "/v1/actions/" + allowed.id()).body().has("grant")).isFalse();
+    }
+
+    @Test
+    void aGrantForOneActionCannotReportAnother() {
+        String tokenA = token(allowedRead("a"));
+        String idB = allowedRead("b").id();
+        var body = Json.object();
+        body.put("grant", tokenA);
+        body.put("status", "succeeded");
+        var refused = server.post("agent", "/v1/actions/" + idB + "/outcome", Json.text(body));
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.error()).isEqualTo("invalid_grant");
+        assertThat(refused.body().path("error").path("message").asString()).contains("is for action");
+    }
+
+    @Test
+    void expiredForeignAndMismatchedGrantsAreRefused() throws Exception {
+        var allowed = allowedRead("x");
+        ActionRecord record = server.node().actions().find(new ActionId(allowed.id())).orElseThrow();
+        OctetKeyPair ours = OctetKeyPair.parse(Files.readString(config.resolve("keys/grants.jwk")));
+
+        String expired = new Grants(ours, Duration.ofSeconds(30)).issue(record, Instant.now().minusSeconds(3600)).token();
+        assertThat(verify("carol", expired, false).body().path("error").path("message").asString()).contains("expired");
+
+        OctetKeyPair theirs = new OctetKeyPairGenerator(Curve.Ed25519).keyID(ours.getKeyID()).generate();
+        String foreign = new Grants(theirs, Duration.ofMinutes(5)).issue(record, Instant.now()).token();
+        assertThat(verify("carol", foreign, true).body().path("error").path("message").asString()).contains("does not verify");
+
+        // A grant whose digest is not the stored action's: the payload changed after approval.
+        ActionRecord changed = new ActionRecord(record.id(), record.requester(), record.request(), "sha256:" + "0".repeat(64),
+                record.status(), record.version(), record.decision(), record.reviews(), record.createdAt(), record.updatedAt(),
+                record.expiresAt(), null);
+        String mismatched = new Grants(ours, Duration.ofMinutes(5)).issue(changed, Instant.now()).token();
+        var refused = verify("carol", mismatched, true);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.body().path("error").path("message").asString()).contains("digest does not match");
+        assertThat(server.get("agent", "/v1/actions/" + allowed.id()).body().path("status").asString()).isEqualTo("allowed");
+
+        var garbage = verify("carol", "not.a.jws", false);
+        assertThat(garbage.status()).isEqualTo(403);
+        assertThat(garbage.body().path("error").path("field").asString()).isEqualTo("grant");
+    }
+
+    @Test
+    void resourcesVerifyGrantsOfflineWithThePublishedKey() throws Exception {
+        var allowed = allowedRead("o");
+        GrantVerifier verifier = agent.grantVerifier();
+        String audience = "postgres.table:prod/customers";
+        GrantVerifier.Grant grant = verifier.verify(token(allowed), audience);
+        assertThat(grant.actionId()).isEqualTo(allowed.id());
+        assertThat(grant.digest()).isEqualTo(allowed.body().path("digest").asString());
+        assertThatThrownBy(() -> verifier.verify(token(allowed), "postgres.table:prod/orders")).hasMessageContaining("is for");
+        String tampered = token(allowed).substring(0, token(allowed).length() - 4) + "AAAA";
+        assertThatThrownBy(() -> verifier.verify(tampered, audience)).hasMessageContaining("signature");
+        assertThat(Files.getPosixFilePermissions(config.resolve("keys/grants.jwk")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(server.get(null, "/.well-known/jwks.json").body().path("keys").get(0).has("d")).isFalse();
+    }
+
+    @Test
+    void onlyTheRequesterGetsAGrant() {
+        var allowed = allowedRead("v");
+        assertThat(allowed.body().has("grant")).isTrue();
+        assertThat(server.get("alice", "/v1/actions/" + allowed.id()).body().has("grant")).isFalse();
+        ActionResult result = agent.get(allowed.id());
+        assertThat(result.grant()).isNotBlank();
+    }
+}
