@@ -1,0 +1,146 @@
+package io.countersign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.json.Json;
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** {@code countersign run}: a script's command runs once, after approval, and never otherwise. */
+class RunCommandTest {
+    @TempDir
+    Path config;
+
+    @TempDir
+    Path work;
+
+    CountersignServer server;
+    HttpClient http = HttpClient.newHttpClient();
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        ConfigDirectory.ensureExample(config);
+        Files.writeString(config.resolve("policies/run-rules.yaml"), """
+                version: 1
+                rules:
+                  - id: scripts-need-an-sre
+                    when: action == "test.run"
+                    effect: require_approval
+                    approvals: {min: 1, from: [sre]}
+                    ttl: 10m
+                  - id: never
+                    when: action == "test.forbidden"
+                    effect: deny
+                    reason: scripts may not do this
+                  - id: short-lived
+                    when: action == "test.expire"
+                    effect: require_approval
+                    approvals: {min: 1, from: [sre]}
+                    ttl: 2s
+                """);
+        server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var commandLine = Main.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        List<String> full = new ArrayList<>(List.of("run", "--server", "http://127.0.0.1:" + server.port(), "--token",
+                ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")));
+        full.addAll(List.of(args));
+        int exit = commandLine.execute(full.toArray(String[]::new));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private JsonNode call(String method, String path, String who, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_" + who + "_KEY"));
+        request = body == null ? request.GET() : request.POST(HttpRequest.BodyPublishers.ofString(body));
+        return Json.parse(http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private String script(String marker, int exit) {
+        return "echo ran >> " + work.resolve(marker) + "; exit " + exit;
+    }
+
+    @Test
+    void anApprovedCommandRunsOnceAndItsExitCodeAndOutcomeAreKept() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Run> running = pool.submit(() -> run("--action", "test.run", "--resource", "prod/main", "--summary", "rotate logs",
+                    "--timeout", "60s",
+                    "--", "/bin/sh", "-c", script("approved", 7)));
+            String id = null;
+            for (int i = 0; i < 200 && id == null; i++) {
+                var pending = call("GET", "/v1/actions?status=pending", "ALICE", null).path("actions");
+                id = pending.isEmpty() ? null : pending.get(0).path("id").asString();
+                Thread.sleep(25);
+            }
+            assertThat(Files.exists(work.resolve("approved"))).isFalse();
+            var held = call("GET", "/v1/actions/" + id, "ALICE", null);
+            assertThat(held.path("payload").path("argv").get(0).asString()).isEqualTo("/bin/sh");
+            call("POST", "/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\", \"comment\": \"ok\"}");
+            Run result = running.get();
+            assertThat(result.exit()).as(result.err()).isEqualTo(7);
+            assertThat(result.err()).contains("waiting for approval of " + id).contains("0/1 from sre").contains("expires in");
+            assertThat(Files.readAllLines(work.resolve("approved"))).containsExactly("ran");
+            var done = call("GET", "/v1/actions/" + id, "ALICE", null);
+            assertThat(done.path("status").asString()).isEqualTo("failed");
+            assertThat(done.path("execution").path("detail").asString()).isEqualTo("exit code 7");
+        }
+    }
+
+    @Test
+    void aDeniedCommandNeverRuns() {
+        Run result = run("--action", "test.forbidden", "--resource", "deployer", "--timeout", "30s",
+                "--", "/bin/sh", "-c", script("denied", 0));
+        assertThat(result.exit()).isEqualTo(ExitCode.DENIED);
+        assertThat(result.err()).contains("is denied; the command did not run: scripts may not do this");
+        assertThat(Files.exists(work.resolve("denied"))).isFalse();
+    }
+
+    @Test
+    void anExpiredCommandNeverRuns() {
+        Run result = run("--action", "test.expire", "--resource", "x", "--timeout", "30s", "--", "/bin/sh", "-c", script("expired", 0));
+        assertThat(result.exit()).isEqualTo(ExitCode.EXPIRED);
+        assertThat(result.err()).contains("is expired; the command did not run");
+        assertThat(Files.exists(work.resolve("expired"))).isFalse();
+    }
+
+    @Test
+    void anAllowedCommandRunsAtOnceWithItsArgumentsTakenLiterally() throws Exception {
+        Path marker = work.resolve("literal");
+ Run result = run("--action", "db.read", "--resource-type", "postgres.table", "--resource", "prod/customers",
+                "--timeout", "30s", "--", "/bin/sh", "-c", "printf '%s' \"$0\" > " + marker, "a; rm -rf / $(whoami)");
+        assertThat(result.exit()).as(result.err()).isEqualTo(0);
+        assertThat(Files.readString(marker)).isEqualTo("a; rm -rf / $(whoami)");
+    }
+}
