@@ -60,6 +60,16 @@ abstract class ClientCommand implements Callable<Integer> {
         return ExitCode.ERROR;
     }
 
+    /** A --timeout value, or null after saying what is wrong with it. */
+    java.time.Duration timeoutOption(String value) {
+        java.time.Duration limit = io.countersign.policy.DurationText.parse(value);
+        if (limit == null) {
+            err().println("countersign: --timeout must be a duration such as 90s, 15m or 1h");
+            err().flush();
+        }
+        return limit;
+    }
+
     static String idPath(String id) {
         return "v1/actions/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
     }

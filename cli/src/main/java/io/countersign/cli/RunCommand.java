@@ -52,9 +52,8 @@ final class RunCommand extends ClientCommand {
 
     @Override
     int run(ApiClient api) {
-        Duration limit = DurationText.parse(timeout);
+        Duration limit = timeoutOption(timeout);
         if (limit == null) {
-            err().println("countersign: --timeout must be a duration such as 90s, 15m or 1h");
             return ExitCode.USAGE;
         }
         ApiClient.Answer answer = api.post("v1/actions", request());

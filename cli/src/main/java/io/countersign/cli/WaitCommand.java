@@ -1,6 +1,5 @@
 package io.countersign.cli;
 
-import io.countersign.policy.DurationText;
 import java.time.Duration;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -20,9 +19,8 @@ final class WaitCommand extends ClientCommand {
 
     @Override
     int run(ApiClient api) {
-        Duration limit = DurationText.parse(timeout);
+        Duration limit = timeoutOption(timeout);
         if (limit == null) {
-            err().println("countersign: --timeout must be a duration such as 90s, 15m or 1h");
             return ExitCode.USAGE;
         }
         Instant deadline = Instant.now().plus(limit);

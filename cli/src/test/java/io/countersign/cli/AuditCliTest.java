@@ -7,8 +7,6 @@ import io.countersign.audit.SignedNote;
 import io.countersign.json.Json;
 import io.countersign.server.ConfigDirectory;
 import io.countersign.server.CountersignServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,21 +28,18 @@ class AuditCliTest {
     CountersignServer server;
     Path key;
 
-    record Run(int exit, String out, String err) {
-    }
-
     @BeforeEach
     void start() throws Exception {
         ConfigDirectory.ensureExample(config);
         server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
         for (int i = 0; i < 4; i++) {
-            Run requested = client("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
+            Cli.Run requested = client("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
                     "--resource", "prod/t" + i, "--env", "dev", "--summary", "Export " + i, "--json");
             assertThat(requested.exit()).isIn(ExitCode.OK, ExitCode.STILL_PENDING);
         }
         server.checkpointer().sign();
         key = work.resolve("log.vkey");
-        Run printed = run("audit", "key", "--config", config.toString());
+        Cli.Run printed = run("audit", "key", "--config", config.toString());
         assertThat(printed.exit()).isEqualTo(ExitCode.OK);
         Files.writeString(key, printed.out());
     }
@@ -54,17 +49,11 @@ class AuditCliTest {
         server.close();
     }
 
-    private Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static Cli.Run run(String... args) {
+        return Cli.run(args);
     }
 
-    private Run client(String who, String... args) {
+    private Cli.Run client(String who, String... args) {
         List<String> full = new ArrayList<>(List.of(args));
         full.addAll(List.of("--server", "http://127.0.0.1:" + server.port(), "--token",
                 ConfigDirectory.demoKey(config, "COUNTERSIGN_" + who.toUpperCase() + "_KEY")));
@@ -73,13 +62,13 @@ class AuditCliTest {
 
     private Path export() throws Exception {
         Path file = work.resolve("log.jsonl");
-        Run exported = client("alice", "audit", "export", "--format", "jsonl", "-o", file.toString(),
+        Cli.Run exported = client("alice", "audit", "export", "--format", "jsonl", "-o", file.toString(),
                 "--checkpoint", work.resolve("log.checkpoint").toString());
         assertThat(exported.exit()).as(exported.err()).isEqualTo(ExitCode.OK);
         return file;
     }
 
-    private Run verifyExport(Path entries) {
+    private Cli.Run verifyExport(Path entries) {
         return client("alice", "audit", "verify", "--key", key.toString(), "--entries", entries.toString(),
                 "--checkpoint", work.resolve("log.checkpoint").toString());
     }
@@ -94,7 +83,7 @@ class AuditCliTest {
     void theKeyIsPrintedInGoNoteFormat() {
         assertThat(run("audit", "key", "--config", config.toString()).out().strip())
                 .matches("countersign\\.local/log-[0-9a-f]{8}\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44}");
-        Run missing = run("audit", "key", "--config", work.resolve("nowhere").toString());
+        Cli.Run missing = run("audit", "key", "--config", work.resolve("nowhere").toString());
         assertThat(missing.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(missing.err()).contains("creates it on first start");
     }
@@ -105,7 +94,7 @@ class AuditCliTest {
         Files.writeString(older, client("alice", "audit", "checkpoint").out());
         client("agent", "request", "--action", "db.read", "--resource-type", "t", "--resource", "x", "--summary", "more");
         server.checkpointer().sign();
-        Run verified = client("alice", "audit", "verify", "--key", key.toString(), "--older", older.toString());
+        Cli.Run verified = client("alice", "audit", "verify", "--key", key.toString(), "--older", older.toString());
         assertThat(verified.exit()).as(verified.err()).isEqualTo(ExitCode.OK);
         assertThat(verified.out()).contains("verified: log countersign.local/log-").contains("contains the earlier checkpoint");
     }
@@ -113,7 +102,7 @@ class AuditCliTest {
     @Test
     void anUntouchedExportVerifiesOffline() throws Exception {
         Path file = export();
-        Run verified = verifyExport(file);
+        Cli.Run verified = verifyExport(file);
         assertThat(verified.exit()).as(verified.err()).isEqualTo(ExitCode.OK);
         long lines = Files.readAllLines(file).size();
         assertThat(verified.out()).contains(lines + " entries");
@@ -128,7 +117,7 @@ class AuditCliTest {
             reordered.set("index", record.get("index"));
             return Json.text(reordered);
         }).toList());
-        Run verified = verifyExport(reformatted);
+        Cli.Run verified = verifyExport(reformatted);
         assertThat(verified.exit()).as(verified.err()).isEqualTo(ExitCode.OK);
     }
 
@@ -138,7 +127,7 @@ class AuditCliTest {
             lines.set(3, lines.get(3).replace("Export 1", "Export 7"));
             return lines;
         });
-        Run verified = verifyExport(tampered);
+        Cli.Run verified = verifyExport(tampered);
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(verified.err()).contains("entry 3 was altered").contains("first bad index: 3");
     }
@@ -152,7 +141,7 @@ class AuditCliTest {
             lines.set(3, ExportFile.record(3, entry));
             return lines;
         });
-        Run verified = verifyExport(tampered);
+        Cli.Run verified = verifyExport(tampered);
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(verified.err()).contains("do not match the checkpoint signed at size");
     }
@@ -163,7 +152,7 @@ class AuditCliTest {
             lines.remove(2);
             return lines;
         });
-        Run verified = verifyExport(tampered);
+        Cli.Run verified = verifyExport(tampered);
         assertThat(verified.err()).contains("entry 2 is missing").contains("first bad index: 2");
     }
 
@@ -175,7 +164,7 @@ class AuditCliTest {
             lines.set(3, second);
             return lines;
         });
-        Run verified = verifyExport(tampered);
+        Cli.Run verified = verifyExport(tampered);
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(verified.err()).contains("entry 2 is missing").contains("next entry present is 3");
     }
@@ -185,7 +174,7 @@ class AuditCliTest {
         Path file = export();
         int total = Files.readAllLines(file).size();
         Path tampered = rewrite(file, lines -> lines.subList(0, total - 2));
-        Run verified = verifyExport(tampered);
+        Cli.Run verified = verifyExport(tampered);
         assertThat(verified.err()).contains("truncated").contains("entries " + (total - 2) + " to " + (total - 1) + " are gone");
     }
 
@@ -196,7 +185,7 @@ class AuditCliTest {
         String note = Files.readString(checkpoint);
         LogKey other = LogKey.generate(note.substring(0, note.indexOf('\n')));
         Files.writeString(checkpoint, SignedNote.sign(note.substring(0, note.lastIndexOf("\n\n") + 1), other));
-        Run verified = verifyExport(file);
+        Cli.Run verified = verifyExport(file);
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(verified.err()).contains("checkpoint: no signature from a trusted key");
     }
@@ -208,7 +197,7 @@ class AuditCliTest {
         client("agent", "request", "--action", "db.read", "--resource-type", "t", "--resource", "x", "--summary", "more");
         server.checkpointer().sign();
         Files.writeString(older, client("alice", "audit", "checkpoint").out());
-        Run verified = client("alice", "audit", "verify", "--key", key.toString(), "--entries", file.toString(),
+        Cli.Run verified = client("alice", "audit", "verify", "--key", key.toString(), "--entries", file.toString(),
                 "--checkpoint", work.resolve("log.checkpoint").toString(), "--older", older.toString());
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(verified.err()).contains("smaller than one already seen").contains("rolled back");
@@ -216,24 +205,24 @@ class AuditCliTest {
 
     @Test
     void anActionProofIsFetchedVerifiedAndCheckedOffline() throws Exception {
-        Run listed = client("alice", "ls", "--json");
+        Cli.Run listed = client("alice", "ls", "--json");
         String id = Json.parse(listed.out()).path("actions").get(0).path("id").asString();
         Path proof = work.resolve("action.tlog-proof");
-        Run fetched = client("agent", "audit", "proof", id, "--key", key.toString(), "-o", proof.toString());
+        Cli.Run fetched = client("agent", "audit", "proof", id, "--key", key.toString(), "-o", proof.toString());
         assertThat(fetched.exit()).as(fetched.err()).isEqualTo(ExitCode.OK);
         assertThat(Files.readString(proof)).startsWith("c2sp.org/tlog-proof@v1\nextra ");
-        Run checked = run("audit", "verify", "--key", key.toString(), "--proof", proof.toString());
+        Cli.Run checked = run("audit", "verify", "--key", key.toString(), "--proof", proof.toString());
         assertThat(checked.exit()).as(checked.err()).isEqualTo(ExitCode.OK);
         assertThat(checked.out()).contains("action.decided of " + id);
         Files.writeString(proof, Files.readString(proof).replaceFirst("index (\\d+)", "index 0"));
-        Run moved = run("audit", "verify", "--key", key.toString(), "--proof", proof.toString());
+        Cli.Run moved = run("audit", "verify", "--key", key.toString(), "--proof", proof.toString());
         assertThat(moved.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(moved.err()).contains("audit verify FAILED: the proof");
     }
 
     @Test
     void ocsfExportCarriesTheLogCoordinates() throws Exception {
-        Run exported = client("alice", "audit", "export", "--format", "ocsf");
+        Cli.Run exported = client("alice", "audit", "export", "--format", "ocsf");
         List<String> lines = exported.out().lines().toList();
         var decided = lines.stream().map(Json::parse).filter(e -> e.path("message").asString().equals("action.decided")).findFirst().orElseThrow();
         assertThat(decided.path("class_uid").asInt()).isEqualTo(6003);

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.countersign.json.Json;
 import io.countersign.server.ConfigDirectory;
 import io.countersign.server.CountersignServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,9 +33,6 @@ class RunCommandTest {
 
     CountersignServer server;
     HttpClient http = HttpClient.newHttpClient();
-
-    record Run(int exit, String out, String err) {
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -68,17 +63,11 @@ class RunCommandTest {
         server.close();
     }
 
-    private Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
+    private Cli.Run run(String... args) {
         List<String> full = new ArrayList<>(List.of("run", "--server", "http://127.0.0.1:" + server.port(), "--token",
                 ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")));
         full.addAll(List.of(args));
-        int exit = commandLine.execute(full.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        return Cli.run(full.toArray(String[]::new));
     }
 
     private JsonNode call(String method, String path, String who, String body) throws Exception {
@@ -95,7 +84,7 @@ class RunCommandTest {
     @Test
     void anApprovedCommandRunsOnceAndItsExitCodeAndOutcomeAreKept() throws Exception {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<Run> running = pool.submit(() -> run("--action", "test.run", "--resource", "prod/main", "--summary", "rotate logs",
+            Future<Cli.Run> running = pool.submit(() -> run("--action", "test.run", "--resource", "prod/main", "--summary", "rotate logs",
                     "--timeout", "60s",
                     "--", "/bin/sh", "-c", script("approved", 7)));
             String id = null;
@@ -108,7 +97,7 @@ class RunCommandTest {
             var held = call("GET", "/v1/actions/" + id, "ALICE", null);
             assertThat(held.path("payload").path("argv").get(0).asString()).isEqualTo("/bin/sh");
             call("POST", "/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\", \"comment\": \"ok\"}");
-            Run result = running.get();
+            Cli.Run result = running.get();
             assertThat(result.exit()).as(result.err()).isEqualTo(7);
             assertThat(result.err()).contains("waiting for approval of " + id).contains("0/1 from sre").contains("expires in");
             assertThat(Files.readAllLines(work.resolve("approved"))).containsExactly("ran");
@@ -120,7 +109,7 @@ class RunCommandTest {
 
     @Test
     void aDeniedCommandNeverRuns() {
-        Run result = run("--action", "test.forbidden", "--resource", "deployer", "--timeout", "30s",
+        Cli.Run result = run("--action", "test.forbidden", "--resource", "deployer", "--timeout", "30s",
                 "--", "/bin/sh", "-c", script("denied", 0));
         assertThat(result.exit()).isEqualTo(ExitCode.DENIED);
         assertThat(result.err()).contains("is denied; the command did not run: scripts may not do this");
@@ -129,7 +118,7 @@ class RunCommandTest {
 
     @Test
     void anExpiredCommandNeverRuns() {
-        Run result = run("--action", "test.expire", "--resource", "x", "--timeout", "30s", "--", "/bin/sh", "-c", script("expired", 0));
+        Cli.Run result = run("--action", "test.expire", "--resource", "x", "--timeout", "30s", "--", "/bin/sh", "-c", script("expired", 0));
         assertThat(result.exit()).isEqualTo(ExitCode.EXPIRED);
         assertThat(result.err()).contains("is expired; the command did not run");
         assertThat(Files.exists(work.resolve("expired"))).isFalse();
@@ -138,7 +127,7 @@ class RunCommandTest {
     @Test
     void anAllowedCommandRunsAtOnceWithItsArgumentsTakenLiterally() throws Exception {
         Path marker = work.resolve("literal");
- Run result = run("--action", "db.read", "--resource-type", "postgres.table", "--resource", "prod/customers",
+        Cli.Run result = run("--action", "db.read", "--resource-type", "postgres.table", "--resource", "prod/customers",
                 "--timeout", "30s", "--", "/bin/sh", "-c", "printf '%s' \"$0\" > " + marker, "a; rm -rf / $(whoami)");
         assertThat(result.exit()).as(result.err()).isEqualTo(0);
         assertThat(Files.readString(marker)).isEqualTo("a; rm -rf / $(whoami)");
