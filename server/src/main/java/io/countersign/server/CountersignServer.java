@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
 public final class CountersignServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CountersignServer.class.getName());
 
+    /** The API description, read once from the YAML kept beside the routes it describes. */
+    private static final byte[] OPENAPI = openApi();
+
     private final WebServer web;
     private final ActionStore store;
     private final ScheduledExecutorService sweeper;
@@ -132,6 +135,10 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/reports", reportRoutes)
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
+                        .get("/v1/openapi.json", (req, res) -> {
+                            res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
+                            res.send(OPENAPI);
+                        })
                         .get("/.well-known/jwks.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(Json.bytes(Json.MAPPER.valueToTree(grants.jwks())));
@@ -168,6 +175,18 @@ public final class CountersignServer implements AutoCloseable {
 
     public int port() {
         return web.port();
+    }
+
+    private static byte[] openApi() {
+        try (var in = io.countersign.api.ActionRoutes.class.getResourceAsStream("openapi.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.yaml is missing from the build");
+            }
+            return Json.bytes(io.countersign.yaml.Yaml.parse("openapi.yaml",
+                    new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public ActionService actions() {
