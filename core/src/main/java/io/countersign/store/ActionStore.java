@@ -76,6 +76,9 @@ public interface ActionStore extends AutoCloseable {
     /** The audit log these writes append to. */
     AuditLogStore auditLog();
 
+    /** Delivery state of outbound webhooks. */
+    WebhookStore webhooks();
+
     @Override
     void close();
 }

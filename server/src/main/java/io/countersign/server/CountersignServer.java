@@ -5,6 +5,7 @@ import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
 import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
+import io.countersign.webhooks.WebhookDispatcher;
 import io.countersign.audit.AuditLog;
 import io.countersign.audit.Checkpointer;
 import io.countersign.audit.LogKey;
@@ -51,10 +52,13 @@ public final class CountersignServer implements AutoCloseable {
     private final PolicyReloader reloader;
     private final Checkpointer checkpointer;
     private final ActionService actions;
+    private final WebhookDispatcher webhooks;
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
-                              ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions) {
+                              ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
+                              WebhookDispatcher webhooks) {
         this.checkpointer = checkpointer;
+        this.webhooks = webhooks;
         this.actions = actions;
         this.web = web;
         this.store = store;
@@ -170,7 +174,9 @@ public final class CountersignServer implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
         PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions);
+        WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), store.auditLog(), store.webhooks(),
+                checkpointer.origin(), clock);
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks);
     }
 
     public int port() {
@@ -193,6 +199,10 @@ public final class CountersignServer implements AutoCloseable {
         return actions;
     }
 
+    public ActionStore store() {
+        return store;
+    }
+
     public Checkpointer checkpointer() {
         return checkpointer;
     }
@@ -208,6 +218,7 @@ public final class CountersignServer implements AutoCloseable {
 
     @Override
     public void close() {
+        webhooks.close();
         watcher.close();
         sweeper.shutdownNow();
         web.stop();

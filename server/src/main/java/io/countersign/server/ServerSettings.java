@@ -8,6 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.List;
+import java.util.ArrayList;
+import java.net.URI;
+import io.countersign.webhooks.WebhookEndpoint;
+import io.countersign.webhooks.WebhookSignature;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -16,8 +21,9 @@ import tools.jackson.databind.JsonNode;
  * @param sqliteFile the embedded store's file
  */
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory,
-                             long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl) {
-    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http", "audit", "grants");
+                             long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
+                             List<WebhookEndpoint> webhooks) {
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http", "audit", "grants", "webhooks");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -69,7 +75,55 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         }
         return new ServerSettings(directory, directory.resolve(sqlite),
                 directory.resolve(text(root, "identities", "identities.yaml")),
-                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait, origin, grantTtl);
+                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait, origin, grantTtl,
+                webhooks(root.path("webhooks")));
+    }
+
+    private static List<WebhookEndpoint> webhooks(JsonNode list) {
+        if (list.isMissingNode() || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": webhooks must be a list of {url, secret}");
+        }
+        List<WebhookEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode item = list.get(i);
+            String where = ConfigDirectory.SETTINGS + ": webhooks[" + i + "]";
+            for (String key : item.propertyNames()) {
+                if (!Set.of("url", "secret", "retry").contains(key)) {
+                    throw new ConfigException(where + ": unknown key '" + key + "' (expected url, secret, retry)");
+                }
+            }
+            URI url;
+            try {
+                url = URI.create(item.path("url").asString(""));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + ".url is not a URL");
+            }
+            if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
+                throw new ConfigException(where + ".url must be an http(s) URL with a host");
+            }
+            byte[] key;
+            try {
+                key = WebhookSignature.key(item.path("secret").asString(null));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + ".secret: " + e.getMessage());
+            }
+            List<Duration> retry = WebhookEndpoint.STANDARD_RETRY;
+            if (item.has("retry")) {
+                retry = new ArrayList<>();
+                for (JsonNode wait : item.get("retry").values()) {
+                    Duration parsed = DurationText.parse(wait.asString(""));
+                    if (parsed == null) {
+                        throw new ConfigException(where + ".retry: '" + wait.asString("") + "' is not a duration such as 5s or 30m");
+                    }
+                    retry.add(parsed);
+                }
+            }
+            endpoints.add(new WebhookEndpoint(url, key, retry));
+        }
+        return endpoints;
     }
 
     private static String text(JsonNode node, String key, String fallback) {

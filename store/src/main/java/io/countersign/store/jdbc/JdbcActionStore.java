@@ -46,12 +46,19 @@ public class JdbcActionStore implements ActionStore {
     private final AutoCloseable onClose;
     private final JdbcAuditLog auditLog;
     private final StatementCache statements = new StatementCache();
+    private final JdbcWebhookStore webhooks;
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
         this.writer = writer;
         this.readers = readers;
         this.onClose = onClose;
         this.auditLog = new JdbcAuditLog(writer, readers);
+        this.webhooks = new JdbcWebhookStore(writer, readers);
+    }
+
+    @Override
+    public io.countersign.store.WebhookStore webhooks() {
+        return webhooks;
     }
 
     /** Gives a leaf to every event recorded before the audit log existed; returns how many. */
