@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.countersign.server.ConfigDirectory;
 import io.countersign.server.CountersignServer;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,31 +25,22 @@ class PolicyCliTest {
 
     Path policies;
 
-    record Run(int exit, String out, String err) {
-    }
-
     @BeforeEach
     void writeExample() {
         ConfigDirectory.ensureExample(config);
         policies = config.resolve("policies");
     }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        int exit = commandLine.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static Cli.Run run(String... args) {
+        return Cli.run(args);
     }
 
     @Test
     void shippedPoliciesPassTheirOwnCheckAndTests() {
-        Run check = run("policy", "check", policies.toString());
+        Cli.Run check = run("policy", "check", policies.toString());
         assertThat(check.exit()).isZero();
         assertThat(check.out()).startsWith("ok: 5 rules in 1 file, default require_approval, version sha256:");
-        Run test = run("policy", "test", policies.toString());
+        Cli.Run test = run("policy", "test", policies.toString());
         assertThat(test.exit()).as(test.out() + test.err()).isZero();
         assertThat(test.out()).contains("PASS default_test.yaml:5 reads in production run without review")
                 .contains("7 passed, 0 failed");
@@ -64,7 +53,7 @@ class PolicyCliTest {
                 .replace("ttl: 15m", "ttl: 45d")
                 .replace("from: [sre, data-owners]", "from: [sre, data-owner]")
                 .replace("when: action == \"aws.iam.attach_policy\"", "when: action = \"aws.iam.attach_policy\""));
-        Run check = run("policy", "check", policies.toString());
+        Cli.Run check = run("policy", "check", policies.toString());
         assertThat(check.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(check.err())
                 .contains("default.yaml:33: rule 'prod-pii-export': approvals.from names unknown group 'data-owner' (known groups: data-owners, sre)")
@@ -73,7 +62,7 @@ class PolicyCliTest {
         // The same directory without identities cannot check groups, and says so.
         Files.delete(config.resolve("identities.yaml"));
         Files.writeString(file, Files.readString(file).replace("action = \"aws", "action == \"aws").replace("45d", "15m"));
-        Run unchecked = run("policy", "check", policies.toString());
+        Cli.Run unchecked = run("policy", "check", policies.toString());
         assertThat(unchecked.exit()).isZero();
         assertThat(unchecked.out()).contains("approver groups were not checked");
     }
@@ -90,7 +79,7 @@ class PolicyCliTest {
                       intent: {summary: Export}
                     expect: {effect: require_approval, rules: [prod-changes]}
                 """);
-        Run test = run("policy", "test", policies.toString());
+        Cli.Run test = run("policy", "test", policies.toString());
         assertThat(test.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(test.out()).contains("FAIL extra_test.yaml:2 staging exports are held (wrongly expected)")
                 .contains("effect: expected require_approval, got allow")
@@ -99,7 +88,7 @@ class PolicyCliTest {
                 .contains("7 passed, 1 failed");
 
         Files.writeString(policies.resolve("extra_test.yaml"), "tests:\n  - name: nobody\n    as: mallory\n    request: {}\n    expect: {effect: allow}\n");
-        Run broken = run("policy", "test", policies.toString());
+        Cli.Run broken = run("policy", "test", policies.toString());
         assertThat(broken.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(broken.err()).contains("extra_test.yaml:2: test 'nobody': 'as' names no known principal 'mallory'");
     }
@@ -108,7 +97,7 @@ class PolicyCliTest {
     void explainWorksOfflineAndAgainstTheServer() throws IOException {
         Path request = config.resolve("request.json");
         Files.writeString(request, PII_EXPORT);
-        Run offline = run("policy", "explain", "--request", request.toString(), "--policies", policies.toString(), "--as", "deploy-agent");
+        Cli.Run offline = run("policy", "explain", "--request", request.toString(), "--policies", policies.toString(), "--as", "deploy-agent");
         assertThat(offline.exit()).as(offline.err()).isZero();
         assertThat(offline.out()).contains("decision: require_approval for deploy-agent")
                 .contains("needs 2 approval(s) from data-owners or sre (rule prod-pii-export)")
@@ -119,20 +108,20 @@ class PolicyCliTest {
             String url = "http://127.0.0.1:" + server.port();
             String agent = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");
             String alice = ConfigDirectory.demoKey(config, "COUNTERSIGN_ALICE_KEY");
-            Run online = run("policy", "explain", "--request", request.toString(), "--server", url, "--token", agent);
+            Cli.Run online = run("policy", "explain", "--request", request.toString(), "--server", url, "--token", agent);
             assertThat(online.exit()).isZero();
             assertThat(online.out()).isEqualTo(offline.out());
-            Run posing = run("policy", "explain", "--request", request.toString(), "--as", "alice", "--server", url, "--token", agent);
+            Cli.Run posing = run("policy", "explain", "--request", request.toString(), "--as", "alice", "--server", url, "--token", agent);
             assertThat(posing.exit()).isEqualTo(ExitCode.ERROR);
             assertThat(posing.err()).contains("only humans may use this endpoint");
 
             run("request", "--file", request.toString(), "--server", url, "--token", agent);
-            Run report = run("report", "controls", "--server", url, "--token", alice, "--json");
+            Cli.Run report = run("report", "controls", "--server", url, "--token", alice, "--json");
             assertThat(report.exit()).isZero();
             assertThat(report.out()).contains("\"control\":\"nist-800-53:AC-3(2)\"");
-            Run text = run("report", "controls", "--from", "2026-01-01", "--server", url, "--token", alice);
+            Cli.Run text = run("report", "controls", "--from", "2026-01-01", "--server", url, "--token", alice);
             assertThat(text.out()).containsPattern("nist-800-53:AC-3\\(2\\)\\s+1\\s+0\\s+0\\s+0\\s+0\\s+0\\s+0\\s+1");
-            Run bad = run("report", "controls", "--from", "yesterday", "--server", url, "--token", alice);
+            Cli.Run bad = run("report", "controls", "--from", "yesterday", "--server", url, "--token", alice);
             assertThat(bad.exit()).isEqualTo(ExitCode.ERROR);
             assertThat(bad.err()).contains("(field: from)");
         }
@@ -140,7 +129,7 @@ class PolicyCliTest {
 
     @Test
     void controlsCatalogIsListed() {
-        Run controls = run("policy", "controls");
+        Cli.Run controls = run("policy", "controls");
         assertThat(controls.out()).contains("nist-800-53:AC-3(2)").contains("Dual authorization").contains("iso27001:8.32");
         assertThat(run("policy").exit()).isEqualTo(ExitCode.USAGE);
     }

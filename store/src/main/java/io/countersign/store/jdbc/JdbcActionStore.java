@@ -427,7 +427,7 @@ public class JdbcActionStore implements ActionStore {
                 node.has("on_behalf_of") ? node.get("on_behalf_of").stringValue() : null);
     }
 
-    private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
+    static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
         if (instant == null) {
             statement.setNull(index, Types.BIGINT);
         } else {

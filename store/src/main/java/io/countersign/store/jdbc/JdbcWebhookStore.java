@@ -72,8 +72,8 @@ final class JdbcWebhookStore implements WebhookStore {
                     upsert.setInt(5, delivery.lastStatus());
                 }
                 upsert.setString(6, delivery.lastError());
-                setInstant(upsert, 7, delivery.deliveredAt());
-                setInstant(upsert, 8, delivery.gaveUpAt());
+                JdbcActionStore.setInstant(upsert, 7, delivery.deliveredAt());
+                JdbcActionStore.setInstant(upsert, 8, delivery.gaveUpAt());
                 upsert.setLong(9, at.toEpochMilli());
                 upsert.executeUpdate();
             }
@@ -127,14 +127,6 @@ final class JdbcWebhookStore implements WebhookStore {
     private static Instant instant(ResultSet rows, int column) throws SQLException {
         long value = rows.getLong(column);
         return rows.wasNull() ? null : Instant.ofEpochMilli(value);
-    }
-
-    private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
-        if (instant == null) {
-            statement.setNull(index, Types.BIGINT);
-        } else {
-            statement.setLong(index, instant.toEpochMilli());
-        }
     }
 
     private <T> T write(GroupCommitWriter.Work<T> work) {
