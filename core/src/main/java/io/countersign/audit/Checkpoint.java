@@ -1,6 +1,5 @@
 package io.countersign.audit;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -58,6 +57,6 @@ public record Checkpoint(String origin, long size, byte[] root) {
 
     @Override
     public String toString() {
-        return new String(body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8).replace('\n', ' ').strip();
+        return body().replace('\n', ' ').strip();
     }
 }

@@ -44,26 +44,25 @@ public final class Checkpointer {
     public static Checkpointer start(LogKey key, AuditLogStore store, Path file, Clock clock) {
         NoteVerifier verifier = key.verifier();
         List<Checkpoint> signed = new ArrayList<>();
-        SignedCheckpoint anchor = null;
+        SignedCheckpoint fromFile = null;
         if (Files.exists(file)) {
-            anchor = open(readNote(file), verifier, file.toString());
-            signed.add(anchor.checkpoint());
+            fromFile = open(readNote(file), verifier, file.toString());
+            signed.add(fromFile.checkpoint());
         }
+        SignedCheckpoint fromStore = null;
         Optional<StoredCheckpoint> stored = store.latestCheckpoint();
         if (stored.isPresent()) {
-            SignedCheckpoint fromStore = open(stored.get().note(), verifier, "the store's latest checkpoint");
+            fromStore = open(stored.get().note(), verifier, "the store's latest checkpoint");
             signed.add(fromStore.checkpoint());
-            if (anchor == null || fromStore.size() > anchor.size()) {
-                anchor = fromStore;
-            }
         }
         store.checkpoints().forEach(c -> signed.add(new Checkpoint(key.name(), c.size(), c.root())));
         LogIntegrity.check(store, signed);
+        SignedCheckpoint anchor = fromStore == null || fromFile != null && fromFile.size() >= fromStore.size() ? fromFile : fromStore;
         Checkpointer checkpointer = new Checkpointer(key, store, file, clock, anchor);
         if (anchor == null) {
             checkpointer.publish(new Checkpoint(key.name(), 0, Rfc6962.EMPTY_ROOT));
-        } else {
-            // The file may be ahead of the store (a crash between the two writes) or behind it.
+        } else if (anchor != fromFile || fromStore == null || fromStore.size() < anchor.size()) {
+            // A crash between the two writes left the file ahead of the store, or the file was lost.
             checkpointer.persist(anchor);
         }
         checkpointer.sign();

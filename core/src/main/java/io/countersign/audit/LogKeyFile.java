@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.Set;
 
 /**
  * The log's signing key on disk: generated on first start, readable by its owner only. A key file that
@@ -24,12 +22,7 @@ public final class LogKeyFile {
     public static LogKey loadOrCreate(Path file, String origin) {
         try {
             if (Files.exists(file)) {
-                if (AtomicFile.posix()) {
-                    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-                    if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                        throw new ConfigException(file + ": the audit log key must be readable by its owner only (chmod 600 " + file + ")");
-                    }
-                }
+                OwnerOnlyFile.requireOwnerOnly(file, "the audit log key");
                 try {
                     return LogKey.parse(Files.readString(file, StandardCharsets.US_ASCII));
                 } catch (IllegalArgumentException e) {
@@ -38,7 +31,7 @@ public final class LogKeyFile {
             }
             String name = origin != null ? origin : "countersign.local/log-" + HexFormat.of().formatHex(randomBytes(4));
             LogKey key = LogKey.generate(name);
-            AtomicFile.write(file, (key.privateKeyText() + "\n").getBytes(StandardCharsets.US_ASCII), true);
+            OwnerOnlyFile.write(file, (key.privateKeyText() + "\n").getBytes(StandardCharsets.US_ASCII));
             return key;
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read or create the audit log key: " + e.getMessage(), e);

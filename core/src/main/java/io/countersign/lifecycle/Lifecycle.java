@@ -121,9 +121,8 @@ public final class Lifecycle {
         events.add(new ActionEvent(EventType.OUTCOME, current.id(), reported.by().id(), now, detail));
         Status status = reported.outcome() == Execution.Outcome.SUCCEEDED ? Status.EXECUTED : Status.FAILED;
         Execution execution = base.execution().withOutcome(reported.outcome(), reported.detail());
-        ActionRecord next = new ActionRecord(current.id(), current.requester(), current.request(), current.digest(), status,
-                current.version() + 1, current.decision(), current.reviews(), current.createdAt(), now, current.expiresAt(), execution);
-        return new Applied(next, null, events);
+        // One change of the stored record, even when the grant is used by this same report.
+        return new Applied(current.withExecution(status, execution, now), null, events);
     }
 
     /**

@@ -4,13 +4,12 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import io.countersign.audit.OwnerOnlyFile;
 import io.countersign.yaml.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 
 /**
@@ -24,10 +23,7 @@ public final class GrantKey {
     public static OctetKeyPair loadOrCreate(Path file) {
         try {
             if (Files.exists(file)) {
-                if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                        && Files.getPosixFilePermissions(file).stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                    throw new ConfigException(file + ": the grant signing key must be readable by its owner only (chmod 600 " + file + ")");
-                }
+                OwnerOnlyFile.requireOwnerOnly(file, "the grant signing key");
                 OctetKeyPair key = OctetKeyPair.parse(Files.readString(file, StandardCharsets.UTF_8));
                 if (!Curve.Ed25519.equals(key.getCurve()) || !key.isPrivate()) {
                     throw new ConfigException(file + ": not a private Ed25519 key");
@@ -35,12 +31,7 @@ public final class GrantKey {
                 return key;
             }
             OctetKeyPair key = new OctetKeyPairGenerator(Curve.Ed25519).keyIDFromThumbprint(true).generate();
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.deleteIfExists(temp);
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(temp, key.toJSONString());
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            OwnerOnlyFile.write(file, key.toJSONString().getBytes(StandardCharsets.UTF_8));
             return key;
         } catch (IOException | JOSEException e) {
             throw new ConfigException(file + ": cannot read or create the grant signing key: " + e.getMessage(), e);

@@ -58,12 +58,17 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     private void serve(WebhookEndpoint endpoint) {
         String name = endpoint.url().toString();
+        // This thread alone moves the endpoint's cursor, so it is read from the store only at start and
+        // after a store failure; otherwise it follows the deliveries it records.
+        long next = -1;
         while (running) {
             try {
-                long next = store.cursor(name, log.size());
-                if (store.disabled(name)) {
-                    LOG.log(Level.WARNING, "webhook endpoint " + name + " is disabled (it answered 410 Gone)");
-                    return;
+                if (next < 0) {
+                    next = store.cursor(name, log.size());
+                    if (store.disabled(name)) {
+                        LOG.log(Level.WARNING, "webhook endpoint " + name + " is disabled (it answered 410 Gone)");
+                        return;
+                    }
                 }
                 long end = Math.min(log.size(), next + BATCH);
                 if (next >= end) {
@@ -72,16 +77,18 @@ public final class WebhookDispatcher implements AutoCloseable {
                 }
                 List<byte[]> entries = new ArrayList<>();
                 log.entries(next, end, (index, entry, leafHash) -> entries.add(entry));
-                for (int i = 0; i < entries.size() && running; i++) {
-                    if (!deliver(endpoint, next + i, entries.get(i))) {
+                for (byte[] entry : entries) {
+                    if (!running || !deliver(endpoint, next, entry)) {
                         return;
                     }
+                    next++;
                 }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 // The store may be briefly unavailable; the cursor is durable, so start again from it.
                 LOG.log(Level.WARNING, "webhook delivery to " + name + " paused", e);
+                next = -1;
                 if (!pause(Duration.ofSeconds(1))) {
                     return;
                 }

@@ -82,6 +82,7 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public InsertResult insert(ActionRecord record, List<ActionEvent> events) {
+        List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
         return write(connection -> {
             String key = record.request().idempotencyKey();
             if (key != null) {
@@ -119,13 +120,14 @@ public class JdbcActionStore implements ActionStore {
                 insert.setString(14, executionToJson(record.execution()));
                 insert.executeUpdate();
             }
-            insertEvents(connection, events);
+            insertEvents(connection, leaves);
             return new InsertResult.Inserted(record);
         });
     }
 
     @Override
     public boolean update(ActionRecord next, Review review, List<ActionEvent> events) {
+        List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
         return write(connection -> {
             {
                 PreparedStatement update = statements.get(connection,
@@ -164,7 +166,7 @@ public class JdbcActionStore implements ActionStore {
                     insert.executeUpdate();
                 }
             }
-            insertEvents(connection, events);
+            insertEvents(connection, leaves);
             return true;
         });
     }
@@ -251,8 +253,9 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public void append(List<ActionEvent> events) {
+        List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
         write(connection -> {
-            insertEvents(connection, events);
+            insertEvents(connection, leaves);
             return null;
         });
     }
@@ -301,8 +304,8 @@ public class JdbcActionStore implements ActionStore {
         }
     }
 
-    private void insertEvents(Connection connection, List<ActionEvent> events) throws SQLException {
-        JdbcAuditLog.append(connection, statements, events);
+    private void insertEvents(Connection connection, List<JdbcAuditLog.NewLeaf> leaves) throws SQLException {
+        JdbcAuditLog.append(connection, statements, leaves);
     }
 
     private static Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {

@@ -36,79 +36,103 @@ public final class JdbcAuditLog implements AuditLogStore {
         this.readers = readers;
     }
 
-    /** Appends the events as leaves, on the writer's connection and inside its current transaction. */
-    static void append(Connection connection, StatementCache statements, List<ActionEvent> events) throws SQLException {
-        if (events.isEmpty()) {
+    private static final String MAX_LEAF = "SELECT MAX(leaf_index) FROM events";
+    private static final String SIBLING = "SELECT hash FROM audit_hashes WHERE idx = ?";
+    private static final String INSERT_HASH = "INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)";
+
+    /**
+     * An event ready to become a leaf: its entry encoded and hashed by the calling thread, so the single
+     * writer thread only runs SQL.
+     */
+    record NewLeaf(ActionEvent event, String detail, byte[] entry, byte[] hash) {
+        static List<NewLeaf> of(List<ActionEvent> events) {
+            List<NewLeaf> leaves = new ArrayList<>(events.size());
+            for (ActionEvent event : events) {
+                byte[] entry = AuditEntry.encode(event);
+                leaves.add(new NewLeaf(event, Json.text(event.detail()), entry, Rfc6962.leafHash(entry)));
+            }
+            return leaves;
+        }
+    }
+
+    /** Appends the leaves, on the writer's connection and inside its current transaction. */
+    static void append(Connection connection, StatementCache statements, List<NewLeaf> leaves) throws SQLException {
+        if (leaves.isEmpty()) {
             return;
         }
-        long next = size(statements.get(connection, "SELECT MAX(leaf_index) FROM events"));
-        PreparedStatement sibling = statements.get(connection, "SELECT hash FROM audit_hashes WHERE idx = ?");
-        HashReader reader = indexes -> {
-            try {
-                return readEach(sibling, indexes);
-            } catch (SQLException e) {
-                throw new StoreUnavailableException("reading tree hashes failed: " + e.getMessage(), e);
-            }
-        };
+        long next = size(statements.get(connection, MAX_LEAF));
+        HashReader reader = siblingReader(statements.get(connection, SIBLING));
         PreparedStatement insert = statements.get(connection,
                 "INSERT INTO events (action_id, type, actor, at, detail, leaf_index, entry) VALUES (?, ?, ?, ?, ?, ?, ?)");
-        PreparedStatement hashes = statements.get(connection, "INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)");
-        for (ActionEvent event : events) {
-            byte[] entry = AuditEntry.encode(event);
+        PreparedStatement hashes = statements.get(connection, INSERT_HASH);
+        for (NewLeaf leaf : leaves) {
+            ActionEvent event = leaf.event();
             insert.setString(1, event.actionId() == null ? null : event.actionId().value());
             insert.setString(2, event.type().wireName());
             insert.setString(3, event.actor());
             insert.setLong(4, event.at().toEpochMilli());
-            insert.setString(5, Json.text(event.detail()));
+            insert.setString(5, leaf.detail());
             insert.setLong(6, next);
-            insert.setBytes(7, entry);
+            insert.setBytes(7, leaf.entry());
             insert.executeUpdate();
-            storeHashes(hashes, reader, next, Rfc6962.leafHash(entry));
+            storeHashes(hashes, reader, next, leaf.hash());
             next++;
         }
     }
 
-    private static byte[][] readEach(PreparedStatement select, long[] indexes) throws SQLException {
-        byte[][] hashes = new byte[indexes.length][];
-        for (int i = 0; i < indexes.length; i++) {
-            select.setLong(1, indexes[i]);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    throw new StoreUnavailableException("the stored tree is missing hash " + indexes[i], null);
+    /** Reads the few sibling hashes an append needs, one point lookup each, on the writer's own connection. */
+    private static HashReader siblingReader(PreparedStatement select) {
+        return indexes -> {
+            byte[][] hashes = new byte[indexes.length][];
+            try {
+                for (int i = 0; i < indexes.length; i++) {
+                    select.setLong(1, indexes[i]);
+                    try (ResultSet rows = select.executeQuery()) {
+                        if (!rows.next()) {
+                            throw new StoreUnavailableException("the stored tree is missing hash " + indexes[i], null);
+                        }
+                        hashes[i] = rows.getBytes(1);
+                    }
                 }
-                hashes[i] = rows.getBytes(1);
+            } catch (SQLException e) {
+                throw new StoreUnavailableException("reading tree hashes failed: " + e.getMessage(), e);
             }
-        }
-        return hashes;
+            return hashes;
+        };
     }
 
     /** Gives leaves to events recorded before the log existed, in the order they happened. */
     static int backfill(Connection connection) throws SQLException {
         List<Long> seqs = new ArrayList<>();
-        List<byte[]> entries = new ArrayList<>();
+        List<ActionEvent> events = new ArrayList<>();
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT seq, action_id, type, actor, at, detail FROM events WHERE leaf_index IS NULL ORDER BY seq");
              ResultSet rows = select.executeQuery()) {
             while (rows.next()) {
                 String actionId = rows.getString(2);
-                ActionEvent event = new ActionEvent(EventType.fromWire(rows.getString(3)),
+                seqs.add(rows.getLong(1));
+                events.add(new ActionEvent(EventType.fromWire(rows.getString(3)),
                         actionId == null ? null : new ActionId(actionId), rows.getString(4),
                         Instant.ofEpochMilli(rows.getLong(5)),
-                        (tools.jackson.databind.node.ObjectNode) Json.parse(rows.getString(6)));
-                seqs.add(rows.getLong(1));
-                entries.add(AuditEntry.encode(event));
+                        (tools.jackson.databind.node.ObjectNode) Json.parse(rows.getString(6))));
             }
         }
-        long next = size(connection);
-        HashReader reader = connectionReader(connection);
-        try (PreparedStatement update = connection.prepareStatement("UPDATE events SET leaf_index = ?, entry = ? WHERE seq = ?");
-             PreparedStatement hashes = connection.prepareStatement("INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)")) {
+        if (seqs.isEmpty()) {
+            return 0;
+        }
+        List<NewLeaf> leaves = NewLeaf.of(events);
+        try (PreparedStatement maxLeaf = connection.prepareStatement(MAX_LEAF);
+             PreparedStatement sibling = connection.prepareStatement(SIBLING);
+             PreparedStatement update = connection.prepareStatement("UPDATE events SET leaf_index = ?, entry = ? WHERE seq = ?");
+             PreparedStatement hashes = connection.prepareStatement(INSERT_HASH)) {
+            long next = size(maxLeaf);
+            HashReader reader = siblingReader(sibling);
             for (int i = 0; i < seqs.size(); i++) {
                 update.setLong(1, next);
-                update.setBytes(2, entries.get(i));
+                update.setBytes(2, leaves.get(i).entry());
                 update.setLong(3, seqs.get(i));
                 update.executeUpdate();
-                storeHashes(hashes, reader, next, Rfc6962.leafHash(entries.get(i)));
+                storeHashes(hashes, reader, next, leaves.get(i).hash());
                 next++;
             }
         }
@@ -125,28 +149,12 @@ public final class JdbcAuditLog implements AuditLogStore {
         }
     }
 
-    private static long size(Connection connection) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT MAX(leaf_index) FROM events")) {
-            return size(select);
-        }
-    }
-
     private static long size(PreparedStatement maxLeaf) throws SQLException {
         try (ResultSet rows = maxLeaf.executeQuery()) {
             rows.next();
             long max = rows.getLong(1);
             return rows.wasNull() ? 0 : max + 1;
         }
-    }
-
-    private static HashReader connectionReader(Connection connection) {
-        return indexes -> {
-            try {
-                return readHashes(connection, indexes);
-            } catch (SQLException e) {
-                throw new StoreUnavailableException("reading tree hashes failed: " + e.getMessage(), e);
-            }
-        };
     }
 
     private static byte[][] readHashes(Connection connection, long[] indexes) throws SQLException {
@@ -180,7 +188,11 @@ public final class JdbcAuditLog implements AuditLogStore {
 
     @Override
     public long size() {
-        return read(JdbcAuditLog::size);
+        return read(connection -> {
+            try (PreparedStatement maxLeaf = connection.prepareStatement(MAX_LEAF)) {
+                return size(maxLeaf);
+            }
+        });
     }
 
     @Override
@@ -208,10 +220,11 @@ public final class JdbcAuditLog implements AuditLogStore {
             try (PreparedStatement entries = connection.prepareStatement(
                     "SELECT leaf_index, entry FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index");
                  PreparedStatement hashes = connection.prepareStatement(
-                         "SELECT idx, hash FROM audit_hashes WHERE idx >= ? ORDER BY idx")) {
+                         "SELECT idx, hash FROM audit_hashes WHERE idx >= ? AND idx <= ? ORDER BY idx")) {
                 entries.setLong(1, from);
                 entries.setLong(2, to);
                 hashes.setLong(1, firstHash);
+                hashes.setLong(2, to > from ? TreeMath.storedHashIndex(0, to - 1) : firstHash);
                 try (ResultSet entryRows = entries.executeQuery(); ResultSet hashRows = hashes.executeQuery()) {
                     boolean hashLeft = hashRows.next();
                     while (entryRows.next()) {
