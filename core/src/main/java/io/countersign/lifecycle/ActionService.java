@@ -170,12 +170,20 @@ public final class ActionService {
 
     /**
      * Uses a grant: the action runs now, once. The caller has already shown a valid grant for this action
-     * (possession of it is the authority, so the caller need not be able to list the action). A second
-     * use is refused and the attempt is recorded in the audit log.
+     * (possession of it is the authority, so the caller need not be able to list the action). The policy in
+     * force now is asked again, so an action that policy has since come to deny does not run. A second
+     * use, or a use that policy refuses, is refused and the attempt is recorded in the audit log.
      */
     public ActionRecord useGrant(Principal by, ActionId id, String grantId) {
         ActionRecord record = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
-        return auditedRefusal(record, by, grantId, () -> apply(record, new LifecycleEvent.GrantUsed(by, grantId)));
+        Decision policyNow = decide(record, policy.get());
+        return auditedRefusal(record, by, grantId, () -> apply(record, new LifecycleEvent.GrantUsed(by, grantId, policyNow)));
+    }
+
+    /** A connector that ran the action with a used grant records how it went (proxy mode). */
+    public ActionRecord recordConnectorOutcome(ActionId id, String connector, String grantId, Execution.Outcome outcome, String detail) {
+        ActionRecord record = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
+        return apply(record, new LifecycleEvent.ConnectorFinished(connector, grantId, outcome, detail));
     }
 
     /** The requester reports how running the action went; uses the grant if nobody did yet. */
@@ -189,7 +197,7 @@ public final class ActionService {
         try {
             return use.get();
         } catch (LifecycleException e) {
-            if (e.refusal() == Refusal.GRANT_USED || e.refusal() == Refusal.NOT_RUNNABLE) {
+            if (e.refusal() == Refusal.GRANT_USED || e.refusal() == Refusal.NOT_RUNNABLE || e.refusal() == Refusal.NO_LONGER_ALLOWED) {
                 var detail = io.countersign.json.Json.object();
                 detail.put("digest", record.digest());
                 detail.put("grant_id", grantId);
@@ -253,20 +261,24 @@ public final class ActionService {
         if (record.status() != Status.PENDING) {
             return "settled";
         }
-        Requester requester = record.requester();
-        Principal principal = principals.apply(requester.id()).orElseGet(() ->
-                new Principal(requester.id(), requester.kind(), null, null, Set.of(), requester.owner()));
-        Decision decision;
-        try {
-            decision = engine.evaluate(new PolicyInput(principal, record.request(), now()));
-        } catch (RequirementNotMet unmet) {
-            decision = new Deny(List.of(unmet.rule()), List.of(), unmet.getMessage(), engine.version());
-        }
+        Decision decision = decide(record, engine);
         try {
             ActionRecord next = apply(record, new PolicyChanged(decision, engine.relaxesPending(decision)));
             return next.status() == Status.PENDING ? "changed" : next.status().wireName();
         } catch (LifecycleException e) {
             return e.refusal() == Refusal.UNCHANGED ? "unchanged" : "settled";
+        }
+    }
+
+    /** What {@code engine} says about the stored request now, for its requester as they are now. */
+    private Decision decide(ActionRecord record, PolicyEngine engine) {
+        Requester requester = record.requester();
+        Principal principal = principals.apply(requester.id()).orElseGet(() ->
+                new Principal(requester.id(), requester.kind(), null, null, Set.of(), requester.owner()));
+        try {
+            return engine.evaluate(new PolicyInput(principal, record.request(), now()));
+        } catch (RequirementNotMet unmet) {
+            return new Deny(List.of(unmet.rule()), List.of(), unmet.getMessage(), engine.version());
         }
     }
 

@@ -3,6 +3,7 @@ package io.countersign.lifecycle;
 import io.countersign.json.DecisionJson;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
+import io.countersign.lifecycle.LifecycleEvent.ConnectorFinished;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
 import io.countersign.lifecycle.LifecycleEvent.GrantUsed;
 import io.countersign.lifecycle.LifecycleEvent.OutcomeReported;
@@ -74,12 +75,21 @@ public final class Lifecycle {
             case CancelRequested cancel -> cancel(current, cancel.by(), now);
             case ExpiryDue due -> expire(current, now);
             case PolicyChanged changed -> reevaluate(current, changed, now);
-            case GrantUsed used -> use(current, used.by(), used.grantId(), now);
+            case GrantUsed used -> use(current, used, now);
             case OutcomeReported reported -> report(current, reported, now);
+            case ConnectorFinished finished -> finish(current, finished, now);
         };
     }
 
-    private static Transition use(ActionRecord current, Principal by, String grantId, Instant now) {
+    private static Transition use(ActionRecord current, GrantUsed used, Instant now) {
+        Refused refused = runRefusal(current);
+        if (refused == null) {
+            refused = policyRefusal(current, used.policyNow());
+        }
+        return refused != null ? refused : run(current, used.by().id(), used.grantId(), now);
+    }
+
+    private static Refused runRefusal(ActionRecord current) {
         if (current.execution() != null) {
             return new Refused(Refusal.GRANT_USED, "this action was already run (grant " + current.execution().grantId()
                     + " used at " + current.execution().at() + "); grants are single-use");
@@ -87,42 +97,78 @@ public final class Lifecycle {
         if (!current.isRunnable()) {
             return new Refused(Refusal.NOT_RUNNABLE, "only allowed or approved actions can run; this one is " + current.status().wireName());
         }
-        ObjectNode detail = boundTo(current);
-        detail.put("grant_id", grantId);
-        return new Applied(current.withExecution(Status.EXECUTED, new Execution(grantId, by.id(), now, null, null), now), null,
-                List.of(new ActionEvent(EventType.EXECUTED, current.id(), by.id(), now, detail)));
+        return null;
     }
 
+    /**
+     * Policy may have changed since the action was allowed or approved: it runs only if the policy in force
+     * now would let it, either outright or with the approvals it already has.
+     */
+    private static Refused policyRefusal(ActionRecord current, Decision policyNow) {
+        return switch (policyNow) {
+            case Allow allow -> null;
+            case Deny deny -> new Refused(Refusal.NO_LONGER_ALLOWED, "the policy in force now (version "
+                    + deny.version().value() + ") denies this action: " + deny.reason());
+            case RequireApproval terms -> terms.quorum().isMetBy(approvers(current)) ? null
+                    : new Refused(Refusal.NO_LONGER_ALLOWED, "the policy in force now (version " + terms.version().value()
+                    + ", rules " + String.join(", ", terms.rules()) + ") requires approvals this action does not have: "
+                    + terms.quorum().describe());
+        };
+    }
+
+    private static Applied run(ActionRecord current, String by, String grantId, Instant now) {
+        ObjectNode detail = boundTo(current);
+        detail.put("grant_id", grantId);
+        return new Applied(current.withExecution(Status.EXECUTED, new Execution(grantId, by, now, null, null), now), null,
+                List.of(new ActionEvent(EventType.EXECUTED, current.id(), by, now, detail)));
+    }
+
+    /** Gate mode: the agent ran the action itself, so the report is recorded even if policy changed since. */
     private static Transition report(ActionRecord current, OutcomeReported reported, Instant now) {
         if (!reported.by().id().equals(current.requester().id()) && !reported.by().id().equals(current.requester().owner())) {
             return new Refused(Refusal.NOT_REQUESTER, "only the requester (or the agent's owner) reports the outcome");
         }
-        List<ActionEvent> events = new ArrayList<>();
         ActionRecord base = current;
+        List<ActionEvent> events = new ArrayList<>();
         if (current.execution() == null) {
-            Transition used = use(current, reported.by(), reported.grantId(), now);
-            if (used instanceof Refused) {
-                return used;
+            Refused refused = runRefusal(current);
+            if (refused != null) {
+                return refused;
             }
-            Applied applied = (Applied) used;
-            base = applied.next();
-            events.addAll(applied.events());
-        } else if (!current.execution().grantId().equals(reported.grantId())) {
+            Applied used = run(current, reported.by().id(), reported.grantId(), now);
+            base = used.next();
+            events.addAll(used.events());
+        }
+        return outcome(current, base, events, reported.by().id(), reported.grantId(), reported.outcome(), reported.detail(), now);
+    }
+
+    private static Transition finish(ActionRecord current, ConnectorFinished finished, Instant now) {
+        if (current.execution() == null) {
+            return new Refused(Refusal.NOT_RUNNABLE, "a connector reports only on an action whose grant it used");
+        }
+        return outcome(current, current, new ArrayList<>(), "connector:" + finished.connector(), finished.grantId(),
+                finished.outcome(), finished.detail(), now);
+    }
+
+    /** Records how the run that used {@code grantId} went; {@code base} is the record with that use applied. */
+    private static Transition outcome(ActionRecord current, ActionRecord base, List<ActionEvent> events, String by, String grantId,
+                                      Execution.Outcome outcome, String text, Instant now) {
+        if (!base.execution().grantId().equals(grantId)) {
             return new Refused(Refusal.GRANT_USED, "this action was already run with another grant; grants are single-use");
-        } else if (current.execution().outcome() != null) {
+        }
+        if (base.execution().outcome() != null) {
             return new Refused(Refusal.OUTCOME_RECORDED, "the outcome of this action was already reported: "
-                    + current.execution().outcome().wireName());
+                    + base.execution().outcome().wireName());
         }
         ObjectNode detail = boundTo(current);
-        detail.put("outcome", reported.outcome().wireName());
-        if (reported.detail() != null) {
-            detail.put("detail", reported.detail());
+        detail.put("outcome", outcome.wireName());
+        if (text != null) {
+            detail.put("detail", text);
         }
-        events.add(new ActionEvent(EventType.OUTCOME, current.id(), reported.by().id(), now, detail));
-        Status status = reported.outcome() == Execution.Outcome.SUCCEEDED ? Status.EXECUTED : Status.FAILED;
-        Execution execution = base.execution().withOutcome(reported.outcome(), reported.detail());
+        events.add(new ActionEvent(EventType.OUTCOME, current.id(), by, now, detail));
+        Status status = outcome == Execution.Outcome.SUCCEEDED ? Status.EXECUTED : Status.FAILED;
         // One change of the stored record, even when the grant is used by this same report.
-        return new Applied(current.withExecution(status, execution, now), null, events);
+        return new Applied(current.withExecution(status, base.execution().withOutcome(outcome, text), now), null, events);
     }
 
     /**

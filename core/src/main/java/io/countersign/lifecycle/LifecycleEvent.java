@@ -24,13 +24,20 @@ public sealed interface LifecycleEvent {
     record PolicyChanged(Decision decision, boolean relax) implements LifecycleEvent {
     }
 
-    /** A grant for the action is presented for use (by the resource or the requester); the first use wins. */
-    record GrantUsed(Principal by, String grantId) implements LifecycleEvent {
+    /**
+     * A grant for the action is presented for use (by the resource, a connector or the requester); the
+     * first use wins, and only if the policy in force now, {@code policyNow}, still lets the action run.
+     */
+    record GrantUsed(Principal by, String grantId, Decision policyNow) implements LifecycleEvent {
     }
 
     /**
      * The requester reports how running the action went. If the grant was not used yet, this is its use.
      */
     record OutcomeReported(Principal by, String grantId, Execution.Outcome outcome, String detail) implements LifecycleEvent {
+    }
+
+    /** A connector Countersign runs (proxy mode) finished the action it was given with a used grant. */
+    record ConnectorFinished(String connector, String grantId, Execution.Outcome outcome, String detail) implements LifecycleEvent {
     }
 }

@@ -16,7 +16,9 @@ public enum Refusal {
     GRANT_USED("grant_used"),
     /** Only allowed or approved actions can be run. */
     NOT_RUNNABLE("not_runnable"),
-    OUTCOME_RECORDED("outcome_recorded");
+    OUTCOME_RECORDED("outcome_recorded"),
+    /** The policy in force now denies the action, or asks for approvals it does not have: it may not run. */
+    NO_LONGER_ALLOWED("no_longer_allowed");
 
     private final String code;
 

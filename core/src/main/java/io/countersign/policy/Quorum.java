@@ -25,6 +25,13 @@ public record Quorum(List<ApprovalRequirement> requirements, boolean anyDenyEnds
         return requirements.stream().anyMatch(r -> r.admits(groups));
     }
 
+    /** In words, as reviewers read it: {@code 2 approval(s) from data-owners or sre (rule prod-pii-export)}. */
+    public String describe() {
+        return String.join("; ", requirements.stream().map(r -> r.min() + " approval(s) from "
+                + (r.from().isEmpty() ? "any human" : String.join(" or ", new java.util.TreeSet<>(r.from())))
+                + " (rule " + r.rule() + ")").toList());
+    }
+
     /** The largest number of approvals any one requirement needs; what "approvals needed" means in a headline. */
     public int largestMin() {
         return requirements.stream().mapToInt(ApprovalRequirement::min).max().orElse(0);

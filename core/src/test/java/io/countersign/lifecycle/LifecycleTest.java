@@ -285,4 +285,58 @@ class LifecycleTest {
         assertThat(policyChanged(denied, new Allow(List.of(), List.of(), V2), true)).isInstanceOfSatisfying(Refused.class,
                 r -> assertThat(r.reason()).isEqualTo(Refusal.NOT_PENDING));
     }
+
+    private static Transition use(ActionRecord record, Decision policyNow) {
+        return Lifecycle.transition(record, new LifecycleEvent.GrantUsed(AGENT, "gr_1", policyNow), T0.plusSeconds(5));
+    }
+
+    static Stream<Arguments> grantUses() {
+        ActionRecord approved = after(after(pending(), ALICE, ReviewDecision.APPROVE), BOB, ReviewDecision.APPROVE);
+        ActionRecord allowed = pending(new Allow(List.of("reads"), List.of(), V), EXPORT);
+        Allow allowNow = new Allow(List.of(), List.of(), V2);
+        ActionRecord used = ((Applied) use(approved, allowNow)).next();
+        return Stream.of(
+                Arguments.of("approved, policy unchanged", approved, twoFromSreOrOwners(Justification.OPTIONAL, true), null),
+                Arguments.of("approved, policy now allows outright", approved, allowNow, null),
+                Arguments.of("approved, policy now denies", approved, new Deny(List.of("freeze"), List.of(), "change freeze", V2),
+                        Refusal.NO_LONGER_ALLOWED),
+                Arguments.of("approved by two, policy now wants three", approved, approvals("pii", 3, Duration.ofMinutes(5), "sre", "data-owners"),
+                        Refusal.NO_LONGER_ALLOWED),
+                Arguments.of("allowed, policy now wants approval", allowed, approvals("prod", 1, Duration.ofMinutes(5), "sre"),
+                        Refusal.NO_LONGER_ALLOWED),
+                Arguments.of("pending cannot run", pending(), allowNow, Refusal.NOT_RUNNABLE),
+                Arguments.of("second use of a grant", used, allowNow, Refusal.GRANT_USED));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("grantUses")
+    void grantUseChecksTheRecordAndThePolicyInForceNow(String name, ActionRecord record, Decision policyNow, Refusal expected) {
+        Transition result = use(record, policyNow);
+        if (expected == null) {
+            assertThat(result).isInstanceOfSatisfying(Applied.class, a -> {
+                assertThat(a.next().status()).isEqualTo(Status.EXECUTED);
+                assertThat(a.next().execution().grantId()).isEqualTo("gr_1");
+                assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.EXECUTED);
+            });
+        } else {
+            assertThat(result).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(expected));
+        }
+    }
+
+    @Test
+    void connectorOutcomeIsRecordedOnceForTheGrantItUsed() {
+        ActionRecord allowed = pending(new Allow(List.of("reads"), List.of(), V), EXPORT);
+        ActionRecord running = ((Applied) use(allowed, new Allow(List.of(), List.of(), V))).next();
+        var finished = new LifecycleEvent.ConnectorFinished("warehouse", "gr_1", Execution.Outcome.FAILED, "timed out after 2s");
+        assertThat(Lifecycle.transition(running, finished, T0.plusSeconds(9))).isInstanceOfSatisfying(Applied.class, a -> {
+            assertThat(a.next().status()).isEqualTo(Status.FAILED);
+            assertThat(a.events().getFirst().actor()).isEqualTo("connector:warehouse");
+            assertThat(Lifecycle.transition(a.next(), finished, T0.plusSeconds(10))).isInstanceOfSatisfying(Refused.class,
+                    r -> assertThat(r.reason()).isEqualTo(Refusal.OUTCOME_RECORDED));
+        });
+        assertThat(Lifecycle.transition(allowed, finished, T0.plusSeconds(9))).isInstanceOf(Refused.class);
+        var otherGrant = new LifecycleEvent.ConnectorFinished("warehouse", "gr_2", Execution.Outcome.SUCCEEDED, null);
+        assertThat(Lifecycle.transition(running, otherGrant, T0.plusSeconds(9))).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Refusal.GRANT_USED));
+    }
 }

@@ -2,6 +2,8 @@ package io.countersign.api;
 
 import io.countersign.audit.AuditLog;
 import io.countersign.audit.TlogProof;
+import io.countersign.connectors.Connector;
+import io.countersign.connectors.ProxyExecution;
 import io.countersign.grants.Grants;
 import io.countersign.grants.InvalidGrantException;
 import io.countersign.lifecycle.Execution;
@@ -38,19 +40,23 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ActionRoutes implements HttpService {
     private static final Set<String> REVIEW_FIELDS = Set.of("decision", "comment");
     private static final Set<String> OUTCOME_FIELDS = Set.of("grant", "status", "detail");
+    private static final Set<String> EXECUTE_FIELDS = Set.of("grant");
+    private static final String NDJSON = "application/x-ndjson";
     private static final io.helidon.http.Status ACCEPTED = io.helidon.http.Status.ACCEPTED_202;
 
     private final ActionService actions;
     private final AuditLog auditLog;
     private final Grants grants;
+    private final ProxyExecution proxy;
     private final java.time.Clock clock;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Duration maxWait;
 
-    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, Authenticator authenticator, long maxBodyBytes,
-                        Duration maxWait, java.time.Clock clock) {
+    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, ProxyExecution proxy, Authenticator authenticator,
+                        long maxBodyBytes, Duration maxWait, java.time.Clock clock) {
         this.actions = actions;
+        this.proxy = proxy;
         this.auditLog = auditLog;
         this.grants = grants;
         this.clock = clock;
@@ -67,12 +73,14 @@ public final class ActionRoutes implements HttpService {
                 .get("/{id}/proof", this::proof)
                 .post("/{id}/reviews", this::review)
                 .post("/{id}/cancel", this::cancel)
-                .post("/{id}/outcome", this::outcome);
+                .post("/{id}/outcome", this::outcome)
+                .post("/{id}/execute", this::execute);
     }
 
     private void submit(ServerRequest request, ServerResponse response) {
         Principal caller = authenticator.authenticate(request);
         ActionRequest action = ActionRequestJson.fromJson(body(request));
+        proxy.checkSubmitted(action);
         Submission submission = actions.submit(caller, action);
         ActionRecord record = submission.record();
         ObjectNode body = represent(caller, record);
@@ -157,9 +165,41 @@ public final class ActionRoutes implements HttpService {
         JsonResponses.send(response, io.helidon.http.Status.OK_200, represent(caller, record));
     }
 
+    /**
+     * Proxy mode: Countersign runs the stored action through its connector, once, and answers with the
+     * result; as NDJSON events ({@code started}, {@code output}..., {@code finished}) when the client
+     * accepts {@code application/x-ndjson}, so long output arrives as it is produced.
+     */
+    private void execute(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        JsonFields fields = JsonFields.of(body(request), "").onlyAllow(EXECUTE_FIELDS);
+        Grants.Grant grant = GrantRoutes.checked(grants, actions, fields.requiredString("grant", 8192), clock);
+        if (!grant.actionId().equals(id)) {
+            throw new InvalidGrantException("the grant is for action " + grant.actionId().value() + ", not " + id.value());
+        }
+        ActionRecord record = actions.find(id).orElseThrow(() -> new io.countersign.lifecycle.ActionNotFoundException(id.value()));
+        Connector connector = proxy.connectorFor(record);
+        boolean stream = request.headers().first(HeaderNames.ACCEPT).map(a -> a.contains(NDJSON)).orElse(false);
+        if (stream) {
+            ExecutionStream events = new ExecutionStream(response, NDJSON);
+            events.finish(() -> {
+                ProxyExecution.Ran ran = proxy.run(caller, record, connector, grant.id(), events);
+                return events.finished(represent(caller, ran.record()), ran.result());
+            });
+            return;
+        }
+        CollectedOutput output = new CollectedOutput();
+        ProxyExecution.Ran ran = proxy.run(caller, record, connector, grant.id(), output);
+        ObjectNode body = represent(caller, ran.record());
+        body.set("result", output.into(ran));
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, body);
+    }
+
     /** The action as JSON; its requester also gets a fresh grant while it may run. */
     private ObjectNode represent(Principal caller, ActionRecord record) {
         ObjectNode body = ActionRepresentation.of(record);
+        proxy.serving(record.request()).ifPresent(connector -> body.put("connector", connector.name()));
         boolean requester = caller.id().equals(record.requester().id()) || caller.id().equals(record.requester().owner());
         if (requester && record.isRunnable()) {
             Grants.Issued issued = grants.issue(record, clock.instant());

@@ -44,6 +44,8 @@ public final class ErrorMapper {
             case IdempotencyConflictException e -> JsonResponses.sendError(response, Status.CONFLICT_409, "idempotency_conflict",
                     "idempotency_key", e.getMessage());
             case LifecycleException e -> lifecycle(response, e);
+            case io.countersign.connectors.NoConnectorException e -> JsonResponses.sendError(response, UNPROCESSABLE, "no_connector",
+                    "action", e.getMessage());
             case io.countersign.grants.InvalidGrantException e -> JsonResponses.sendError(response, Status.FORBIDDEN_403,
                     "invalid_grant", "grant", e.getMessage());
             case StoreUnavailableException e -> {
@@ -62,7 +64,7 @@ public final class ErrorMapper {
 
     private static void lifecycle(ServerResponse response, LifecycleException e) {
         Status status = switch (e.refusal()) {
-            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_REQUESTER -> Status.FORBIDDEN_403;
+            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_REQUESTER, NO_LONGER_ALLOWED -> Status.FORBIDDEN_403;
             case JUSTIFICATION_REQUIRED -> UNPROCESSABLE;
             case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NOT_DUE, UNCHANGED, GRANT_USED, NOT_RUNNABLE, OUTCOME_RECORDED -> Status.CONFLICT_409;
         };

@@ -3,6 +3,7 @@ package io.countersign.server;
 import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
+import io.countersign.connectors.ProxyExecution;
 import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
 import io.countersign.webhooks.WebhookDispatcher;
@@ -94,10 +95,18 @@ public final class CountersignServer implements AutoCloseable {
             store.close();
             throw e;
         }
+        io.countersign.connectors.Connectors connectors;
+        try {
+            connectors = io.countersign.connectors.ConnectorsFile.load(settings.connectorsFile(), System::getenv);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         ActionService actions = new ActionService(store, () -> policy, clock, new ChangeFeed(), identities::byId);
+        ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
-        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
+        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
         GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);

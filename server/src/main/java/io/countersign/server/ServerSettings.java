@@ -20,10 +20,10 @@ import tools.jackson.databind.JsonNode;
  *
  * @param sqliteFile the embedded store's file
  */
-public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory,
+public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks) {
-    private static final Set<String> TOP = Set.of("store", "identities", "policies", "http", "audit", "grants", "webhooks");
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -75,7 +75,7 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         }
         return new ServerSettings(directory, directory.resolve(sqlite),
                 directory.resolve(text(root, "identities", "identities.yaml")),
-                directory.resolve(text(root, "policies", "policies")), maxBody, maxWait, origin, grantTtl,
+                directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
                 webhooks(root.path("webhooks")));
     }
 

@@ -66,15 +66,7 @@ class GrantTest {
     }
 
     private List<String> auditTypes(String actionId) {
-        List<String> types = new ArrayList<>();
-        long size = server.node().checkpointer().sign().size();
-        for (long i = 0; i < size; i++) {
-            var entry = server.get("alice", "/v1/audit/entries/" + i).body().path("entry");
-            if (actionId.equals(entry.path("action_id").asString())) {
-                types.add(entry.path("type").asString());
-            }
-        }
-        return types;
+        return server.auditEntries(actionId).stream().map(e -> e.path("type").asString()).toList();
     }
 
     @Test

@@ -107,6 +107,30 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /** The audit log's entries about one action, in log order, as an auditor reads them over the API. */
+    java.util.List<JsonNode> auditEntries(String actionId) {
+        java.util.List<JsonNode> entries = new java.util.ArrayList<>();
+        long size = server.checkpointer().sign().size();
+        for (long i = 0; i < size; i++) {
+            JsonNode entry = get("alice", "/v1/audit/entries/" + i).body().path("entry");
+            if (actionId.equals(entry.path("action_id").asString())) {
+                entries.add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /** Starts a node whose connectors file is {@code connectorsYaml}. */
+    static TestServer withConnectors(Path directory, String connectorsYaml) {
+        ConfigDirectory.ensureExample(directory);
+        try {
+            Files.writeString(directory.resolve("connectors.yaml"), connectorsYaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return start(directory);
+    }
+
     CountersignServer node() {
         return server;
     }
