@@ -111,6 +111,12 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
         if (password != null) {
             properties.setProperty("password", password);
         }
+        if (url.startsWith("jdbc:postgresql:")) {
+            // An unreachable database fails the run within the timeout rather than hanging it.
+            String seconds = Long.toString(Math.max(1, timeout.toSeconds()));
+            properties.setProperty("connectTimeout", seconds);
+            properties.setProperty("loginTimeout", seconds);
+        }
         ArrayNode results = result.putArray("results");
         Budget budget = new Budget(maxRows, maxBytes);
         try (Connection connection = DriverManager.getConnection(url, properties)) {
