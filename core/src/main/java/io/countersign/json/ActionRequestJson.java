@@ -14,7 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ActionRequestJson {
     /** Dotted lower-case names, as policies match on them: {@code db.export}, {@code mcp.fs.write_file}. */
     private static final Pattern ACTION_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,199}");
-    private static final Set<String> TOP = Set.of("action", "resource", "intent", "payload", "context", "idempotency_key");
+    private static final Set<String> TOP = Set.of("action", "resource", "intent", "payload", "context", "idempotency_key",
+            "callback_url");
     private static final Set<String> RESOURCE = Set.of("type", "id", "env", "labels");
     private static final Set<String> INTENT = Set.of("summary", "reason", "ticket");
     private static final int SHORT = 256;
@@ -45,7 +46,25 @@ public final class ActionRequestJson {
         if (context != null && context.has("on_behalf_of") && !context.get("on_behalf_of").isString()) {
             throw new InvalidInputException("context.on_behalf_of", "'context.on_behalf_of' must be a string naming a human");
         }
-        return new ActionRequest(action, target, stated, payload, context, top.optionalString("idempotency_key", SHORT));
+        return new ActionRequest(action, target, stated, payload, context, top.optionalString("idempotency_key", SHORT),
+                callbackUrl(top.optionalString("callback_url", 2048)));
+    }
+
+    private static java.net.URI callbackUrl(String text) {
+        if (text == null) {
+            return null;
+        }
+        java.net.URI url;
+        try {
+            url = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            throw new InvalidInputException("callback_url", "'callback_url' is not a URL: " + e.getReason());
+        }
+        if (!("https".equals(url.getScheme()) || "http".equals(url.getScheme())) || url.getHost() == null
+                || url.getRawUserInfo() != null || url.getRawFragment() != null) {
+            throw new InvalidInputException("callback_url", "'callback_url' must be an http(s) URL with a host, without user info or fragment");
+        }
+        return url;
     }
 
     public static ObjectNode toJson(ActionRequest request) {
@@ -57,6 +76,9 @@ public final class ActionRequestJson {
         node.set("context", request.context());
         if (request.idempotencyKey() != null) {
             node.put("idempotency_key", request.idempotencyKey());
+        }
+        if (request.callbackUrl() != null) {
+            node.put("callback_url", request.callbackUrl().toString());
         }
         return node;
     }

@@ -14,15 +14,21 @@ import tools.jackson.databind.node.ObjectNode;
  * @param payload        the exact thing to execute (SQL, argv, HTTP call...); a JSON value, {@code {}} when absent
  * @param context        free-form facts about the request (agent run, model, on_behalf_of...); a JSON object
  * @param idempotencyKey caller-chosen key; a retried submit with the same key returns the same action, or null
+ * @param callbackUrl    where the caller wants each change of the action delivered (a signed webhook) instead of
+ *                       waiting, or null; not covered by the digest, since it changes nothing that runs
  */
 public record ActionRequest(String action, Resource resource, Intent intent, JsonNode payload, ObjectNode context,
-                            String idempotencyKey) {
+                            String idempotencyKey, java.net.URI callbackUrl) {
     public ActionRequest {
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(resource, "resource");
         Objects.requireNonNull(intent, "intent");
         payload = payload == null ? JsonNodeFactory.instance.objectNode() : payload;
         context = context == null ? JsonNodeFactory.instance.objectNode() : context;
+    }
+
+    public ActionRequest(String action, Resource resource, Intent intent, JsonNode payload, ObjectNode context, String idempotencyKey) {
+        this(action, resource, intent, payload, context, idempotencyKey, null);
     }
 
     /** The human the calling agent says it acts for ({@code context.on_behalf_of}); such a human may never review it. */

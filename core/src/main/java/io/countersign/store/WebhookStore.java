@@ -26,6 +26,9 @@ public interface WebhookStore {
      */
     void attempted(Delivery delivery, Instant at);
 
+    /** Moves the cursor to {@code next} past entries that needed no delivery on this route; never moves it back. */
+    void advance(String endpoint, long next);
+
     void disable(String endpoint, String reason, Instant at);
 
     /** The latest deliveries to an endpoint, newest first. */

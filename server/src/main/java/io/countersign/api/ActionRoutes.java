@@ -4,6 +4,7 @@ import io.countersign.audit.AuditLog;
 import io.countersign.audit.TlogProof;
 import io.countersign.connectors.Connector;
 import io.countersign.connectors.ProxyExecution;
+import io.countersign.webhooks.Callbacks;
 import io.countersign.grants.Grants;
 import io.countersign.grants.InvalidGrantException;
 import io.countersign.lifecycle.Execution;
@@ -48,14 +49,16 @@ public final class ActionRoutes implements HttpService {
     private final AuditLog auditLog;
     private final Grants grants;
     private final ProxyExecution proxy;
+    private final Callbacks callbacks;
     private final java.time.Clock clock;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Duration maxWait;
 
-    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, ProxyExecution proxy, Authenticator authenticator,
-                        long maxBodyBytes, Duration maxWait, java.time.Clock clock) {
+    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, ProxyExecution proxy, Callbacks callbacks,
+                        Authenticator authenticator, long maxBodyBytes, Duration maxWait, java.time.Clock clock) {
         this.actions = actions;
+        this.callbacks = callbacks;
         this.proxy = proxy;
         this.auditLog = auditLog;
         this.grants = grants;
@@ -81,6 +84,7 @@ public final class ActionRoutes implements HttpService {
         Principal caller = authenticator.authenticate(request);
         ActionRequest action = ActionRequestJson.fromJson(body(request));
         proxy.checkSubmitted(action);
+        callbacks.check(action.callbackUrl());
         Submission submission = actions.submit(caller, action);
         ActionRecord record = submission.record();
         ObjectNode body = represent(caller, record);

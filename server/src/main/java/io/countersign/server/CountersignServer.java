@@ -106,7 +106,7 @@ public final class CountersignServer implements AutoCloseable {
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
-        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
+        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, settings.callbacks(), authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
         GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
@@ -183,7 +183,8 @@ public final class CountersignServer implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
         PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
-        WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), store.auditLog(), store.webhooks(),
+        WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), settings.callbacks(),
+                id -> store.find(id).map(record -> record.request().callbackUrl()), store.auditLog(), store.webhooks(),
                 checkpointer.origin(), clock);
         return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks);
     }

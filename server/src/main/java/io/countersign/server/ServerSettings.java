@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.List;
 import java.util.ArrayList;
 import java.net.URI;
+import io.countersign.webhooks.Callbacks;
 import io.countersign.webhooks.WebhookEndpoint;
 import io.countersign.webhooks.WebhookSignature;
 import tools.jackson.databind.JsonNode;
@@ -22,8 +23,9 @@ import tools.jackson.databind.JsonNode;
  */
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
-                             List<WebhookEndpoint> webhooks) {
-    private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks");
+                             List<WebhookEndpoint> webhooks, Callbacks callbacks) {
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
+            "callbacks");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -76,7 +78,57 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         return new ServerSettings(directory, directory.resolve(sqlite),
                 directory.resolve(text(root, "identities", "identities.yaml")),
                 directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
-                webhooks(root.path("webhooks")));
+                webhooks(root.path("webhooks")), callbacks(root.path("callbacks")));
+    }
+
+    private static Callbacks callbacks(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return Callbacks.DISABLED;
+        }
+        String where = ConfigDirectory.SETTINGS + ": callbacks";
+        if (!node.isObject()) {
+            throw new ConfigException(where + " must be a mapping of allowed_hosts, secret, retry");
+        }
+        for (String key : node.propertyNames()) {
+            if (!Set.of("allowed_hosts", "secret", "retry").contains(key)) {
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected allowed_hosts, secret, retry)");
+            }
+        }
+        List<String> hosts = new ArrayList<>();
+        for (JsonNode host : node.path("allowed_hosts").values()) {
+            String text = host.asString("");
+            if (!text.matches("(\\*\\.)?[A-Za-z0-9.-]+") || text.isEmpty()) {
+                throw new ConfigException(where + ".allowed_hosts: '" + text + "' is not a host name or *.domain");
+            }
+            hosts.add(text);
+        }
+        if (hosts.isEmpty()) {
+            throw new ConfigException(where + ".allowed_hosts: list at least one host agents may be called back on");
+        }
+        return new Callbacks(hosts, secret(node, where), retry(node, where, Callbacks.DEFAULT_RETRY));
+    }
+
+    private static byte[] secret(JsonNode node, String where) {
+        try {
+            return WebhookSignature.key(node.path("secret").asString(null));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ".secret: " + e.getMessage());
+        }
+    }
+
+    private static List<Duration> retry(JsonNode node, String where, List<Duration> fallback) {
+        if (!node.has("retry")) {
+            return fallback;
+        }
+        List<Duration> retry = new ArrayList<>();
+        for (JsonNode wait : node.get("retry").values()) {
+            Duration parsed = DurationText.parse(wait.asString(""));
+            if (parsed == null) {
+                throw new ConfigException(where + ".retry: '" + wait.asString("") + "' is not a duration such as 5s or 30m");
+            }
+            retry.add(parsed);
+        }
+        return retry;
     }
 
     private static List<WebhookEndpoint> webhooks(JsonNode list) {
@@ -104,23 +156,8 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
             if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
                 throw new ConfigException(where + ".url must be an http(s) URL with a host");
             }
-            byte[] key;
-            try {
-                key = WebhookSignature.key(item.path("secret").asString(null));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(where + ".secret: " + e.getMessage());
-            }
-            List<Duration> retry = WebhookEndpoint.STANDARD_RETRY;
-            if (item.has("retry")) {
-                retry = new ArrayList<>();
-                for (JsonNode wait : item.get("retry").values()) {
-                    Duration parsed = DurationText.parse(wait.asString(""));
-                    if (parsed == null) {
-                        throw new ConfigException(where + ".retry: '" + wait.asString("") + "' is not a duration such as 5s or 30m");
-                    }
-                    retry.add(parsed);
-                }
-            }
+            byte[] key = secret(item, where);
+            List<Duration> retry = retry(item, where, WebhookEndpoint.STANDARD_RETRY);
             endpoints.add(new WebhookEndpoint(url, key, retry));
         }
         return endpoints;

@@ -16,6 +16,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import io.countersign.model.ActionId;
+import java.net.URI;
+import java.util.Optional;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -29,6 +34,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     private static final Duration IDLE = Duration.ofMillis(200);
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final int BATCH = 64;
+    /** The cursor of the per-action callback route. */
+    public static final String CALLBACKS = "callbacks";
 
     private final AuditLogStore log;
     private final WebhookStore store;
@@ -46,19 +53,44 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.clock = clock;
     }
 
-    public static WebhookDispatcher start(List<WebhookEndpoint> endpoints, AuditLogStore log, WebhookStore store,
+    /**
+     * A stream of deliveries with a durable cursor of its own: every entry to one configured endpoint, or
+     * each action's entries to the callback URL its requester named.
+     *
+     * @param target the endpoint an entry goes to, or null when it goes nowhere on this route
+     * @param stopWhenGone whether a 410 Gone stops the whole route (a configured endpoint) or only that delivery
+     */
+    private record Route(String cursor, Function<JsonNode, WebhookEndpoint> target, boolean stopWhenGone) {
+    }
+
+    /**
+     * @param callbackOf the callback URL of an action, if its requester named one
+     */
+    public static WebhookDispatcher start(List<WebhookEndpoint> endpoints, Callbacks callbacks,
+                                          Function<ActionId, Optional<URI>> callbackOf, AuditLogStore log, WebhookStore store,
                                           String origin, Clock clock) {
         WebhookDispatcher dispatcher = new WebhookDispatcher(log, store, origin, clock);
         for (WebhookEndpoint endpoint : endpoints) {
+            Route route = new Route(endpoint.url().toString(), entry -> endpoint, true);
             dispatcher.threads.add(Thread.ofVirtual().name("countersign-webhook-" + endpoint.url().getHost())
-                    .start(() -> dispatcher.serve(endpoint)));
+                    .start(() -> dispatcher.serve(route)));
+        }
+        if (!callbacks.allowedHosts().isEmpty()) {
+            Route route = new Route(CALLBACKS, entry -> {
+                String id = entry.path("action_id").asString("");
+                if (!ActionId.isWellFormed(id)) {
+                    return null;
+                }
+                return callbackOf.apply(new ActionId(id)).map(callbacks::endpoint).orElse(null);
+            }, false);
+            dispatcher.threads.add(Thread.ofVirtual().name("countersign-callbacks").start(() -> dispatcher.serve(route)));
         }
         return dispatcher;
     }
 
-    private void serve(WebhookEndpoint endpoint) {
-        String name = endpoint.url().toString();
-        // This thread alone moves the endpoint's cursor, so it is read from the store only at start and
+    private void serve(Route route) {
+        String name = route.cursor();
+        // This thread alone moves the route's cursor, so it is read from the store only at start and
         // after a store failure; otherwise it follows the deliveries it records.
         long next = -1;
         while (running) {
@@ -77,11 +109,26 @@ public final class WebhookDispatcher implements AutoCloseable {
                 }
                 List<byte[]> entries = new ArrayList<>();
                 log.entries(next, end, (index, entry, leafHash) -> entries.add(entry));
+                long skippedFrom = -1;
                 for (byte[] entry : entries) {
-                    if (!running || !deliver(endpoint, next, entry)) {
+                    JsonNode parsed = Json.parse(new String(entry, StandardCharsets.UTF_8));
+                    WebhookEndpoint endpoint = route.target().apply(parsed);
+                    if (endpoint == null) {
+                        skippedFrom = skippedFrom < 0 ? next : skippedFrom;
+                        next++;
+                        continue;
+                    }
+                    if (skippedFrom >= 0) {
+                        store.advance(name, next);
+                        skippedFrom = -1;
+                    }
+                    if (!running || !deliver(route, endpoint, next, entry, parsed)) {
                         return;
                     }
                     next++;
+                }
+                if (skippedFrom >= 0) {
+                    store.advance(name, next);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -96,11 +143,11 @@ public final class WebhookDispatcher implements AutoCloseable {
         }
     }
 
-    /** @return false when the endpoint is gone (410) or the dispatcher is closing */
-    private boolean deliver(WebhookEndpoint endpoint, long index, byte[] entry) throws InterruptedException {
+    /** @return false when the route is gone (410 from a configured endpoint) or the dispatcher is closing */
+    private boolean deliver(Route route, WebhookEndpoint endpoint, long index, byte[] entry, JsonNode parsed) throws InterruptedException {
         String id = "msg_" + index;
-        byte[] body = payload(index, entry);
-        String name = endpoint.url().toString();
+        byte[] body = payload(index, entry, parsed);
+        String name = route.cursor();
         for (int attempt = 1; running; attempt++) {
             Integer status = null;
             String error = null;
@@ -126,15 +173,19 @@ public final class WebhookDispatcher implements AutoCloseable {
                 return true;
             }
             if (status != null && status == 410) {
-                store.attempted(new WebhookStore.Delivery(name, index, id, attempt, status, "410 Gone", null, null), now);
-                store.disable(name, "answered 410 Gone to " + id, now);
-                return false;
+                store.attempted(new WebhookStore.Delivery(name, index, id, attempt, status, "410 Gone", null,
+                        route.stopWhenGone() ? null : now), now);
+                if (route.stopWhenGone()) {
+                    store.disable(name, "answered 410 Gone to " + id, now);
+                    return false;
+                }
+                return true;
             }
             boolean last = attempt > endpoint.retry().size();
             store.attempted(new WebhookStore.Delivery(name, index, id, attempt, status, error != null ? error : "HTTP " + status,
                     null, last ? now : null), now);
             if (last) {
-                LOG.log(Level.ERROR, "gave up delivering " + id + " to " + name + " after " + attempt + " attempts");
+                LOG.log(Level.ERROR, "gave up delivering " + id + " to " + endpoint + " after " + attempt + " attempts");
                 return true;
             }
             Duration wait = retryAfter != null ? retryAfter : jitter(endpoint.retry().get(attempt - 1));
@@ -145,8 +196,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         return false;
     }
 
-    private byte[] payload(long index, byte[] entry) {
-        var parsed = Json.parse(new String(entry, StandardCharsets.UTF_8));
+    private byte[] payload(long index, byte[] entry, JsonNode parsed) {
         ObjectNode payload = Json.object();
         payload.put("type", parsed.path("type").asString());
         payload.put("timestamp", parsed.path("time").asString());

@@ -55,7 +55,7 @@ class OpenApiTest {
     /** Every route each service registers, read by handing it a recorder instead of Helidon's rules. */
     private static Set<String> registered() {
         Map<String, HttpService> services = Map.of(
-                "/v1/actions", new ActionRoutes(null, null, null, null, null, 0, null, null),
+                "/v1/actions", new ActionRoutes(null, null, null, null, null, null, 0, null, null),
                 "/v1/audit", new AuditRoutes(null, null),
                 "/v1/grants", new GrantRoutes(null, null, null, 0, null),
                 "/v1/policy", new PolicyRoutes(null, null, null, null, 0, null),

@@ -149,4 +149,49 @@ class WebhookTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.start(config))
                 .hasMessageContaining("webhooks[0].secret").hasMessageNotContaining("not-a-secret");
     }
+
+    @Test
+    void anAgentsCallbackUrlGetsEachChangeOfItsActionSigned() throws Exception {
+        List<Received> callbacks = new CopyOnWriteArrayList<>();
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/cb", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            callbacks.add(new Received(exchange.getRequestHeaders().getFirst("webhook-id"),
+                    exchange.getRequestHeaders().getFirst("webhook-timestamp"),
+                    exchange.getRequestHeaders().getFirst("webhook-signature"), new String(body, StandardCharsets.UTF_8)));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        ConfigDirectory.ensureExample(config);
+        Files.writeString(config.resolve("countersign.yaml"), """
+
+                callbacks:
+                  allowed_hosts: [127.0.0.1, "*.agents.example"]
+                  secret: %s
+                """.formatted(SECRET), StandardOpenOption.APPEND);
+        server = TestServer.start(config);
+        String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/cb/run-77";
+
+        TestServer.Answer refused = server.post("agent", "/v1/actions",
+                TestServer.request("deploy.app", "prod", ", \"callback_url\": \"http://169.254.169.254/latest/meta-data\""));
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body().path("error").path("field").asString()).isEqualTo("callback_url");
+        assertThat(refused.body().path("error").path("message").asString()).contains("'169.254.169.254' is not one this server calls back");
+
+        String held = server.post("agent", "/v1/actions", TestServer.request("deploy.app", "prod", ", \"callback_url\": \"" + url + "\"")).id();
+        server.post("agent", "/v1/actions", TestServer.request("deploy.other", "prod", "")); // no callback: nothing sent for it
+        server.review("alice", held, "approve", "ok");
+        for (int i = 0; i < 200 && callbacks.size() < 4; i++) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(300);
+        assertThat(callbacks).extracting(c -> Json.parse(c.body()).path("type").asString())
+                .containsExactly("action.requested", "action.decided", "review.submitted", "action.approved");
+        for (Received callback : callbacks) {
+            assertThat(signedBySecret(callback)).isTrue();
+            assertThat(Json.parse(callback.body()).path("data").path("entry").path("action_id").asString()).isEqualTo(held);
+        }
+        assertThat(server.get("agent", "/v1/actions/" + held).body().path("callback_url").asString()).isEqualTo(url);
+    }
 }

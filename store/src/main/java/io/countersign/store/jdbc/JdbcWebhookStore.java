@@ -91,6 +91,20 @@ final class JdbcWebhookStore implements WebhookStore {
     }
 
     @Override
+    public void advance(String endpoint, long next) {
+        write(connection -> {
+            try (PreparedStatement advance = connection.prepareStatement(
+                    "UPDATE webhook_cursors SET next_leaf = ? WHERE endpoint = ? AND next_leaf < ?")) {
+                advance.setLong(1, next);
+                advance.setString(2, endpoint);
+                advance.setLong(3, next);
+                advance.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void disable(String endpoint, String reason, Instant at) {
         write(connection -> {
             try (PreparedStatement update = connection.prepareStatement(
