@@ -73,6 +73,40 @@ final class ApiClient {
         return new RawAnswer(response.statusCode(), response.body());
     }
 
+    /**
+     * POSTs and reads an NDJSON answer line by line as it arrives, handing each event to {@code events};
+     * an error answer (not NDJSON) comes back as an {@link Answer} instead.
+     *
+     * @return null when the stream was read to its end
+     */
+    Answer postStreaming(String path, JsonNode body, Duration timeout, java.util.function.Consumer<JsonNode> events) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
+        if (token != null && !token.isBlank()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<java.util.stream.Stream<String>> response = http.send(request.timeout(timeout).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            try (var lines = response.body()) {
+                if (response.statusCode() != 200) {
+                    return new Answer(response.statusCode(), Json.parse(String.join("\n", lines.toList())));
+                }
+                lines.filter(line -> !line.isBlank()).map(Json::parse).forEach(events);
+                return null;
+            }
+        } catch (ConnectException e) {
+            throw new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new Unreachable("request to " + server + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unreachable("interrupted");
+        }
+    }
+
     private Answer send(HttpRequest.Builder request, Duration timeout) {
         HttpResponse<byte[]> response = exchange(request, timeout);
         JsonNode body;

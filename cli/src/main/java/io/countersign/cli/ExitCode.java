@@ -9,6 +9,8 @@ final class ExitCode {
     static final int EXPIRED = 4;
     static final int CANCELLED = 5;
     static final int STILL_PENDING = 6;
+    /** The action ran (proxy mode) and failed: an upstream error, a timeout, a rolled-back transaction. */
+    static final int RUN_FAILED = 7;
 
     private ExitCode() {
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "countersign", mixinStandardHelpOptions = true, version = "countersign 0.1.0",
         description = "Human approval for automated actions: policy, review and a verifiable record.",
         subcommands = {ServeCommand.class, RequestCommand.class, GetCommand.class, WaitCommand.class, ListCommand.class,
-                ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, RunCommand.class,
+                ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, RunCommand.class, ExecuteCommand.class,
                 PolicyCommand.class, ReportCommand.class, AuditCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -27,4 +27,15 @@ public record ActionResult(String id, String status, String digest, Map<String, 
     public String grant() {
         return json.get("grant") instanceof Map<?, ?> grant ? (String) ((Map<String, Object>) grant).get("token") : null;
     }
+
+    /** What the connector returned when Countersign ran the action (proxy mode); empty otherwise. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> result() {
+        return json.get("result") instanceof Map<?, ?> result ? (Map<String, Object>) result : Map.of();
+    }
+
+    /** Whether the action ran and its outcome was success. */
+    public boolean succeeded() {
+        return status.equals("executed") && !"failed".equals(result().get("outcome"));
+    }
 }

@@ -122,6 +122,46 @@ public final class Countersign {
     }
 
     /**
+     * Proxy mode: submits the request, waits for the decision, and has Countersign run it through the
+     * connector that serves the action, with credentials this client never holds. Blocks the calling
+     * (virtual) thread. The action runs at most once.
+     *
+     * <pre>{@code
+     * ActionResult ran = countersign.execute(dumpRequestJson, Duration.ofMinutes(15));
+     * if (ran.succeeded()) System.out.print(ran.result().get("stdout"));
+     * }</pre>
+     *
+     * @throws ActionNotAllowedException when the request is denied, expires, is cancelled or is still pending
+     *                                   after {@code maxWait}; nothing ran
+     * @return the executed (or failed) action; {@link ActionResult#result()} holds what the connector returned
+     */
+    public ActionResult execute(String requestJson, Duration maxWait) {
+        ActionResult result = submit(requestJson);
+        if (result.isPending()) {
+            result = await(result.id(), maxWait);
+        }
+        if (!result.mayRun() || result.grant() == null) {
+            throw new ActionNotAllowedException(result);
+        }
+        return call(HttpRequest.newBuilder(server.resolve(path(result.id()) + "/execute"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"grant\":" + JsonText.quote(result.grant()) + "}")), Duration.ofHours(1));
+    }
+
+    /** {@link #execute} on a virtual thread. */
+    public java.util.concurrent.CompletableFuture<ActionResult> executeAsync(String requestJson, Duration maxWait) {
+        java.util.concurrent.CompletableFuture<ActionResult> future = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("countersign-execute").start(() -> {
+            try {
+                future.complete(execute(requestJson, maxWait));
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        });
+        return future;
+    }
+
+    /**
      * Reports how running the action went, with the grant it ran under. The first use of a grant wins;
      * a second run of the same action is refused ({@code grant_used}).
      */

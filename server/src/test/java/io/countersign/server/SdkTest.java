@@ -85,4 +85,36 @@ class SdkTest {
         assertThatThrownBy(() -> Countersign.connect("http://127.0.0.1:1", "x").get("act_00000000000000000000000000000000"))
                 .isInstanceOfSatisfying(CountersignException.class, e -> assertThat(e.code()).isEqualTo("unreachable"));
     }
+
+    private static String echo(String env, String word) {
+        return """
+                {"action": "demo.echo", "resource": {"type": "host", "id": "demo", "env": "%s"},
+                 "intent": {"summary": "say %s"}, "payload": {"argv": ["echo", "%s"]}}
+                """.formatted(env, word, word);
+    }
+
+    @Test
+    void executeHasTheShippedDemoConnectorRunTheActionAfterApproval() throws Exception {
+        ActionResult ran = agent.execute(echo("staging", "hello"), Duration.ofSeconds(5));
+        assertThat(ran.status()).isEqualTo("executed");
+        assertThat(ran.succeeded()).isTrue();
+        assertThat(ran.result()).containsEntry("stdout", "hello\n").containsEntry("connector", "demo-echo");
+
+        var held = agent.executeAsync(echo("prod", "deployed"), Duration.ofSeconds(30));
+        String id = null;
+        for (int i = 0; i < 100 && id == null; i++) {
+            var pending = server.get("alice", "/v1/actions?status=pending").ids();
+            id = pending.isEmpty() ? null : pending.getFirst();
+            Thread.sleep(50);
+        }
+        assertThat(held).isNotDone();
+        server.review("alice", id, "approve", "ok");
+        assertThat(held.get().result()).containsEntry("stdout", "deployed\n");
+    }
+
+    @Test
+    void executeOfAnActionStillPendingAfterTheWaitRunsNothing() {
+        assertThatThrownBy(() -> agent.execute(echo("prod", "again"), Duration.ofMillis(200)))
+                .isInstanceOf(io.countersign.sdk.ActionNotAllowedException.class);
+    }
 }
