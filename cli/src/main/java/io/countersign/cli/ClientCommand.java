@@ -70,6 +70,22 @@ abstract class ClientCommand implements Callable<Integer> {
         return limit;
     }
 
+    /** Below the server's default 60 s cap, so one poll never exceeds what the server accepts. */
+    private static final java.time.Duration POLL = java.time.Duration.ofSeconds(50);
+
+    /** The action once it is decided, or as it stands at {@code deadline}; an error answer as it came. */
+    ApiClient.Answer awaitDecision(ApiClient api, String id, java.time.Instant deadline) {
+        while (true) {
+            java.time.Duration left = java.time.Duration.between(java.time.Instant.now(), deadline);
+            long seconds = Math.max(1, Math.min(POLL.toSeconds(), left.toSeconds()));
+            ApiClient.Answer answer = api.get(idPath(id) + "?wait=" + seconds + "s", java.time.Duration.ofSeconds(seconds + 30));
+            boolean pending = answer.ok() && "pending".equals(answer.body().path("status").asString());
+            if (!pending || !java.time.Instant.now().isBefore(deadline)) {
+                return answer;
+            }
+        }
+    }
+
     static String idPath(String id) {
         return "v1/actions/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
     }

@@ -28,12 +28,8 @@ final class ExecuteCommand extends ClientCommand {
         if (limit == null) {
             return ExitCode.USAGE;
         }
-        Instant deadline = Instant.now().plus(limit);
-        ApiClient.Answer action = api.get(idPath(id), Duration.ofSeconds(30));
-        while (action.ok() && "pending".equals(action.body().path("status").asString()) && Instant.now().isBefore(deadline)) {
-            long seconds = Math.max(1, Math.min(60, Duration.between(Instant.now(), deadline).toSeconds()));
-            action = api.get(idPath(id) + "?wait=" + seconds + "s", Duration.ofSeconds(seconds + 30));
-        }
+        ApiClient.Answer action = limit.isZero() ? api.get(idPath(id), Duration.ofSeconds(30))
+                : awaitDecision(api, id, Instant.now().plus(limit));
         if (!action.ok()) {
             return fail(action);
         }
