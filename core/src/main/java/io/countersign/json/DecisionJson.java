@@ -28,6 +28,9 @@ public final class DecisionJson {
         strings(node.putArray("rules"), decision.rules());
         strings(node.putArray("controls"), decision.controls());
         node.put("policy_version", decision.version().value());
+        if (decision.grantTtl() != null) {
+            node.put("grant_ttl", DurationText.format(decision.grantTtl()));
+        }
         switch (decision) {
             case Allow a -> { }
             case Deny d -> node.put("reason", d.reason());
@@ -58,8 +61,9 @@ public final class DecisionJson {
         List<String> rules = strings(node.get("rules"));
         List<String> controls = strings(node.get("controls"));
         PolicyVersion version = new PolicyVersion(node.get("policy_version").stringValue());
+        java.time.Duration grantTtl = node.has("grant_ttl") ? DurationText.parse(node.get("grant_ttl").stringValue()) : null;
         return switch (node.get("effect").stringValue()) {
-            case "allow" -> new Allow(rules, controls, version);
+            case "allow" -> new Allow(rules, controls, version, grantTtl);
             case "deny" -> new Deny(rules, controls, node.get("reason").stringValue(), version);
             case "require_approval" -> {
                 JsonNode quorum = node.get("quorum");
@@ -71,7 +75,7 @@ public final class DecisionJson {
                 yield new RequireApproval(rules, controls, new Quorum(requirements, quorum.get("any_deny_ends").booleanValue()),
                         io.countersign.policy.DurationText.parse(node.get("ttl").stringValue()),
                         Justification.valueOf(node.get("justification").stringValue().toUpperCase(Locale.ROOT)),
-                        strings(node.get("notify")), version);
+                        strings(node.get("notify")), version, grantTtl);
             }
             default -> throw new IllegalStateException("stored decision has unknown effect " + node.get("effect"));
         };

@@ -16,6 +16,14 @@ public sealed interface Decision permits Allow, Deny, RequireApproval {
     /** Content hash of the policy that decided. */
     PolicyVersion version();
 
+    /**
+     * How long a grant to run the action lives, as the matched rules say ({@code grant_ttl}: the shortest),
+     * or null for the server's default.
+     */
+    default java.time.Duration grantTtl() {
+        return null;
+    }
+
     default String effect() {
         return switch (this) {
             case Allow a -> "allow";

@@ -134,14 +134,16 @@ public final class Policy implements PolicyEngine {
         for (Rule rule : matched) {
             checkRequirement(rule, variables);
         }
+        Duration grantTtl = matched.stream().map(Rule::grantTtl).filter(java.util.Objects::nonNull)
+                .min(Duration::compareTo).orElse(null);
         if (effect == Effect.ALLOW) {
-            return new Allow(ids, controls, version);
+            return new Allow(ids, controls, version, grantTtl);
         }
         List<Rule> approvalRules = matched.stream().filter(r -> r.effect() == Effect.REQUIRE_APPROVAL).toList();
         if (approvalRules.isEmpty()) {
             return new RequireApproval(ids, controls,
                     new Quorum(List.of(new ApprovalRequirement("default", defaults.minApprovals(), Set.copyOf(defaults.approvers()))), true),
-                    defaults.ttl(), defaults.justification(), List.of(), version);
+                    defaults.ttl(), defaults.justification(), List.of(), version, grantTtl);
         }
         List<ApprovalRequirement> requirements = approvalRules.stream()
                 .map(r -> new ApprovalRequirement(r.id(), r.minApprovals(), Set.copyOf(r.approvers())))
@@ -153,7 +155,7 @@ public final class Policy implements PolicyEngine {
         Set<String> notify = new LinkedHashSet<>();
         approvalRules.forEach(r -> notify.addAll(r.channels()));
         return new RequireApproval(ids, controls, new Quorum(requirements, anyDenyEnds), ttl, justification,
-                List.copyOf(notify), version);
+                List.copyOf(notify), version, grantTtl);
     }
 
     /**

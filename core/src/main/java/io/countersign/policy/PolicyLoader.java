@@ -35,7 +35,7 @@ public final class PolicyLoader {
     private static final Set<String> TOP = Set.of("version", "default", "defaults", "rules");
     private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification");
     private static final Set<String> RULE = Set.of("id", "description", "when", "effect", "approvals", "require",
-            "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending");
+            "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending", "grant_ttl");
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
     private static final Policy.RuleDefaults BUILT_IN_DEFAULTS =
             new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL);
@@ -323,7 +323,21 @@ public final class PolicyLoader {
             }
             return new Rule(id, description, document.file(), document.line(at), when, effect, min, from, anyDenyEnds,
                     require, requireMessage, ttl, justification,
-                    strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending);
+                    strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending,
+                    grantTtl(node, at));
+        }
+
+        /** Grants are meant to be used at once: from 10 seconds to an hour. */
+        private Duration grantTtl(JsonNode node, String at) {
+            if (!node.has("grant_ttl")) {
+                return null;
+            }
+            JsonNode value = node.get("grant_ttl");
+            Duration ttl = value.isString() ? DurationText.parse(value.stringValue()) : null;
+            if (ttl == null || ttl.compareTo(Duration.ofSeconds(10)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0) {
+                throw new Invalid(at + "/grant_ttl", "grant_ttl must be a duration from 10s to 1h, such as 2m");
+            }
+            return ttl;
         }
 
         private boolean relaxPending(JsonNode node, String at) {

@@ -12,14 +12,25 @@ import java.util.stream.Stream;
  *
  * @param ttl    how long the request may stay pending before it expires
  * @param channels channels to announce the request on ({@code slack:C0PROD}, {@code teams:ops})
+ * @param grantTtl how long the grant lives once approved, from the rules' {@code grant_ttl}; null for the server's default
  */
 public record RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
-                              Justification justification, List<String> channels, PolicyVersion version)
+                              Justification justification, List<String> channels, PolicyVersion version, Duration grantTtl)
         implements Decision {
     public RequireApproval {
         rules = List.copyOf(rules);
         controls = List.copyOf(controls);
         channels = List.copyOf(channels);
+    }
+
+    public RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
+                           Justification justification, List<String> channels, PolicyVersion version) {
+        this(rules, controls, quorum, ttl, justification, channels, version, null);
+    }
+
+    /** The shorter of two grant lifetimes, either of which may be unset (null). */
+    static Duration shorterGrantTtl(Duration a, Duration b) {
+        return a == null ? b : b == null ? a : a.compareTo(b) <= 0 ? a : b;
     }
 
     /**
@@ -41,14 +52,15 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
                 new Quorum(kept, quorum.anyDenyEnds() || stricter.quorum.anyDenyEnds()),
                 ttl.compareTo(stricter.ttl) <= 0 ? ttl : stricter.ttl,
                 justification == Justification.REQUIRED ? justification : stricter.justification,
-                union(channels, stricter.channels), stricter.version);
+                union(channels, stricter.channels), stricter.version, shorterGrantTtl(grantTtl, stricter.grantTtl));
     }
 
     /** Whether a request held under this decision and one held under {@code other} must meet the same terms. */
     public boolean sameObligations(RequireApproval other) {
         return Set.copyOf(quorum.requirements()).equals(Set.copyOf(other.quorum.requirements()))
                 && quorum.anyDenyEnds() == other.quorum.anyDenyEnds()
-                && ttl.equals(other.ttl) && justification == other.justification;
+                && ttl.equals(other.ttl) && justification == other.justification
+                && java.util.Objects.equals(grantTtl, other.grantTtl);
     }
 
     /** Whether every set of approvers meeting {@code a} also meets {@code b}. */

@@ -11,11 +11,13 @@ import java.util.List;
  * @param require        condition the request must meet when this rule matches, or null
  * @param requireMessage what to tell the caller when {@code require} is false
  * @param reason         for deny rules, what the caller is told
+ * @param grantTtl       how long a grant to run a matched action lives ({@code grant_ttl}), or null for the server's default
  * @param relaxPending   whether a reload that relaxes this rule settles requests already pending under
  *                       stricter terms ({@code relax_pending: approve}); by default they stay pending
  */
 public record Rule(String id, String description, String file, int line, CelCondition when, Effect effect,
                    int minApprovals, List<String> approvers, boolean anyDenyEnds,
                    CelCondition require, String requireMessage, Duration ttl, Justification justification,
-                   List<String> channels, List<String> controls, String reason, boolean relaxPending) {
+                   List<String> channels, List<String> controls, String reason, boolean relaxPending,
+                   Duration grantTtl) {
 }

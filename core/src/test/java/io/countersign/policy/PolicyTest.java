@@ -78,6 +78,23 @@ class PolicyTest {
     }
 
     @Test
+    void theShortestGrantTtlOfTheMatchedRulesApplies() throws IOException {
+        Policy policy = load("""
+                version: 1
+                rules:
+                  - {id: reads, when: "true", effect: allow, grant_ttl: 2m}
+                  - {id: quick, when: "resource.env == 'prod'", effect: allow, grant_ttl: 30s}
+                  - {id: plain, when: "resource.env == 'dev'", effect: allow}
+                """);
+        assertThat(decide(policy, request("x", "prod", "{}")).grantTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(decide(policy, request("x", "dev", "{}")).grantTtl()).isEqualTo(Duration.ofMinutes(2));
+        Decision decision = decide(policy, request("x", "dev", "{}"));
+        assertThat(io.countersign.json.DecisionJson.fromJson(io.countersign.json.DecisionJson.toJson(decision))).isEqualTo(decision);
+        assertThatThrownBy(() -> load("version: 1\nrules:\n  - {id: g, when: 'true', effect: allow, grant_ttl: 2h}\n"))
+                .hasMessageContaining("grant_ttl must be a duration from 10s to 1h");
+    }
+
+    @Test
     void defaultAppliesWhenNothingMatchesAndIsNeverAllowByOmission() throws IOException {
         Policy policy = load("""
                 version: 1

@@ -64,7 +64,8 @@ public final class Grants {
 
     public Issued issue(ActionRecord record, Instant now) {
         String id = "gr_" + HexFormat.of().formatHex(bytes(16));
-        Instant expires = now.plus(ttl);
+        // The matched rules may ask for a shorter (or longer, up to an hour) life than the server's default.
+        Instant expires = now.plus(record.decision().grantTtl() != null ? record.decision().grantTtl() : ttl);
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
                 .subject(record.requester().id())

@@ -200,4 +200,16 @@ class GrantTest {
         ActionResult result = agent.get(allowed.id());
         assertThat(result.grant()).isNotBlank();
     }
+
+    @Test
+    void aRulesGrantTtlSetsHowLongItsGrantsLive() {
+        Instant before = Instant.now();
+        var quick = server.post("agent", "/v1/actions", TestServer.request("test.quickgrant", "dev", ""));
+        Instant quickExpiry = Instant.parse(quick.body().path("grant").path("expires_at").asString());
+        assertThat(Duration.between(before, quickExpiry)).isBetween(Duration.ofSeconds(29), Duration.ofSeconds(31));
+        var plain = allowedRead("plain-ttl");
+        Instant plainExpiry = Instant.parse(plain.body().path("grant").path("expires_at").asString());
+        assertThat(Duration.between(before, plainExpiry)).isBetween(Duration.ofMinutes(5).minusSeconds(1), Duration.ofMinutes(5).plusSeconds(1));
+        assertThat(quick.body().path("decision").path("grant_ttl").asString()).isEqualTo("30s");
+    }
 }

@@ -26,6 +26,10 @@ final class TestServer implements AutoCloseable {
                 effect: require_approval
                 approvals: {min: 1, from: [sre]}
                 ttl: 2s
+              - id: quick-grants
+                when: action == "test.quickgrant"
+                effect: allow
+                grant_ttl: 30s
               - id: any-reviewer
                 when: action == "test.race"
                 effect: require_approval
