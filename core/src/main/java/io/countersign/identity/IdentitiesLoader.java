@@ -22,7 +22,8 @@ import tools.jackson.databind.JsonNode;
 public final class IdentitiesLoader {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}");
     private static final Pattern KEY_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
-    private static final Set<String> FIELDS = Set.of("id", "kind", "name", "email", "groups", "owner", "api_keys");
+    private static final Set<String> FIELDS = Set.of("id", "kind", "name", "email", "groups", "owner", "api_keys", "accounts");
+    private static final Set<String> CHAT_SYSTEMS = Set.of("slack", "teams");
 
     private IdentitiesLoader() {
     }
@@ -42,6 +43,7 @@ public final class IdentitiesLoader {
         }
         Map<String, Principal> byId = new HashMap<>();
         Map<String, Principal> byKey = new HashMap<>();
+        Map<Identities.ChatAccount, Principal> byAccount = new HashMap<>();
         int index = 0;
         for (JsonNode node : list.values()) {
             String where = name + ": principals[" + index++ + "]";
@@ -75,6 +77,21 @@ public final class IdentitiesLoader {
             if (byId.put(id, principal) != null) {
                 throw new ConfigException(where + ": duplicate id");
             }
+            JsonNode accounts = node.get("accounts");
+            if (accounts != null) {
+                if (!accounts.isObject() || !principal.isHuman()) {
+                    throw new ConfigException(where + ": 'accounts' is a mapping of chat system to user id (slack: U0123ABC), for humans only");
+                }
+                for (String system : accounts.propertyNames()) {
+                    String account = accounts.get(system).asString("");
+                    if (!CHAT_SYSTEMS.contains(system) || !account.matches("[A-Za-z0-9_:.@-]{1,128}")) {
+                        throw new ConfigException(where + ": accounts." + system + " must be a slack or teams user id");
+                    }
+                    if (byAccount.put(new Identities.ChatAccount(system, account), principal) != null) {
+                        throw new ConfigException(where + ": the " + system + " account " + account + " is listed for two principals");
+                    }
+                }
+            }
             JsonNode keyList = node.get("api_keys");
             if (keyList != null) {
                 if (!keyList.isArray()) {
@@ -99,7 +116,7 @@ public final class IdentitiesLoader {
                 }
             }
         }
-        return new Identities(byId, byKey);
+        return new Identities(byId, byKey, byAccount);
     }
 
     private static Principal.Kind kind(String value, String where) {
