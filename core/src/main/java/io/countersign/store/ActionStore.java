@@ -79,6 +79,9 @@ public interface ActionStore extends AutoCloseable {
     /** Delivery state of outbound webhooks. */
     WebhookStore webhooks();
 
+    /** Where review requests were posted in chat. */
+    ChatMessageStore chatMessages();
+
     @Override
     void close();
 }

@@ -85,6 +85,20 @@ class SqliteActionStoreTest {
     }
 
     @Test
+    void chatMessagesAreKeptPerActionAndChannelAcrossReopening() {
+        var id = new io.countersign.model.ActionId("act_01a2000000000000000000000000000a");
+        var at = java.time.Instant.parse("2026-11-24T10:00:00Z");
+        store.chatMessages().posted(new io.countersign.store.ChatMessageStore.Posted(id, "slack", "C0PROD", "1767.0001", at));
+        store.chatMessages().posted(new io.countersign.store.ChatMessageStore.Posted(id, "slack", "D0ALICE", "1767.0002", at.plusSeconds(1)));
+        store.chatMessages().posted(new io.countersign.store.ChatMessageStore.Posted(id, "teams", "19:conv", "act-1", at));
+        store.close();
+        store = SqliteStore.open(dir.resolve("data/test.db"));
+        assertThat(store.chatMessages().posted(id, "slack")).extracting(io.countersign.store.ChatMessageStore.Posted::messageId)
+                .containsExactly("1767.0001", "1767.0002");
+        assertThat(store.chatMessages().posted(id, "teams")).hasSize(1);
+    }
+
+    @Test
     void staleVersionIsRefusedAndNothingIsWritten() {
         Lifecycle.Started started = started(request("OPS-1", null));
         store.insert(started.record(), started.events());

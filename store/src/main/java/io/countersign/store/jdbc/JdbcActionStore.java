@@ -47,6 +47,7 @@ public class JdbcActionStore implements ActionStore {
     private final JdbcAuditLog auditLog;
     private final StatementCache statements = new StatementCache();
     private final JdbcWebhookStore webhooks;
+    private final JdbcChatMessageStore chatMessages;
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
         this.writer = writer;
@@ -54,6 +55,12 @@ public class JdbcActionStore implements ActionStore {
         this.onClose = onClose;
         this.auditLog = new JdbcAuditLog(writer, readers);
         this.webhooks = new JdbcWebhookStore(writer, readers);
+        this.chatMessages = new JdbcChatMessageStore(writer, readers);
+    }
+
+    @Override
+    public io.countersign.store.ChatMessageStore chatMessages() {
+        return chatMessages;
     }
 
     @Override
