@@ -9,11 +9,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Writes JSON answers, including the one error shape: {@code {"error": {"code", "field", "message"}}}. */
-final class JsonResponses {
+public final class JsonResponses {
     private JsonResponses() {
     }
 
-    static void send(ServerResponse response, Status status, JsonNode body) {
+    public static void send(ServerResponse response, Status status, JsonNode body) {
         response.status(status);
         response.header(HeaderValues.CONTENT_TYPE_JSON);
         response.header(HeaderNames.CACHE_CONTROL, "no-store");
@@ -31,7 +31,7 @@ final class JsonResponses {
         return body;
     }
 
-    static void sendError(ServerResponse response, Status status, String code, String field, String message) {
+    public static void sendError(ServerResponse response, Status status, String code, String field, String message) {
         send(response, status, error(code, field, message));
     }
 

@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import tools.jackson.databind.JsonNode;
 
-/** Reads JSON request bodies within a size limit. */
-final class RequestBodies {
+/** Reads request bodies within a size limit. */
+public final class RequestBodies {
     private RequestBodies() {
     }
 
@@ -17,13 +17,18 @@ final class RequestBodies {
      * the server buffer an unbounded body.
      */
     static JsonNode json(ServerRequest request, long maxBytes) {
+        return Json.parse(raw(request, maxBytes));
+    }
+
+    /** The body's bytes exactly as sent: what signatures over the raw body are checked against. */
+    public static byte[] raw(ServerRequest request, long maxBytes) {
         try (InputStream in = request.content().inputStream()) {
             byte[] bytes = in.readNBytes((int) maxBytes + 1);
             if (bytes.length > maxBytes) {
                 throw new ApiException(io.helidon.http.Status.REQUEST_ENTITY_TOO_LARGE_413, "body_too_large", null,
                         "the request body is larger than " + maxBytes + " bytes");
             }
-            return Json.parse(bytes);
+            return bytes;
         } catch (IOException e) {
             throw new InvalidInputException("malformed_body", null, "the request body could not be read");
         }

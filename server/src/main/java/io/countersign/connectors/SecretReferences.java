@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * live in the environment or in owner-only files, never in the configuration itself. Every value
  * filled in is remembered, so that the connector's output can be searched for it and redacted.
  */
-final class SecretReferences {
+public final class SecretReferences {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
 
     private final Path directory;
@@ -28,14 +28,14 @@ final class SecretReferences {
      * @param environment the process environment ({@code System::getenv}), a map in tests
      * @param filled      collects every secret value filled in
      */
-    SecretReferences(Path directory, Function<String, String> environment, Set<String> filled) {
+    public SecretReferences(Path directory, Function<String, String> environment, Set<String> filled) {
         this.directory = directory;
         this.environment = environment;
         this.filled = filled;
     }
 
     /** @param where the setting, for messages ({@code connectors.yaml: connectors[1].headers.Authorization}) */
-    String fill(String text, String where) {
+    public String fill(String text, String where) {
         Matcher matcher = REFERENCE.matcher(text);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {

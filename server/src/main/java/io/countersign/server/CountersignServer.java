@@ -3,6 +3,10 @@ package io.countersign.server;
 import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
+import io.countersign.channels.slack.SlackClient;
+import io.countersign.channels.slack.SlackInteractions;
+import io.countersign.channels.slack.SlackNotifier;
+import io.countersign.channels.slack.SlackSignature;
 import io.countersign.connectors.ProxyExecution;
 import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
@@ -54,10 +58,17 @@ public final class CountersignServer implements AutoCloseable {
     private final Checkpointer checkpointer;
     private final ActionService actions;
     private final WebhookDispatcher webhooks;
+    private final SlackNotifier slackNotifier;
+
+    /** A channel's routes when the channel is not configured: 404 with a reason. */
+    private static final io.helidon.webserver.http.HttpService NOT_CONFIGURED = rules -> rules.any((req, res) ->
+            io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null,
+                    "this channel is not configured on this server"));
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
                               ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
-                              WebhookDispatcher webhooks) {
+                              WebhookDispatcher webhooks, SlackNotifier slackNotifier) {
+        this.slackNotifier = slackNotifier;
         this.checkpointer = checkpointer;
         this.webhooks = webhooks;
         this.actions = actions;
@@ -111,6 +122,7 @@ public final class CountersignServer implements AutoCloseable {
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
+        SlackClient slack = settings.slack() == null ? null : new SlackClient(settings.slack().apiUrl(), settings.slack().botToken());
         try {
             reloader.started();
         } catch (RuntimeException e) {
@@ -148,6 +160,8 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/reports", reportRoutes)
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
+                        .register("/v1/channels/slack", slack == null ? NOT_CONFIGURED
+                                : new SlackInteractions(new SlackSignature(settings.slack().signingSecret()), slack, actions, () -> identities, clock))
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(OPENAPI);
@@ -186,7 +200,9 @@ public final class CountersignServer implements AutoCloseable {
         WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), settings.callbacks(),
                 id -> store.find(id).map(record -> record.request().callbackUrl()), store.auditLog(), store.webhooks(),
                 checkpointer.origin(), clock);
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks);
+        SlackNotifier slackNotifier = slack == null ? null
+                : SlackNotifier.start(slack, store, () -> identities, settings.slack().consoleUrl(), clock);
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slackNotifier);
     }
 
     public int port() {
@@ -228,6 +244,9 @@ public final class CountersignServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (slackNotifier != null) {
+            slackNotifier.close();
+        }
         webhooks.close();
         watcher.close();
         sweeper.shutdownNow();

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.List;
 import java.util.ArrayList;
 import java.net.URI;
+import io.countersign.channels.slack.SlackSettings;
 import io.countersign.webhooks.Callbacks;
 import io.countersign.webhooks.WebhookEndpoint;
 import io.countersign.webhooks.WebhookSignature;
@@ -23,9 +24,9 @@ import tools.jackson.databind.JsonNode;
  */
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
-                             List<WebhookEndpoint> webhooks, Callbacks callbacks) {
+                             List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack) {
     private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
-            "callbacks");
+            "callbacks", "slack");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -78,7 +79,8 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         return new ServerSettings(directory, directory.resolve(sqlite),
                 directory.resolve(text(root, "identities", "identities.yaml")),
                 directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
-                webhooks(root.path("webhooks")), callbacks(root.path("callbacks")));
+                webhooks(root.path("webhooks")), callbacks(root.path("callbacks")),
+                SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"));
     }
 
     private static Callbacks callbacks(JsonNode node) {

@@ -1,0 +1,190 @@
+package io.countersign.channels.slack;
+
+import io.countersign.api.JsonResponses;
+import io.countersign.api.RequestBodies;
+import io.countersign.identity.Identities;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.ActionNotFoundException;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.ActionService;
+import io.countersign.lifecycle.Lifecycle;
+import io.countersign.lifecycle.LifecycleException;
+import io.countersign.lifecycle.ReviewDecision;
+import io.countersign.lifecycle.Transition;
+import io.countersign.model.ActionId;
+import io.countersign.model.Principal;
+import io.countersign.policy.Justification;
+import io.countersign.policy.RequireApproval;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.lang.System.Logger.Level;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Slack's interactivity request URL ({@code POST /v1/channels/slack/interactions}): button clicks and the
+ * justification modal. Every request is checked to be Slack's (signature over the raw body, five-minute
+ * window both ways, each signature accepted once). The clicker is whoever the identities file maps their
+ * Slack user id to; the decision goes through {@link ActionService#review} like any API review, so
+ * self-approval, eligibility and the quorum of distinct humans are enforced on the server. When
+ * nothing changes, the clicker is told why in a message only they see.
+ */
+public final class SlackInteractions implements HttpService {
+    private static final System.Logger LOG = System.getLogger(SlackInteractions.class.getName());
+    private static final long MAX_BODY = 256 * 1024;
+
+    private final SlackSignature signature;
+    private final SlackClient slack;
+    private final ActionService actions;
+    private final Supplier<Identities> identities;
+    private final Clock clock;
+    /** Signatures seen within the window: a replayed request is refused even though its signature is valid. */
+    private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+
+    public SlackInteractions(SlackSignature signature, SlackClient slack, ActionService actions, Supplier<Identities> identities, Clock clock) {
+        this.signature = signature;
+        this.slack = slack;
+        this.actions = actions;
+        this.identities = identities;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/interactions", this::interact);
+    }
+
+    private void interact(ServerRequest request, ServerResponse response) {
+        byte[] body = RequestBodies.raw(request, MAX_BODY);
+        String timestamp = request.headers().first(io.helidon.http.HeaderNames.create("X-Slack-Request-Timestamp")).orElse(null);
+        String signed = request.headers().first(io.helidon.http.HeaderNames.create("X-Slack-Signature")).orElse(null);
+        Instant now = clock.instant();
+        String problem = signature.problem(timestamp, signed, body, now);
+        if (problem == null && seen.putIfAbsent(signed, now) != null) {
+            problem = "this request was already received: a replay";
+        }
+        seen.values().removeIf(at -> at.isBefore(now.minus(SlackSignature.WINDOW.multipliedBy(2))));
+        if (problem != null) {
+            JsonResponses.sendError(response, Status.UNAUTHORIZED_401, "bad_signature", null, problem);
+            return;
+        }
+        JsonNode payload = payload(body);
+        if (payload == null) {
+            JsonResponses.sendError(response, Status.BAD_REQUEST_400, "malformed_payload", "payload",
+                    "expected a form field 'payload' holding Slack's JSON");
+            return;
+        }
+        switch (payload.path("type").asString("")) {
+            case "block_actions" -> {
+                // Slack wants an answer within 3 s; the work (a modal, a review) follows on its own thread.
+                response.status(Status.OK_200).send();
+                Thread.ofVirtual().name("countersign-slack-click").start(() -> click(payload));
+            }
+            case "view_submission" -> submit(payload, response);
+            default -> response.status(Status.OK_200).send();
+        }
+    }
+
+    private static JsonNode payload(byte[] body) {
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+            if (pair.startsWith("payload=")) {
+                try {
+                    JsonNode parsed = Json.parse(URLDecoder.decode(pair.substring("payload=".length()), StandardCharsets.UTF_8));
+                    return parsed.isObject() ? parsed : null;
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void click(JsonNode payload) {
+        String user = payload.path("user").path("id").asString("");
+        String channel = payload.path("channel").path("id").asString(payload.path("container").path("channel_id").asString(""));
+        JsonNode action = payload.path("actions").path(0);
+        String decision = action.path("action_id").asString("");
+        String id = action.path("value").asString("");
+        try {
+            Optional<Principal> clicker = identities.get().byAccount("slack", user);
+            if (clicker.isEmpty()) {
+                tell(channel, user, "Your Slack account is not mapped to a Countersign identity, so your click was not counted."
+                        + " Ask an administrator to add it to the identities file. Nothing changed.");
+                return;
+            }
+            if (!decision.equals("approve") && !decision.equals("deny") || !ActionId.isWellFormed(id)) {
+                tell(channel, user, "That button is not one Countersign knows. Nothing changed.");
+                return;
+            }
+            ActionRecord record = actions.find(new ActionId(id)).orElseThrow(() -> new ActionNotFoundException(id));
+            Transition.Refused refused = Lifecycle.reviewRefusal(record, clicker.get(), clock.instant());
+            if (refused != null) {
+                tell(channel, user, "Your " + decision + " was not counted: " + refused.message() + ". Nothing changed.");
+                return;
+            }
+            boolean required = record.decision() instanceof RequireApproval r && r.justification() == Justification.REQUIRED;
+            if (required || decision.equals("deny")) {
+                slack.openModal(payload.path("trigger_id").asString(""), ReviewMessage.justificationModal(record, decision, required));
+                return;
+            }
+            actions.review(clicker.get(), record.id(), ReviewDecision.APPROVE, null);
+        } catch (LifecycleException | ActionNotFoundException e) {
+            tell(channel, user, "Your " + decision + " was not counted: " + e.getMessage() + ". Nothing changed.");
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "a Slack click on " + id + " failed", e);
+            tell(channel, user, "Countersign could not record your " + decision + " just now; nothing changed. Try again or use the console.");
+        }
+    }
+
+    /** The modal's submit: the decision with its justification. Refusals keep the modal open and say why. */
+    private void submit(JsonNode payload, ServerResponse response) {
+        JsonNode view = payload.path("view");
+        JsonNode metadata;
+        try {
+            metadata = Json.parse(view.path("private_metadata").asString("{}"));
+        } catch (RuntimeException e) {
+            metadata = Json.object();
+        }
+        String id = metadata.path("action_id").asString("");
+        String decision = metadata.path("decision").asString("");
+        String text = view.path("state").path("values").path("justification").path("text").path("value").asString(null);
+        Optional<Principal> clicker = identities.get().byAccount("slack", payload.path("user").path("id").asString(""));
+        String refusal;
+        if (clicker.isEmpty()) {
+            refusal = "Your Slack account is not mapped to a Countersign identity; nothing changed.";
+        } else if (!ActionId.isWellFormed(id) || !(decision.equals("approve") || decision.equals("deny"))) {
+            refusal = "This form does not name a request; nothing changed.";
+        } else {
+            try {
+                actions.review(clicker.get(), new ActionId(id), ReviewDecision.fromWire(decision), text);
+                response.status(Status.OK_200).send();
+                return;
+            } catch (LifecycleException | ActionNotFoundException e) {
+                refusal = "Not counted: " + e.getMessage() + ". Nothing changed.";
+            }
+        }
+        ObjectNode answer = Json.object();
+        answer.put("response_action", "errors");
+        answer.putObject("errors").put("justification", refusal.length() > 1000 ? refusal.substring(0, 1000) : refusal);
+        JsonResponses.send(response, Status.OK_200, answer);
+    }
+
+    private void tell(String channel, String user, String text) {
+        try {
+            slack.ephemeral(channel, user, text);
+        } catch (SlackClient.SlackCallFailed e) {
+            LOG.log(Level.WARNING, "could not tell a Slack user why their click was refused: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package io.countersign.channels.slack;
+
+import io.countersign.identity.Identities;
+import io.countersign.json.Json;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.model.ActionId;
+import io.countersign.policy.RequireApproval;
+import io.countersign.store.ActionStore;
+import io.countersign.store.ChatMessageStore;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Posts review requests to Slack and keeps the posted messages true to the request. It follows the
+ * audit log with a durable cursor, as webhooks do: a request whose rules {@code notify} a Slack channel
+ * (or {@code slack:@alice}, a reviewer's DM) is posted once; every later entry about it updates each
+ * posted message from the stored record with {@code chat.update} (buttons gone once decided) and adds
+ * a line to the message's thread: who reviewed, how it ended. Nothing is lost across a restart.
+ */
+public final class SlackNotifier implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SlackNotifier.class.getName());
+    static final String CURSOR = "channel:slack";
+    private static final Duration IDLE = Duration.ofMillis(100);
+    private static final List<Duration> RETRY = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+    private final SlackClient slack;
+    private final ActionStore store;
+    private final Supplier<Identities> identities;
+    private final URI console;
+    private final Clock clock;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private SlackNotifier(SlackClient slack, ActionStore store, Supplier<Identities> identities, URI console, Clock clock) {
+        this.slack = slack;
+        this.store = store;
+        this.identities = identities;
+        this.console = console;
+        this.clock = clock;
+        this.thread = Thread.ofVirtual().name("countersign-slack").unstarted(this::follow);
+    }
+
+    public static SlackNotifier start(SlackClient slack, ActionStore store, Supplier<Identities> identities, URI console, Clock clock) {
+        SlackNotifier notifier = new SlackNotifier(slack, store, identities, console, clock);
+        notifier.thread.start();
+        return notifier;
+    }
+
+    private void follow() {
+        long next = -1;
+        while (running) {
+            try {
+                if (next < 0) {
+                    next = store.webhooks().cursor(CURSOR, store.auditLog().size());
+                }
+                long end = Math.min(store.auditLog().size(), next + 64);
+                if (next >= end) {
+                    Thread.sleep(IDLE);
+                    continue;
+                }
+                List<byte[]> entries = new ArrayList<>();
+                store.auditLog().entries(next, end, (index, entry, leafHash) -> entries.add(entry));
+                for (byte[] entry : entries) {
+                    handle(Json.parse(new String(entry, StandardCharsets.UTF_8)));
+                    next++;
+                    store.webhooks().advance(CURSOR, next);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Slack updates paused", e);
+                next = -1;
+                if (!pause(Duration.ofSeconds(1))) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void handle(JsonNode entry) throws InterruptedException {
+        String id = entry.path("action_id").asString("");
+        if (!ActionId.isWellFormed(id)) {
+            return;
+        }
+        Optional<ActionRecord> found = store.find(new ActionId(id));
+        if (found.isEmpty()) {
+            return;
+        }
+        ActionRecord record = found.get();
+        String type = entry.path("type").asString();
+        List<ChatMessageStore.Posted> posted = store.chatMessages().posted(record.id(), "slack");
+        if (posted.isEmpty()) {
+            if (("action.decided".equals(type) || "action.reevaluated".equals(type)) && record.decision() instanceof RequireApproval required) {
+                for (String target : required.channels()) {
+                    if (target.startsWith("slack:")) {
+                        resolve(target.substring("slack:".length())).ifPresent(channel -> post(record, channel));
+                    }
+                }
+            }
+            return;
+        }
+        for (ChatMessageStore.Posted message : posted) {
+            attempt("chat.update", () -> slack.update(message.channel(), message.messageId(), ReviewMessage.text(record),
+                    ReviewMessage.blocks(record, console)));
+            String line = threadLine(type, entry);
+            if (line != null) {
+                attempt("chat.postMessage", () -> slack.post(message.channel(), line, null, message.messageId()));
+            }
+        }
+    }
+
+    private void post(ActionRecord record, String channel) {
+        String[] ts = new String[1];
+        attempt("chat.postMessage", () -> ts[0] = slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null));
+        if (ts[0] != null) {
+            store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "slack", channel, ts[0], clock.instant()));
+        }
+    }
+
+    /** {@code C0PROD} as it is; {@code @alice} is alice's Slack user id (a DM from the bot), if provisioned. */
+    private Optional<String> resolve(String target) {
+        if (!target.startsWith("@")) {
+            return Optional.of(target);
+        }
+        Optional<String> account = identities.get().account(target.substring(1), "slack");
+        if (account.isEmpty()) {
+            LOG.log(Level.WARNING, "policy notifies slack:" + target + " but that principal has no Slack account in the identities file");
+        }
+        return account;
+    }
+
+    /** What the thread of a posted request learns from an entry: each review, and how the request ended. */
+    private String threadLine(String type, JsonNode entry) {
+        JsonNode detail = entry.path("detail");
+        String by = ReviewMessage.escape(entry.path("actor").asString(""));
+        return switch (type) {
+            case "review.submitted" -> ("approve".equals(detail.path("decision").asString()) ? "✅ " : "❌ ") + by + " "
+                    + detail.path("decision").asString() + "d" + (detail.has("justification")
+                    ? ": " + ReviewMessage.escape(detail.path("justification").asString()) : "");
+            case "action.approved" -> "The request is approved; the requester may run it now.";
+            case "action.denied" -> "The request is denied" + (detail.has("reason") ? ": " + ReviewMessage.escape(detail.path("reason").asString()) : ".");
+            case "action.expired" -> "The request expired without its quorum; nothing will run.";
+            case "action.cancelled" -> "The requester cancelled the request.";
+            case "action.executed" -> "The action is running (" + by + ").";
+            case "action.outcome" -> "It ran: " + ReviewMessage.escape(detail.path("outcome").asString())
+                    + (detail.has("detail") ? " — " + ReviewMessage.escape(detail.path("detail").asString()) : "");
+            default -> null;
+        };
+    }
+
+    private interface SlackCall {
+        void run();
+    }
+
+    /** A Slack call retried a few times; then given up (logged), so one bad channel does not stop the rest. */
+    private void attempt(String name, SlackCall call) {
+        for (int attempt = 0; running; attempt++) {
+            try {
+                call.run();
+                return;
+            } catch (SlackClient.SlackCallFailed e) {
+                if (attempt >= RETRY.size()) {
+                    LOG.log(Level.ERROR, "gave up on " + name + ": " + e.getMessage());
+                    return;
+                }
+                if (!pause(RETRY.get(attempt))) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean pause(Duration wait) {
+        try {
+            Thread.sleep(wait);
+            return running;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.countersign.channels.slack;
+
+import io.countersign.connectors.SecretReferences;
+import io.countersign.yaml.ConfigException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The {@code slack} section of {@code countersign.yaml}. The bot token and signing secret are
+ * {@code ${env:…}} or {@code ${file:…}} references, never values in the file; {@link #toString()} hides them.
+ *
+ * @param apiUrl     Slack's Web API base; a local fake in tests
+ * @param consoleUrl the web console, for links in messages; null when there is none
+ */
+public record SlackSettings(String botToken, String signingSecret, String apiUrl, URI consoleUrl) {
+    private static final Set<String> KEYS = Set.of("bot_token", "signing_secret", "api_url", "console_url");
+
+    @Override
+    public String toString() {
+        return "SlackSettings[apiUrl=" + apiUrl + ", consoleUrl=" + consoleUrl + "]";
+    }
+
+    /** Null when the section is absent: Slack is off. */
+    public static SlackSettings read(JsonNode node, Path directory, Function<String, String> environment, String where) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new ConfigException(where + " must be a mapping of bot_token, signing_secret, api_url, console_url");
+        }
+        for (String key : node.propertyNames()) {
+            if (!KEYS.contains(key)) {
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected bot_token, signing_secret, api_url, console_url)");
+            }
+        }
+        SecretReferences secrets = new SecretReferences(directory, environment, new LinkedHashSet<>());
+        String token = secret(node, "bot_token", where, secrets);
+        String signing = secret(node, "signing_secret", where, secrets);
+        String api = node.path("api_url").asString("https://slack.com/api/");
+        URI console = null;
+        if (node.has("console_url")) {
+            console = URI.create(node.get("console_url").asString(""));
+            if (console.getScheme() == null || console.getHost() == null) {
+                throw new ConfigException(where + ".console_url must be an http(s) URL");
+            }
+            if (!console.getPath().endsWith("/")) {
+                console = URI.create(console + "/");
+            }
+        }
+        return new SlackSettings(token, signing, api, console);
+    }
+
+    private static String secret(JsonNode node, String key, String where, SecretReferences secrets) {
+        String text = node.path(key).asString("");
+        if (!text.startsWith("${")) {
+            throw new ConfigException(where + "." + key + " must be a reference such as ${env:SLACK_" + key.toUpperCase(java.util.Locale.ROOT)
+                    + "} or ${file:secrets/slack-" + key.replace('_', '-') + "}, never the value itself");
+        }
+        return secrets.fill(text, where + "." + key);
+    }
+}
