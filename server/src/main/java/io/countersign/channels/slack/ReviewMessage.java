@@ -75,8 +75,9 @@ public final class ReviewMessage {
         section(blocks, limit(intent.toString(), SECTION_LIMIT));
 
         String payload = Json.text(request.payload());
-        boolean cut = payload.length() > PAYLOAD_LIMIT;
-        String shown = escape(cut ? payload.substring(0, PAYLOAD_LIMIT) : payload).replace("```", "`\u200b``");
+        String escaped = escape(payload).replace("```", "`\u200b``");
+        boolean cut = escaped.length() > PAYLOAD_LIMIT;
+        String shown = cut ? cutAt(escaped, PAYLOAD_LIMIT) : escaped;
         section(blocks, "*Exact payload* (digest `" + record.digest().substring(0, Math.min(19, record.digest().length())) + "…`)\n```"
                 + shown + "```" + (cut ? "\n_truncated: " + payload.length() + " characters in all_" : ""));
         if (!request.context().isEmpty()) {
@@ -176,7 +177,14 @@ public final class ReviewMessage {
     }
 
     private static String limit(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max - 12) + " (truncated)";
+        return text.length() <= max ? text : cutAt(text, max - 12) + " (truncated)";
+    }
+
+    /** The first {@code max} characters of escaped text, never ending inside an entity such as {@code &lt;}. */
+    private static String cutAt(String escaped, int max) {
+        String cut = escaped.substring(0, Math.min(max, escaped.length()));
+        int amp = cut.lastIndexOf('&');
+        return amp >= 0 && cut.indexOf(';', amp) < 0 ? cut.substring(0, amp) : cut;
     }
 
     private static void section(ArrayNode blocks, String markdownText) {
