@@ -161,7 +161,8 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
                         .register("/v1/channels/slack", slack == null ? NOT_CONFIGURED
-                                : new SlackInteractions(new SlackSignature(settings.slack().signingSecret()), slack, actions, () -> identities, clock))
+                                : new SlackInteractions(new SlackSignature(settings.slack().signingSecret()), slack, actions, () -> identities, clock,
+                                        settings.slack().teamId(), settings.slack().appId()))
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(OPENAPI);

@@ -78,6 +78,8 @@ class SlackTest {
                   signing_secret: ${file:secrets/slack-signing-secret}
                   api_url: %s
                   console_url: https://countersign.example.com/
+                  team_id: T111
+                  app_id: A111
                 """.formatted(slack.apiUrl()), StandardOpenOption.APPEND);
         Files.writeString(config.resolve("policies/slack.yaml"), POLICY);
         server = TestServer.start(config);
@@ -124,6 +126,7 @@ class SlackTest {
         payload.putObject("container").put("channel_id", "C0PROD");
         payload.put("trigger_id", "trigger-" + triggers.incrementAndGet());
         payload.put("api_app_id", "A111");
+        payload.putObject("team").put("id", "T111");
         var action = payload.putArray("actions").addObject();
         action.put("action_id", decision);
         action.put("block_id", "decision");
@@ -136,6 +139,8 @@ class SlackTest {
         ObjectNode payload = Json.object();
         payload.put("type", "view_submission");
         payload.putObject("user").put("id", user);
+        payload.put("api_app_id", "A111");
+        payload.putObject("team").put("id", "T111");
         ObjectNode view = payload.putObject("view");
         view.put("callback_id", "justification");
         var metadata = Json.object();
@@ -254,6 +259,9 @@ class SlackTest {
         String signature = signer.sign(Long.toString(now), body);
         assertThat(sendSigned(once, now, signature)).isEqualTo(200);
         assertThat(sendSigned(once, now, signature)).isEqualTo(401);
+        ObjectNode otherWorkspace = click("U0ALICE", "approve", id);
+        otherWorkspace.putObject("team").put("id", "T999");
+        assertThat(send(otherWorkspace)).isEqualTo(403);
         Thread.sleep(300);
         assertThat(status(id)).isEqualTo("pending");
         assertThat(server.get("alice", "/v1/actions/" + id).body().path("reviews")).isEmpty();

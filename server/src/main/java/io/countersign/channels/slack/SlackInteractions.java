@@ -49,10 +49,19 @@ public final class SlackInteractions implements HttpService {
     private final ActionService actions;
     private final Supplier<Identities> identities;
     private final Clock clock;
+    private final String teamId;
+    private final String appId;
     /** Signatures seen within the window: a replayed request is refused even though its signature is valid. */
     private final Map<String, Instant> seen = new ConcurrentHashMap<>();
 
-    public SlackInteractions(SlackSignature signature, SlackClient slack, ActionService actions, Supplier<Identities> identities, Clock clock) {
+    /**
+     * @param teamId the workspace interactions must come from, or null for any
+     * @param appId  the app interactions must be for, or null for any
+     */
+    public SlackInteractions(SlackSignature signature, SlackClient slack, ActionService actions, Supplier<Identities> identities, Clock clock,
+                             String teamId, String appId) {
+        this.teamId = teamId;
+        this.appId = appId;
         this.signature = signature;
         this.slack = slack;
         this.actions = actions;
@@ -83,6 +92,13 @@ public final class SlackInteractions implements HttpService {
         if (payload == null) {
             JsonResponses.sendError(response, Status.BAD_REQUEST_400, "malformed_payload", "payload",
                     "expected a form field 'payload' holding Slack's JSON");
+            return;
+        }
+        String team = payload.path("team").path("id").asString(payload.path("user").path("team_id").asString(""));
+        if (teamId != null && !teamId.equals(team) || appId != null && !appId.equals(payload.path("api_app_id").asString(""))) {
+            // Signed with our secret yet from another workspace or app: refuse rather than guess whose click it is.
+            JsonResponses.sendError(response, Status.FORBIDDEN_403, "wrong_workspace", null,
+                    "this interaction is not from the Slack workspace and app Countersign is configured for");
             return;
         }
         switch (payload.path("type").asString("")) {

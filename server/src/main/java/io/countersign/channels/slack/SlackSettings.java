@@ -15,9 +15,11 @@ import tools.jackson.databind.JsonNode;
  *
  * @param apiUrl     Slack's Web API base; a local fake in tests
  * @param consoleUrl the web console, for links in messages; null when there is none
+ * @param teamId     when set, only interactions from this workspace ({@code team.id}) are accepted
+ * @param appId      when set, only interactions for this app ({@code api_app_id}) are accepted
  */
-public record SlackSettings(String botToken, String signingSecret, String apiUrl, URI consoleUrl) {
-    private static final Set<String> KEYS = Set.of("bot_token", "signing_secret", "api_url", "console_url");
+public record SlackSettings(String botToken, String signingSecret, String apiUrl, URI consoleUrl, String teamId, String appId) {
+    private static final Set<String> KEYS = Set.of("bot_token", "signing_secret", "api_url", "console_url", "team_id", "app_id");
 
     @Override
     public String toString() {
@@ -34,7 +36,7 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
         }
         for (String key : node.propertyNames()) {
             if (!KEYS.contains(key)) {
-                throw new ConfigException(where + ": unknown key '" + key + "' (expected bot_token, signing_secret, api_url, console_url)");
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected bot_token, signing_secret, api_url, console_url, team_id, app_id)");
             }
         }
         SecretReferences secrets = new SecretReferences(directory, environment, new LinkedHashSet<>());
@@ -51,7 +53,9 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
                 console = URI.create(console + "/");
             }
         }
-        return new SlackSettings(token, signing, api, console);
+        String team = node.has("team_id") ? node.get("team_id").asString("") : null;
+        String app = node.has("app_id") ? node.get("app_id").asString("") : null;
+        return new SlackSettings(token, signing, api, console, team, app);
     }
 
     private static String secret(JsonNode node, String key, String where, SecretReferences secrets) {
