@@ -69,11 +69,14 @@ public final class SlackNotifier implements AutoCloseable {
                 List<byte[]> entries = new ArrayList<>();
                 store.auditLog().entries(next, end, (index, entry, leafHash) -> entries.add(entry));
                 for (byte[] entry : entries) {
+                    if (!running) {
+                        return;
+                    }
                     handle(Json.parse(new String(entry, StandardCharsets.UTF_8)));
                     next++;
                     store.webhooks().advance(CURSOR, next);
                 }
-            } catch (InterruptedException e) {
+            } catch (InterruptedException | Stopping e) {
                 return;
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Slack updates paused", e);
@@ -160,9 +163,16 @@ public final class SlackNotifier implements AutoCloseable {
         void run();
     }
 
+    /** Shutting down in the middle of an entry: its position is kept, so it is handled again after a restart. */
+    private static final class Stopping extends RuntimeException {
+        Stopping() {
+            super(null, null, false, false);
+        }
+    }
+
     /** A Slack call retried a few times; then given up (logged), so one bad channel does not stop the rest. */
     private void attempt(String name, SlackCall call) {
-        for (int attempt = 0; running; attempt++) {
+        for (int attempt = 0; ; attempt++) {
             try {
                 call.run();
                 return;
@@ -172,7 +182,7 @@ public final class SlackNotifier implements AutoCloseable {
                     return;
                 }
                 if (!pause(RETRY.get(attempt))) {
-                    return;
+                    throw new Stopping();
                 }
             }
         }
@@ -188,12 +198,19 @@ public final class SlackNotifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the entry in hand finish (a message posted is then also recorded, so a restart does not post
+     * it again), then stops; a Slack call that hangs is cut off after a few seconds.
+     */
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
         try {
             thread.join(5_000);
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(1_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
