@@ -32,16 +32,7 @@ import tools.jackson.databind.JsonNode;
 @Command(name = "audit", description = "The verifiable audit log: its key, checkpoint, proofs, offline verification and export.",
         subcommands = {AuditCommand.Key.class, AuditCommand.CheckpointCmd.class, AuditCommand.Verify.class,
                 AuditCommand.Export.class, AuditCommand.Proof.class})
-final class AuditCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec self;
-
-    @Override
-    public Integer call() {
-        self.commandLine().usage(self.commandLine().getErr());
-        return ExitCode.USAGE;
-    }
-
+final class AuditCommand extends CommandGroup {
     @Command(name = "key", description = "Print the log's verifier key (give it to auditors and witnesses).")
     static final class Key implements Callable<Integer> {
         @Option(names = "--config", defaultValue = "countersign-config", description = "Configuration directory (default ${DEFAULT-VALUE})")

@@ -32,16 +32,7 @@ import tools.jackson.databind.JsonNode;
 
 @Command(name = "policy", description = "Check, test and explain policies.",
         subcommands = {PolicyCommand.Check.class, PolicyCommand.Test.class, PolicyCommand.Explain.class, PolicyCommand.Controls.class})
-final class PolicyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec self;
-
-    @Override
-    public Integer call() {
-        self.commandLine().usage(self.commandLine().getErr());
-        return ExitCode.USAGE;
-    }
-
+final class PolicyCommand extends CommandGroup {
     /** Shared by the offline commands: the directory, its identities, and loading with every problem printed. */
     abstract static class Offline implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", arity = "0..1", defaultValue = PolicyFiles.DEFAULT_DIRECTORY,

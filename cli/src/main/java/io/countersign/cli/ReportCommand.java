@@ -5,24 +5,12 @@ import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 @Command(name = "report", description = "Evidence reports for auditors.", subcommands = ReportCommand.Controls.class)
-final class ReportCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec self;
-
-    @Override
-    public Integer call() {
-        self.commandLine().usage(self.commandLine().getErr());
-        return ExitCode.USAGE;
-    }
-
+final class ReportCommand extends CommandGroup {
     @Command(name = "controls", description = "Per compliance control: requests, approvals, denials, expiries of a period.")
     static final class Controls extends ClientCommand {
         @Option(names = "--from", description = "First day (2026-11-01) or instant; default 30 days before --to")

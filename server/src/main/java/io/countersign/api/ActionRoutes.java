@@ -6,7 +6,6 @@ import io.countersign.connectors.Connector;
 import io.countersign.connectors.ProxyExecution;
 import io.countersign.webhooks.Callbacks;
 import io.countersign.grants.Grants;
-import io.countersign.grants.InvalidGrantException;
 import io.countersign.lifecycle.Execution;
 import io.countersign.json.ActionRequestJson;
 import io.countersign.json.Json;
@@ -161,10 +160,7 @@ public final class ActionRoutes implements HttpService {
         };
         String detail = fields.optionalString("detail", 4096);
         actions.get(caller, id);
-        Grants.Grant grant = GrantRoutes.checked(grants, actions, token, clock);
-        if (!grant.actionId().equals(id)) {
-            throw new InvalidGrantException("the grant is for action " + grant.actionId().value() + ", not " + id.value());
-        }
+        Grants.Grant grant = GrantRoutes.checkedFor(grants, actions, token, id, clock).grant();
         ActionRecord record = actions.reportOutcome(caller, id, grant.id(), outcome, detail);
         JsonResponses.send(response, io.helidon.http.Status.OK_200, represent(caller, record));
     }
@@ -178,11 +174,9 @@ public final class ActionRoutes implements HttpService {
         Principal caller = authenticator.authenticate(request);
         ActionId id = id(request);
         JsonFields fields = JsonFields.of(body(request), "").onlyAllow(EXECUTE_FIELDS);
-        Grants.Grant grant = GrantRoutes.checked(grants, actions, fields.requiredString("grant", 8192), clock);
-        if (!grant.actionId().equals(id)) {
-            throw new InvalidGrantException("the grant is for action " + grant.actionId().value() + ", not " + id.value());
-        }
-        ActionRecord record = actions.find(id).orElseThrow(() -> new io.countersign.lifecycle.ActionNotFoundException(id.value()));
+        GrantRoutes.Checked checked = GrantRoutes.checkedFor(grants, actions, fields.requiredString("grant", 8192), id, clock);
+        Grants.Grant grant = checked.grant();
+        ActionRecord record = checked.action();
         Connector connector = proxy.connectorFor(record);
         boolean stream = request.headers().first(HeaderNames.ACCEPT).map(a -> a.contains(NDJSON)).orElse(false);
         if (stream) {

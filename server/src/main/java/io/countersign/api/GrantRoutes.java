@@ -48,7 +48,7 @@ public final class GrantRoutes implements HttpService {
         String token = fields.requiredString("grant", 8192);
         String audience = fields.optionalString("audience", 512);
         boolean consume = fields.optionalBoolean("consume", false);
-        Grants.Grant grant = checked(grants, actions, token, clock);
+        Grants.Grant grant = checked(grants, actions, token, clock).grant();
         if (audience != null && !audience.equals(grant.audience())) {
             throw new io.countersign.grants.InvalidGrantException("the grant is for " + grant.audience() + ", not " + audience);
         }
@@ -69,17 +69,31 @@ public final class GrantRoutes implements HttpService {
         JsonResponses.send(response, Status.OK_200, body);
     }
 
+    /** A valid grant and the stored action it is for. */
+    record Checked(Grants.Grant grant, ActionRecord action) {
+    }
+
+    /** {@link #checked}, and issued for the action {@code id}: a grant for one action never runs another. */
+    static Checked checkedFor(Grants grants, ActionService actions, String token, io.countersign.model.ActionId id, Clock clock) {
+        Checked checked = checked(grants, actions, token, clock);
+        if (!checked.grant().actionId().equals(id)) {
+            throw new io.countersign.grants.InvalidGrantException("the grant is for action " + checked.grant().actionId().value()
+                    + ", not " + id.value());
+        }
+        return checked;
+    }
+
     /**
      * A grant whose signature and times are valid and whose action still has the digest it names: a grant
      * for one action cannot be used for another, nor after the action's payload changed.
      */
-    static Grants.Grant checked(Grants grants, ActionService actions, String token, Clock clock) {
+    static Checked checked(Grants grants, ActionService actions, String token, Clock clock) {
         Grants.Grant grant = grants.verify(token, clock.instant());
         ActionRecord stored = actions.find(grant.actionId())
                 .orElseThrow(() -> new io.countersign.grants.InvalidGrantException("the grant names an action this server does not have"));
         if (!stored.digest().equals(grant.digest())) {
             throw new io.countersign.grants.InvalidGrantException("the grant's digest does not match the action's: it was issued for something else");
         }
-        return grant;
+        return new Checked(grant, stored);
     }
 }

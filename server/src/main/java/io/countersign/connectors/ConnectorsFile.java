@@ -1,6 +1,7 @@
 package io.countersign.connectors;
 
 import io.countersign.policy.DurationText;
+import io.countersign.secrets.SecretReferences;
 import io.countersign.yaml.ConfigException;
 import io.countersign.yaml.Yaml;
 import java.io.IOException;

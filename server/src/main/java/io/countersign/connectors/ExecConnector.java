@@ -100,7 +100,9 @@ public record ExecConnector(String name, ActionPatterns actions, Map<String, Pat
         try {
             process = builder.start();
         } catch (IOException e) {
-            return failed("could not start " + command.getFirst() + ": " + e.getMessage(), started);
+            ObjectNode result = Json.object();
+            result.put("connector", name);
+            return ConnectorResult.failed(result, "could not start " + command.getFirst() + ": " + e.getMessage(), started, false);
         }
         Thread stdout = Thread.ofVirtual().start(() -> pump(process.getInputStream(), "stdout", output));
         Thread stderr = Thread.ofVirtual().start(() -> pump(process.getErrorStream(), "stderr", output));
@@ -123,28 +125,17 @@ public record ExecConnector(String name, ActionPatterns actions, Map<String, Pat
         output.finish();
         ObjectNode result = Json.object();
         result.put("connector", name);
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        result.put("duration_ms", millis);
         result.put("output_bytes", output.passed());
         result.put("truncated", output.truncated());
         if (timedOut) {
-            result.put("timed_out", true);
-            String message = "timed out after " + io.countersign.policy.DurationText.format(timeout) + "; the process was killed";
-            result.put("error", message);
-            return new ConnectorResult(Execution.Outcome.FAILED, message, result);
+            return ConnectorResult.failed(result, "timed out after " + io.countersign.policy.DurationText.format(timeout)
+                    + "; the process was killed", started, true);
         }
+        result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
         int exit = process.exitValue();
         result.put("exit_code", exit);
         String summary = "exit " + exit + ", " + output.passed() + " bytes of output" + (output.truncated() ? " (truncated)" : "");
         return new ConnectorResult(exit == 0 ? Execution.Outcome.SUCCEEDED : Execution.Outcome.FAILED, summary, result);
-    }
-
-    private ConnectorResult failed(String message, long started) {
-        ObjectNode result = Json.object();
-        result.put("connector", name);
-        result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
-        result.put("error", message);
-        return new ConnectorResult(Execution.Outcome.FAILED, message, result);
     }
 
     private static void pump(InputStream stream, String name, CappedOutput output) {

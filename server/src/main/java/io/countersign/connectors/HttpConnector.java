@@ -165,17 +165,17 @@ public record HttpConnector(String name, ActionPatterns actions, URI baseUrl, Ma
             response = sent.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             sent.cancel(true);
-            return failed(result, "the upstream did not answer within " + DurationText.format(timeout), started, true);
+            return ConnectorResult.failed(result, "the upstream did not answer within " + DurationText.format(timeout), started, true);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             boolean timedOut = cause instanceof java.net.http.HttpTimeoutException;
             String message = timedOut ? "the upstream did not answer within " + DurationText.format(timeout)
                     : "the upstream could not be reached: " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
-            return failed(result, message, started, timedOut);
+            return ConnectorResult.failed(result, message, started, timedOut);
         } catch (InterruptedException e) {
             sent.cancel(true);
             Thread.currentThread().interrupt();
-            return failed(result, "interrupted while waiting for the upstream", started, false);
+            return ConnectorResult.failed(result, "interrupted while waiting for the upstream", started, false);
         }
         byte[] received;
         boolean truncated;
@@ -192,13 +192,13 @@ public record HttpConnector(String name, ActionPatterns actions, URI baseUrl, Ma
             truncated = false;
             timedOut = System.nanoTime() >= deadline;
             if (!timedOut) {
-                return failed(result, "the upstream's answer broke off: " + e.getMessage(), started, false);
+                return ConnectorResult.failed(result, "the upstream's answer broke off: " + e.getMessage(), started, false);
             }
         } finally {
             closer.cancel(false);
         }
         if (timedOut) {
-            return failed(result, "the upstream did not finish its answer within " + DurationText.format(timeout), started, true);
+            return ConnectorResult.failed(result, "the upstream did not finish its answer within " + DurationText.format(timeout), started, true);
         }
         if (truncated) {
             received = java.util.Arrays.copyOf(received, (int) maxResponseBytes);
@@ -229,15 +229,6 @@ public record HttpConnector(String name, ActionPatterns actions, URI baseUrl, Ma
         String summary = call.method() + " " + call.uri().getRawPath() + " → HTTP " + status + ", " + received.length + " bytes"
                 + (truncated ? " (truncated)" : "");
         return new ConnectorResult(ok ? Execution.Outcome.SUCCEEDED : Execution.Outcome.FAILED, summary, result);
-    }
-
-    private static ConnectorResult failed(ObjectNode result, String message, long started, boolean timedOut) {
-        result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
-        if (timedOut) {
-            result.put("timed_out", true);
-        }
-        result.put("error", message);
-        return new ConnectorResult(Execution.Outcome.FAILED, message, result);
     }
 
     private static void closeQuietly(InputStream stream) {

@@ -131,14 +131,14 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
                 rollbackQuietly(connection);
                 throw e;
             }
-        } catch (SQLTimeoutException e) {
-            return failed(result, "timed out after " + DurationText.format(timeout) + "; the transaction was rolled back", started, true);
         } catch (SQLException e) {
-            boolean timedOut = System.nanoTime() >= deadline || "57014".equals(e.getSQLState());
+            // 57014: PostgreSQL cancelled the statement at the query timeout.
+            boolean timedOut = e instanceof SQLTimeoutException || System.nanoTime() >= deadline || "57014".equals(e.getSQLState());
             String message = timedOut ? "timed out after " + DurationText.format(timeout) + "; the transaction was rolled back"
                     : "the database refused it" + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")")
                     + ": " + redactor.redact(String.valueOf(e.getMessage())) + "; the transaction was rolled back";
-            return failed(result, message, started, timedOut);
+            result.remove("results");
+            return ConnectorResult.failed(result, message, started, timedOut);
         }
         result.put("truncated", budget.truncated);
         result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
@@ -228,13 +228,4 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
         }
     }
 
-    private static ConnectorResult failed(ObjectNode result, String message, long started, boolean timedOut) {
-        result.remove("results");
-        result.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
-        if (timedOut) {
-            result.put("timed_out", true);
-        }
-        result.put("error", message);
-        return new ConnectorResult(Execution.Outcome.FAILED, message, result);
-    }
 }

@@ -7,6 +7,8 @@ import io.countersign.channels.slack.SlackClient;
 import io.countersign.channels.slack.SlackInteractions;
 import io.countersign.channels.slack.SlackNotifier;
 import io.countersign.channels.slack.SlackSignature;
+import io.countersign.connectors.Connectors;
+import io.countersign.connectors.ConnectorsFile;
 import io.countersign.connectors.ProxyExecution;
 import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
@@ -89,30 +91,23 @@ public final class CountersignServer implements AutoCloseable {
         Identities identities = IdentitiesLoader.load(settings.identitiesFile());
         PolicyLoader loader = new PolicyLoader(identities.groups());
         ActivePolicy policy = new ActivePolicy(loader.load(settings.policyDirectory()));
+        Grants grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
+        Connectors connectors = ConnectorsFile.load(settings.connectorsFile(), System::getenv);
         ActionStore store = SqliteStore.open(settings.sqliteFile());
-        Checkpointer checkpointer;
         try {
-            LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
-            checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
+            return start(settings, identities, loader, policy, grants, connectors, store, host, port, clock);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+    }
+
+    /** Everything that needs the open store; the caller closes it if this fails. */
+    private static CountersignServer start(ServerSettings settings, Identities identities, PolicyLoader loader, ActivePolicy policy,
+                                           Grants grants, Connectors connectors, ActionStore store, String host, int port, Clock clock) {
+        LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
+        Checkpointer checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
         AuditLog auditLog = new AuditLog(store.auditLog(), checkpointer);
-        Grants grants;
-        try {
-            grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
-        io.countersign.connectors.Connectors connectors;
-        try {
-            connectors = io.countersign.connectors.ConnectorsFile.load(settings.connectorsFile(), System::getenv);
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
         ActionService actions = new ActionService(store, () -> policy, clock, new ChangeFeed(), identities::byId);
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
@@ -123,12 +118,7 @@ public final class CountersignServer implements AutoCloseable {
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
         SlackClient slack = settings.slack() == null ? null : new SlackClient(settings.slack().apiUrl(), settings.slack().botToken());
-        try {
-            reloader.started();
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
+        reloader.started();
 
         var directErrors = ErrorMapper.direct();
         WebServer web = WebServer.builder()
@@ -174,12 +164,7 @@ public final class CountersignServer implements AutoCloseable {
                         .error(Throwable.class, ErrorMapper::handle)
                         .any(ErrorMapper::noRoute))
                 .build();
-        try {
-            web.start();
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
+        web.start();
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("countersign-expiry").daemon(true).factory());
         sweeper.scheduleWithFixedDelay(() -> {

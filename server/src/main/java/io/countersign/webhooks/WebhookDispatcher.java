@@ -1,5 +1,6 @@
 package io.countersign.webhooks;
 
+import io.countersign.audit.LogFollower;
 import io.countersign.audit.Rfc6962;
 import io.countersign.json.Json;
 import io.countersign.store.AuditLogStore;
@@ -9,7 +10,6 @@ import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +33,6 @@ public final class WebhookDispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebhookDispatcher.class.getName());
     private static final Duration IDLE = Duration.ofMillis(200);
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
-    private static final int BATCH = 64;
     /** The cursor of the per-action callback route. */
     public static final String CALLBACKS = "callbacks";
 
@@ -43,8 +42,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER).build();
-    private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean running = true;
+    private final List<LogFollower> followers = new ArrayList<>();
 
     private WebhookDispatcher(AuditLogStore log, WebhookStore store, String origin, Clock clock) {
         this.log = log;
@@ -72,83 +70,41 @@ public final class WebhookDispatcher implements AutoCloseable {
         WebhookDispatcher dispatcher = new WebhookDispatcher(log, store, origin, clock);
         for (WebhookEndpoint endpoint : endpoints) {
             Route route = new Route(endpoint.url().toString(), entry -> endpoint, true);
-            dispatcher.threads.add(Thread.ofVirtual().name("countersign-webhook-" + endpoint.url().getHost())
-                    .start(() -> dispatcher.serve(route)));
+            if (store.disabled(route.cursor())) {
+                LOG.log(Level.WARNING, "webhook endpoint " + route.cursor() + " is disabled (it answered 410 Gone)");
+                continue;
+            }
+            dispatcher.start("countersign-webhook-" + endpoint.url().getHost(), route);
         }
         if (!callbacks.allowedHosts().isEmpty()) {
-            Route route = new Route(CALLBACKS, entry -> {
+            dispatcher.start("countersign-callbacks", new Route(CALLBACKS, entry -> {
                 String id = entry.path("action_id").asString("");
                 if (!ActionId.isWellFormed(id)) {
                     return null;
                 }
                 return callbackOf.apply(new ActionId(id)).map(callbacks::endpoint).orElse(null);
-            }, false);
-            dispatcher.threads.add(Thread.ofVirtual().name("countersign-callbacks").start(() -> dispatcher.serve(route)));
+            }, false));
         }
         return dispatcher;
     }
 
-    private void serve(Route route) {
-        String name = route.cursor();
-        // This thread alone moves the route's cursor, so it is read from the store only at start and
-        // after a store failure; otherwise it follows the deliveries it records.
-        long next = -1;
-        while (running) {
-            try {
-                if (next < 0) {
-                    next = store.cursor(name, log.size());
-                    if (store.disabled(name)) {
-                        LOG.log(Level.WARNING, "webhook endpoint " + name + " is disabled (it answered 410 Gone)");
-                        return;
-                    }
-                }
-                long end = Math.min(log.size(), next + BATCH);
-                if (next >= end) {
-                    Thread.sleep(IDLE);
-                    continue;
-                }
-                List<byte[]> entries = new ArrayList<>();
-                log.entries(next, end, (index, entry, leafHash) -> entries.add(entry));
-                long skippedFrom = -1;
-                for (byte[] entry : entries) {
-                    JsonNode parsed = Json.parse(new String(entry, StandardCharsets.UTF_8));
-                    WebhookEndpoint endpoint = route.target().apply(parsed);
-                    if (endpoint == null) {
-                        skippedFrom = skippedFrom < 0 ? next : skippedFrom;
-                        next++;
-                        continue;
-                    }
-                    if (skippedFrom >= 0) {
-                        store.advance(name, next);
-                        skippedFrom = -1;
-                    }
-                    if (!running || !deliver(route, endpoint, next, entry, parsed)) {
-                        return;
-                    }
-                    next++;
-                }
-                if (skippedFrom >= 0) {
-                    store.advance(name, next);
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                // The store may be briefly unavailable; the cursor is durable, so start again from it.
-                LOG.log(Level.WARNING, "webhook delivery to " + name + " paused", e);
-                next = -1;
-                if (!pause(Duration.ofSeconds(1))) {
-                    return;
-                }
+    private void start(String threadName, Route route) {
+        followers.add(LogFollower.start(threadName, route.cursor(), log, store, IDLE, (follower, index, entry, parsed) -> {
+            WebhookEndpoint endpoint = route.target().apply(parsed);
+            if (endpoint == null) {
+                return LogFollower.Handled.PASSED;
             }
-        }
+            return deliver(follower, route, endpoint, index, entry, parsed) ? LogFollower.Handled.RECORDED : LogFollower.Handled.STOP;
+        }));
     }
 
     /** @return false when the route is gone (410 from a configured endpoint) or the dispatcher is closing */
-    private boolean deliver(Route route, WebhookEndpoint endpoint, long index, byte[] entry, JsonNode parsed) throws InterruptedException {
+    private boolean deliver(LogFollower follower, Route route, WebhookEndpoint endpoint, long index, byte[] entry, JsonNode parsed)
+            throws InterruptedException {
         String id = "msg_" + index;
         byte[] body = payload(index, entry, parsed);
         String name = route.cursor();
-        for (int attempt = 1; running; attempt++) {
+        for (int attempt = 1; follower.running(); attempt++) {
             Integer status = null;
             String error = null;
             Duration retryAfter = null;
@@ -189,7 +145,7 @@ public final class WebhookDispatcher implements AutoCloseable {
                 return true;
             }
             Duration wait = retryAfter != null ? retryAfter : jitter(endpoint.retry().get(attempt - 1));
-            if (!pause(wait)) {
+            if (!follower.pause(wait)) {
                 return false;
             }
         }
@@ -213,25 +169,8 @@ public final class WebhookDispatcher implements AutoCloseable {
         return Duration.ofMillis(millis + ThreadLocalRandom.current().nextLong(Math.max(1, millis / 10)));
     }
 
-    private boolean pause(Duration wait) {
-        try {
-            Thread.sleep(wait);
-            return running;
-        } catch (InterruptedException e) {
-            return false;
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        threads.forEach(Thread::interrupt);
-        for (Thread thread : threads) {
-            try {
-                thread.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        followers.forEach(LogFollower::close);
     }
 }

@@ -1,7 +1,7 @@
 package io.countersign.channels.slack;
 
+import io.countersign.audit.LogFollower;
 import io.countersign.identity.Identities;
-import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.model.ActionId;
 import io.countersign.policy.RequireApproval;
@@ -9,10 +9,8 @@ import io.countersign.store.ActionStore;
 import io.countersign.store.ChatMessageStore;
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -36,8 +34,7 @@ public final class SlackNotifier implements AutoCloseable {
     private final Supplier<Identities> identities;
     private final URI console;
     private final Clock clock;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private LogFollower follower;
 
     private SlackNotifier(SlackClient slack, ActionStore store, Supplier<Identities> identities, URI console, Clock clock) {
         this.slack = slack;
@@ -45,89 +42,84 @@ public final class SlackNotifier implements AutoCloseable {
         this.identities = identities;
         this.console = console;
         this.clock = clock;
-        this.thread = Thread.ofVirtual().name("countersign-slack").unstarted(this::follow);
     }
 
     public static SlackNotifier start(SlackClient slack, ActionStore store, Supplier<Identities> identities, URI console, Clock clock) {
         SlackNotifier notifier = new SlackNotifier(slack, store, identities, console, clock);
-        notifier.thread.start();
+        notifier.follower = LogFollower.start("countersign-slack", CURSOR, store.auditLog(), store.webhooks(), IDLE, notifier::handle);
         return notifier;
     }
 
-    private void follow() {
-        long next = -1;
-        while (running) {
-            try {
-                if (next < 0) {
-                    next = store.webhooks().cursor(CURSOR, store.auditLog().size());
-                }
-                long end = Math.min(store.auditLog().size(), next + 64);
-                if (next >= end) {
-                    Thread.sleep(IDLE);
-                    continue;
-                }
-                List<byte[]> entries = new ArrayList<>();
-                store.auditLog().entries(next, end, (index, entry, leafHash) -> entries.add(entry));
-                for (byte[] entry : entries) {
-                    if (!running) {
-                        return;
-                    }
-                    handle(Json.parse(new String(entry, StandardCharsets.UTF_8)));
-                    next++;
-                    store.webhooks().advance(CURSOR, next);
-                }
-            } catch (InterruptedException | Stopping e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "Slack updates paused", e);
-                next = -1;
-                if (!pause(Duration.ofSeconds(1))) {
-                    return;
-                }
-            }
+    /** Shutting down in the middle of an entry: its position is kept, so it is handled again after a restart. */
+    private static final class Stopping extends RuntimeException {
+        Stopping() {
+            super(null, null, false, false);
         }
     }
 
-    private void handle(JsonNode entry) throws InterruptedException {
+    private LogFollower.Handled handle(LogFollower follower, long index, byte[] raw, JsonNode entry) {
+        try {
+            if (!act(follower, entry)) {
+                return LogFollower.Handled.PASSED;
+            }
+        } catch (Stopping e) {
+            return LogFollower.Handled.STOP;
+        }
+        store.webhooks().advance(CURSOR, index + 1);
+        return LogFollower.Handled.RECORDED;
+    }
+
+    /** @return whether Slack was called for this entry */
+    private boolean act(LogFollower follower, JsonNode entry) {
         String id = entry.path("action_id").asString("");
         if (!ActionId.isWellFormed(id)) {
-            return;
+            return false;
         }
-        Optional<ActionRecord> found = store.find(new ActionId(id));
+        String type = entry.path("type").asString();
+        ActionId actionId = new ActionId(id);
+        List<ChatMessageStore.Posted> posted = store.chatMessages().posted(actionId, "slack");
+        boolean announces = "action.decided".equals(type) || "action.reevaluated".equals(type);
+        if (posted.isEmpty() && !announces) {
+            return false;
+        }
+        Optional<ActionRecord> found = store.find(actionId);
         if (found.isEmpty()) {
-            return;
+            return false;
         }
         ActionRecord record = found.get();
-        String type = entry.path("type").asString();
-        List<ChatMessageStore.Posted> posted = store.chatMessages().posted(record.id(), "slack");
         if (posted.isEmpty()) {
-            if (("action.decided".equals(type) || "action.reevaluated".equals(type)) && record.decision() instanceof RequireApproval required) {
+            boolean called = false;
+            if (record.decision() instanceof RequireApproval required) {
                 for (String target : required.channels()) {
                     if (target.startsWith("slack:")) {
-                        resolve(target.substring("slack:".length())).ifPresent(channel -> post(record, channel));
+                        Optional<String> channel = resolve(target.substring("slack:".length()));
+                        if (channel.isPresent()) {
+                            post(follower, record, channel.get());
+                            called = true;
+                        }
                     }
                 }
             }
-            return;
+            return called;
         }
         for (ChatMessageStore.Posted message : posted) {
-            attempt("chat.update", () -> slack.update(message.channel(), message.messageId(), ReviewMessage.text(record),
+            attempt(follower, "chat.update", () -> slack.update(message.channel(), message.messageId(), ReviewMessage.text(record),
                     ReviewMessage.blocks(record, console)));
             String line = threadLine(type, entry);
             if (line != null) {
-                attempt("chat.postMessage", () -> slack.post(message.channel(), line, null, message.messageId()));
+                attempt(follower, "chat.postMessage", () -> slack.post(message.channel(), line, null, message.messageId()));
             }
         }
+        return true;
     }
 
-    private void post(ActionRecord record, String channel) {
+    private void post(LogFollower follower, ActionRecord record, String channel) {
         String[] ts = new String[1];
-        attempt("chat.postMessage", () -> ts[0] = slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null));
+        attempt(follower, "chat.postMessage", () -> ts[0] = slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null));
         if (ts[0] != null) {
             store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "slack", channel, ts[0], clock.instant()));
         }
     }
-
     /** {@code C0PROD} as it is; {@code @alice} is alice's Slack user id (a DM from the bot), if provisioned. */
     private Optional<String> resolve(String target) {
         if (!target.startsWith("@")) {
@@ -163,15 +155,8 @@ public final class SlackNotifier implements AutoCloseable {
         void run();
     }
 
-    /** Shutting down in the middle of an entry: its position is kept, so it is handled again after a restart. */
-    private static final class Stopping extends RuntimeException {
-        Stopping() {
-            super(null, null, false, false);
-        }
-    }
-
     /** A Slack call retried a few times; then given up (logged), so one bad channel does not stop the rest. */
-    private void attempt(String name, SlackCall call) {
+    private static void attempt(LogFollower follower, String name, SlackCall call) {
         for (int attempt = 0; ; attempt++) {
             try {
                 call.run();
@@ -181,38 +166,16 @@ public final class SlackNotifier implements AutoCloseable {
                     LOG.log(Level.ERROR, "gave up on " + name + ": " + e.getMessage());
                     return;
                 }
-                if (!pause(RETRY.get(attempt))) {
+                if (!follower.pause(RETRY.get(attempt))) {
                     throw new Stopping();
                 }
             }
         }
     }
 
-    private boolean pause(Duration wait) {
-        try {
-            Thread.sleep(wait);
-            return running;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /**
-     * Lets the entry in hand finish (a message posted is then also recorded, so a restart does not post
-     * it again), then stops; a Slack call that hangs is cut off after a few seconds.
-     */
+    /** Lets the entry in hand finish, so a message posted is also recorded and a restart does not post it again. */
     @Override
     public void close() {
-        running = false;
-        try {
-            thread.join(5_000);
-            if (thread.isAlive()) {
-                thread.interrupt();
-                thread.join(1_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }

@@ -1,6 +1,6 @@
 package io.countersign.channels.slack;
 
-import io.countersign.connectors.SecretReferences;
+import io.countersign.secrets.SecretReferences;
 import io.countersign.yaml.ConfigException;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.countersign.connectors;
+package io.countersign.secrets;
 
 import io.countersign.audit.OwnerOnlyFile;
 import io.countersign.yaml.ConfigException;
@@ -47,7 +47,7 @@ public final class SecretReferences {
         return out.toString();
     }
 
-    Map<String, String> fill(Map<String, String> values, String where) {
+    public Map<String, String> fill(Map<String, String> values, String where) {
         Map<String, String> result = new java.util.LinkedHashMap<>();
         values.forEach((key, value) -> result.put(key, fill(value, where + "." + key)));
         return result;

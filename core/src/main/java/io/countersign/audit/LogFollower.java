@@ -1,0 +1,141 @@
+package io.countersign.audit;
+
+import io.countersign.json.Json;
+import io.countersign.store.AuditLogStore;
+import io.countersign.store.WebhookStore;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Hands every audit-log entry, in log order, to one handler on a virtual thread of its own, from a
+ * durable position: what webhooks, callbacks and chat channels are built on. The position moves only
+ * past entries that were handled, so a restart repeats an entry at worst and never skips one. A store
+ * failure pauses the follower, which then starts again from the stored position.
+ */
+public final class LogFollower implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LogFollower.class.getName());
+    private static final int BATCH = 64;
+
+    /** What became of one entry. */
+    public enum Handled {
+        /** Acted on; the handler moved the position past it (with the record of what it did). */
+        RECORDED,
+        /** Nothing to do here; the follower moves the position past it. */
+        PASSED,
+        /** Stop following (closing, or the destination is gone); the position stays before this entry. */
+        STOP
+    }
+
+    /** Acts on one entry; waits (between retries) with {@code follower.pause}, so closing ends them. */
+    public interface Handler {
+        Handled handle(LogFollower follower, long index, byte[] entry, JsonNode parsed) throws InterruptedException;
+    }
+
+    private final String cursor;
+    private final AuditLogStore log;
+    private final WebhookStore positions;
+    private final Duration idle;
+    private final Handler handler;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Thread thread;
+
+    private LogFollower(String cursor, AuditLogStore log, WebhookStore positions, Duration idle, Handler handler) {
+        this.cursor = cursor;
+        this.log = log;
+        this.positions = positions;
+        this.idle = idle;
+        this.handler = handler;
+    }
+
+    /**
+     * @param cursor    the name the position is stored under; a follower seen for the first time starts at the log's end
+     * @param idle      how long to wait when the log has nothing new
+     */
+    public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
+                                    Handler handler) {
+        LogFollower follower = new LogFollower(cursor, log, positions, idle, handler);
+        follower.thread = Thread.ofVirtual().name(threadName).start(follower::follow);
+        return follower;
+    }
+
+    public boolean running() {
+        return stopped.getCount() > 0;
+    }
+
+    /** Waits, ending early when the follower is closed; returns whether it still runs. */
+    public boolean pause(Duration wait) {
+        try {
+            return !stopped.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void follow() {
+        long next = -1;
+        while (running()) {
+            try {
+                if (next < 0) {
+                    next = positions.cursor(cursor, log.size());
+                }
+                long end = Math.min(log.size(), next + BATCH);
+                if (next >= end) {
+                    pause(idle);
+                    continue;
+                }
+                List<byte[]> entries = new ArrayList<>();
+                log.entries(next, end, (index, entry, leafHash) -> entries.add(entry));
+                long passedFrom = -1;
+                for (byte[] entry : entries) {
+                    Handled handled = running() ? handler.handle(this, next, entry, Json.parse(new String(entry, StandardCharsets.UTF_8)))
+                            : Handled.STOP;
+                    if (handled == Handled.STOP) {
+                        advancePast(passedFrom, next);
+                        return;
+                    }
+                    passedFrom = handled == Handled.PASSED ? (passedFrom < 0 ? next : passedFrom) : -1;
+                    next++;
+                }
+                advancePast(passedFrom, next);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "following the audit log for " + cursor + " paused", e);
+                next = -1;
+                pause(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** One write for a run of passed entries, not one per entry. */
+    private void advancePast(long passedFrom, long next) {
+        if (passedFrom >= 0) {
+            positions.advance(cursor, next);
+        }
+    }
+
+    /**
+     * Lets the entry in hand finish (what it did is then also recorded), ending any wait at once; a call
+     * that hangs is cut off after a few seconds.
+     */
+    @Override
+    public void close() {
+        stopped.countDown();
+        try {
+            thread.join(5_000);
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(1_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
