@@ -3,10 +3,7 @@ package io.countersign.server;
 import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
-import io.countersign.channels.slack.SlackClient;
-import io.countersign.channels.slack.SlackInteractions;
-import io.countersign.channels.slack.SlackNotifier;
-import io.countersign.channels.slack.SlackSignature;
+import io.countersign.channels.slack.SlackChannel;
 import io.countersign.connectors.Connectors;
 import io.countersign.connectors.ConnectorsFile;
 import io.countersign.connectors.ProxyExecution;
@@ -37,6 +34,7 @@ import io.helidon.webserver.http.DirectHandlers;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -60,17 +58,20 @@ public final class CountersignServer implements AutoCloseable {
     private final Checkpointer checkpointer;
     private final ActionService actions;
     private final WebhookDispatcher webhooks;
-    private final SlackNotifier slackNotifier;
+    private final SlackChannel slack;
 
     /** A channel's routes when the channel is not configured: 404 with a reason. */
-    private static final io.helidon.webserver.http.HttpService NOT_CONFIGURED = rules -> rules.any((req, res) ->
-            io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null,
-                    "this channel is not configured on this server"));
+    private static final io.helidon.webserver.http.HttpService NOT_CONFIGURED = notConfigured("this channel is not configured on this server");
+
+    private static io.helidon.webserver.http.HttpService notConfigured(String why) {
+        return rules -> rules.any((req, res) ->
+                io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null, why));
+    }
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
                               ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
-                              WebhookDispatcher webhooks, SlackNotifier slackNotifier) {
-        this.slackNotifier = slackNotifier;
+                              WebhookDispatcher webhooks, SlackChannel slack) {
+        this.slack = slack;
         this.checkpointer = checkpointer;
         this.webhooks = webhooks;
         this.actions = actions;
@@ -117,7 +118,9 @@ public final class CountersignServer implements AutoCloseable {
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
-        SlackClient slack = settings.slack() == null ? null : new SlackClient(settings.slack().apiUrl(), settings.slack().botToken());
+        SlackChannel slack = settings.slack() == null ? null : new SlackChannel(settings.slack(), actions, store, () -> identities, clock);
+        io.helidon.webserver.http.HttpService slackRequestUrl = slack == null ? NOT_CONFIGURED
+                : Objects.requireNonNullElse(slack.requestUrl(), notConfigured("Slack interactions reach this server over Socket Mode, not this URL"));
         reloader.started();
 
         var directErrors = ErrorMapper.direct();
@@ -150,9 +153,7 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/reports", reportRoutes)
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
-                        .register("/v1/channels/slack", slack == null ? NOT_CONFIGURED
-                                : new SlackInteractions(new SlackSignature(settings.slack().signingSecret()), slack, actions, () -> identities, clock,
-                                        settings.slack().teamId(), settings.slack().appId()))
+                        .register("/v1/channels/slack", slackRequestUrl)
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(OPENAPI);
@@ -186,9 +187,10 @@ public final class CountersignServer implements AutoCloseable {
         WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), settings.callbacks(),
                 id -> store.find(id).map(record -> record.request().callbackUrl()), store.auditLog(), store.webhooks(),
                 checkpointer.origin(), clock);
-        SlackNotifier slackNotifier = slack == null ? null
-                : SlackNotifier.start(slack, store, () -> identities, settings.slack().consoleUrl(), clock);
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slackNotifier);
+        if (slack != null) {
+            slack.start();
+        }
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack);
     }
 
     public int port() {
@@ -230,8 +232,8 @@ public final class CountersignServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (slackNotifier != null) {
-            slackNotifier.close();
+        if (slack != null) {
+            slack.close();
         }
         webhooks.close();
         watcher.close();

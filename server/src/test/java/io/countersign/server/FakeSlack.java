@@ -8,6 +8,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  */
 final class FakeSlack implements AutoCloseable {
     static final String TOKEN = "xoxb-test-7c1d2e3f";
+    static final String APP_TOKEN = "xapp-1-test-9e8d7c";
 
     /** One Web API call as received. */
     record Call(String method, String authorization, Map<String, String> params) {
@@ -41,6 +46,10 @@ final class FakeSlack implements AutoCloseable {
     private final AtomicInteger ts = new AtomicInteger();
     /** The ts of each top-level message, by channel, in the order posted. */
     final Map<String, List<String>> posted = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Where {@code apps.connections.open} sends Socket Mode clients; null when Socket Mode is not offered. */
+    volatile FakeSlackSocket socket;
+    /** While set, {@code apps.connections.open} fails as it does when Slack has trouble. */
+    volatile boolean socketUnavailable;
 
     FakeSlack() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -71,7 +80,16 @@ final class FakeSlack implements AutoCloseable {
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         calls.add(new Call(method, authorization, params));
         var answer = Json.object();
-        if (!("Bearer " + TOKEN).equals(authorization)) {
+        if (method.equals("apps.connections.open")) {
+            // Only the app-level token opens a socket.
+            boolean open = ("Bearer " + APP_TOKEN).equals(authorization) && socket != null && !socketUnavailable;
+            answer.put("ok", open);
+            if (open) {
+                answer.put("url", socket.url());
+            } else {
+                answer.put("error", socketUnavailable ? "internal_error" : "invalid_auth");
+            }
+        } else if (!("Bearer " + TOKEN).equals(authorization)) {
             answer.put("ok", false);
             answer.put("error", "invalid_auth");
         } else {
@@ -104,6 +122,25 @@ final class FakeSlack implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /**
+     * Writes an example config in {@code config} that uses this fake: each secret in an owner-only file
+     * under {@code secrets/}, and a {@code slack} section with {@code keys} (references to those files)
+     * plus this fake's URL and workspace T111 / app A111.
+     */
+    void configure(Path config, Map<String, String> secretFiles, String keys) throws IOException {
+        ConfigDirectory.ensureExample(config);
+        Path secrets = Files.createDirectories(config.resolve("secrets"));
+        for (var secret : secretFiles.entrySet()) {
+            Files.writeString(secrets.resolve(secret.getKey()), secret.getValue());
+            Files.setPosixFilePermissions(secrets.resolve(secret.getKey()), PosixFilePermissions.fromString("rw-------"));
+        }
+        Files.writeString(config.resolve("countersign.yaml"), "\nslack:\n" + keys.indent(2) + """
+                  api_url: %s
+                  team_id: T111
+                  app_id: A111
+                """.formatted(apiUrl()), StandardOpenOption.APPEND);
     }
 
     List<Call> calls(String method) {

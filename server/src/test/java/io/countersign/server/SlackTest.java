@@ -1,5 +1,9 @@
 package io.countersign.server;
 
+import static io.countersign.server.SlackPayloads.click;
+import static io.countersign.server.SlackPayloads.hasButtons;
+import static io.countersign.server.SlackPayloads.header;
+import static io.countersign.server.SlackPayloads.submission;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.channels.slack.SlackSignature;
@@ -12,10 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,27 +61,14 @@ class SlackTest {
     TestServer server;
     final HttpClient http = HttpClient.newHttpClient();
     final SlackSignature signer = new SlackSignature(SIGNING_SECRET);
-    final AtomicInteger triggers = new AtomicInteger();
 
     @BeforeEach
     void start() throws IOException {
         slack = new FakeSlack();
-        ConfigDirectory.ensureExample(config);
-        Path secrets = Files.createDirectories(config.resolve("secrets"));
-        for (var secret : java.util.Map.of("slack-bot-token", FakeSlack.TOKEN, "slack-signing-secret", SIGNING_SECRET).entrySet()) {
-            Files.writeString(secrets.resolve(secret.getKey()), secret.getValue());
-            Files.setPosixFilePermissions(secrets.resolve(secret.getKey()), PosixFilePermissions.fromString("rw-------"));
-        }
-        Files.writeString(config.resolve("countersign.yaml"), """
-
-                slack:
-                  bot_token: ${file:secrets/slack-bot-token}
-                  signing_secret: ${file:secrets/slack-signing-secret}
-                  api_url: %s
-                  console_url: https://countersign.example.com/
-                  team_id: T111
-                  app_id: A111
-                """.formatted(slack.apiUrl()), StandardOpenOption.APPEND);
+        slack.configure(config, java.util.Map.of("slack-bot-token", FakeSlack.TOKEN, "slack-signing-secret", SIGNING_SECRET), """
+                bot_token: ${file:secrets/slack-bot-token}
+                signing_secret: ${file:secrets/slack-signing-secret}
+                console_url: https://countersign.example.com/""");
         Files.writeString(config.resolve("policies/slack.yaml"), POLICY);
         server = TestServer.start(config);
     }
@@ -118,57 +106,12 @@ class SlackTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    private ObjectNode click(String user, String decision, String actionId) {
-        ObjectNode payload = Json.object();
-        payload.put("type", "block_actions");
-        payload.putObject("user").put("id", user);
-        payload.putObject("channel").put("id", "C0PROD");
-        payload.putObject("container").put("channel_id", "C0PROD");
-        payload.put("trigger_id", "trigger-" + triggers.incrementAndGet());
-        payload.put("api_app_id", "A111");
-        payload.putObject("team").put("id", "T111");
-        var action = payload.putArray("actions").addObject();
-        action.put("action_id", decision);
-        action.put("block_id", "decision");
-        action.put("value", actionId);
-        action.put("type", "button");
-        return payload;
-    }
-
-    private ObjectNode submission(String user, String decision, String actionId, String justification) {
-        ObjectNode payload = Json.object();
-        payload.put("type", "view_submission");
-        payload.putObject("user").put("id", user);
-        payload.put("api_app_id", "A111");
-        payload.putObject("team").put("id", "T111");
-        ObjectNode view = payload.putObject("view");
-        view.put("callback_id", "justification");
-        var metadata = Json.object();
-        metadata.put("action_id", actionId);
-        metadata.put("decision", decision);
-        view.put("private_metadata", Json.text(metadata));
-        var value = view.putObject("state").putObject("values").putObject("justification").putObject("text");
-        value.put("type", "plain_text_input");
-        if (justification != null) {
-            value.put("value", justification);
-        }
-        return payload;
-    }
-
     private int send(ObjectNode payload) throws Exception {
         return sendSigned(payload, Instant.now().getEpochSecond(), null);
     }
 
     private String status(String id) {
         return server.get("alice", "/v1/actions/" + id).body().path("status").asString();
-    }
-
-    private static boolean hasButtons(JsonNode blocks) {
-        return blocks.valueStream().anyMatch(b -> b.path("type").asString().equals("actions"));
-    }
-
-    private static String header(JsonNode blocks) {
-        return blocks.get(0).path("text").path("text").asString();
     }
 
     @Test
@@ -203,6 +146,11 @@ class SlackTest {
                     && header(c.blocks()).startsWith("✅ Approved")).blocks())).isFalse();
         }
         slack.await("chat.postMessage", c -> c.text().startsWith("The request is approved"));
+        // carol owns the requesting agent: she hears how it ended in a DM.
+        FakeSlack.Call told = slack.await("chat.postMessage", c -> "U0CAROL".equals(c.params().get("channel")));
+        assertThat(told.text()).startsWith("✅ Approved: slack.deploy on k8s.deployment payments/api (dev)")
+                .contains("The request is approved");
+        assertThat(told.params()).doesNotContainKey("thread_ts");
     }
 
     @Test

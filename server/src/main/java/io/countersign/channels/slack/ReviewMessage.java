@@ -31,7 +31,7 @@ public final class ReviewMessage {
 
     /** The notification text (also the fallback where blocks cannot show). */
     public static String text(ActionRecord record) {
-        return status(record) + " " + headline(record.request());
+        return status(record) + " " + escape(headline(record.request()));
     }
 
     /**

@@ -20,6 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
  * HTTP 200 and {@code "ok": false}; every answer is checked.
  */
 public final class SlackClient {
+    private final Slack slack;
     private final MethodsClient methods;
 
     /** Slack could not be reached or refused the call; {@code error} is Slack's code ({@code channel_not_found}). */
@@ -34,7 +35,13 @@ public final class SlackClient {
         SlackConfig config = new SlackConfig();
         config.setMethodsEndpointUrlPrefix(apiUrl.endsWith("/") ? apiUrl : apiUrl + "/");
         config.setPrettyResponseLoggingEnabled(false);
-        this.methods = Slack.getInstance(config).methods(botToken);
+        this.slack = Slack.getInstance(config);
+        this.methods = slack.methods(botToken);
+    }
+
+    /** Slack's client as configured here (same base URL), for Socket Mode. */
+    Slack slack() {
+        return slack;
     }
 
     /** Posts a message (in a thread when {@code threadTs} is given); returns its {@code ts}. */

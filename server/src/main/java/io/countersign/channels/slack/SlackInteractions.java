@@ -1,7 +1,5 @@
 package io.countersign.channels.slack;
 
-import io.countersign.api.JsonResponses;
-import io.countersign.api.RequestBodies;
 import io.countersign.identity.Identities;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionNotFoundException;
@@ -15,115 +13,74 @@ import io.countersign.model.ActionId;
 import io.countersign.model.Principal;
 import io.countersign.policy.Justification;
 import io.countersign.policy.RequireApproval;
-import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.lang.System.Logger.Level;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Slack's interactivity request URL ({@code POST /v1/channels/slack/interactions}): button clicks and the
- * justification modal. Every request is checked to be Slack's (signature over the raw body, five-minute
- * window both ways, each signature accepted once). The clicker is whoever the identities file maps their
- * Slack user id to; the decision goes through {@link ActionService#review} like any API review, so
+ * What Countersign does with a Slack interaction, however it arrived (the HTTP request URL or Socket
+ * Mode): button clicks and the justification modal. The clicker is whoever the identities file maps
+ * their Slack user id to; the decision goes through {@link ActionService#review} like any API review, so
  * self-approval, eligibility and the quorum of distinct humans are enforced on the server. When
  * nothing changes, the clicker is told why in a message only they see.
  */
-public final class SlackInteractions implements HttpService {
+public final class SlackInteractions {
     private static final System.Logger LOG = System.getLogger(SlackInteractions.class.getName());
-    private static final long MAX_BODY = 256 * 1024;
 
-    private final SlackSignature signature;
     private final SlackClient slack;
     private final ActionService actions;
     private final Supplier<Identities> identities;
     private final Clock clock;
     private final String teamId;
     private final String appId;
-    /** Signatures seen within the window: a replayed request is refused even though its signature is valid. */
-    private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+
+    /** How to answer Slack: at once, and for a modal's submit, with what the modal should show. */
+    public sealed interface Reply {
+        /** Received; any work goes on after the answer. */
+        record Acknowledged() implements Reply {
+        }
+
+        /** Received, with a body Slack acts on ({@code response_action}). */
+        record Respond(ObjectNode body) implements Reply {
+        }
+
+        /** Not taken: the interaction is not one Countersign may act on. */
+        record Refused(String error, String message) implements Reply {
+        }
+    }
 
     /**
      * @param teamId the workspace interactions must come from, or null for any
      * @param appId  the app interactions must be for, or null for any
      */
-    public SlackInteractions(SlackSignature signature, SlackClient slack, ActionService actions, Supplier<Identities> identities, Clock clock,
-                             String teamId, String appId) {
+    public SlackInteractions(SlackClient slack, ActionService actions, Supplier<Identities> identities, Clock clock, String teamId, String appId) {
         this.teamId = teamId;
         this.appId = appId;
-        this.signature = signature;
         this.slack = slack;
         this.actions = actions;
         this.identities = identities;
         this.clock = clock;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.post("/interactions", this::interact);
-    }
-
-    private void interact(ServerRequest request, ServerResponse response) {
-        byte[] body = RequestBodies.raw(request, MAX_BODY);
-        String timestamp = request.headers().first(io.helidon.http.HeaderNames.create("X-Slack-Request-Timestamp")).orElse(null);
-        String signed = request.headers().first(io.helidon.http.HeaderNames.create("X-Slack-Signature")).orElse(null);
-        Instant now = clock.instant();
-        String problem = signature.problem(timestamp, signed, body, now);
-        if (problem == null && seen.putIfAbsent(signed, now) != null) {
-            problem = "this request was already received: a replay";
-        }
-        seen.values().removeIf(at -> at.isBefore(now.minus(SlackSignature.WINDOW.multipliedBy(2))));
-        if (problem != null) {
-            JsonResponses.sendError(response, Status.UNAUTHORIZED_401, "bad_signature", null, problem);
-            return;
-        }
-        JsonNode payload = payload(body);
-        if (payload == null) {
-            JsonResponses.sendError(response, Status.BAD_REQUEST_400, "malformed_payload", "payload",
-                    "expected a form field 'payload' holding Slack's JSON");
-            return;
-        }
+    /** Handles one interaction payload (Slack's JSON); answers fast, so Slack's 3 s limit holds. */
+    public Reply handle(JsonNode payload) {
         String team = payload.path("team").path("id").asString(payload.path("user").path("team_id").asString(""));
         if (teamId != null && !teamId.equals(team) || appId != null && !appId.equals(payload.path("api_app_id").asString(""))) {
-            // Signed with our secret yet from another workspace or app: refuse rather than guess whose click it is.
-            JsonResponses.sendError(response, Status.FORBIDDEN_403, "wrong_workspace", null,
-                    "this interaction is not from the Slack workspace and app Countersign is configured for");
-            return;
+            // From another workspace or app, yet it reached us: refuse rather than guess whose click it is.
+            return new Reply.Refused("wrong_workspace", "this interaction is not from the Slack workspace and app Countersign is configured for");
         }
-        switch (payload.path("type").asString("")) {
+        return switch (payload.path("type").asString("")) {
             case "block_actions" -> {
-                // Slack wants an answer within 3 s; the work (a modal, a review) follows on its own thread.
-                response.status(Status.OK_200).send();
+                // The work (a modal, a review) follows on its own thread, after the answer.
                 Thread.ofVirtual().name("countersign-slack-click").start(() -> click(payload));
+                yield new Reply.Acknowledged();
             }
-            case "view_submission" -> submit(payload, response);
-            default -> response.status(Status.OK_200).send();
-        }
-    }
-
-    private static JsonNode payload(byte[] body) {
-        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
-            if (pair.startsWith("payload=")) {
-                try {
-                    JsonNode parsed = Json.parse(URLDecoder.decode(pair.substring("payload=".length()), StandardCharsets.UTF_8));
-                    return parsed.isObject() ? parsed : null;
-                } catch (RuntimeException e) {
-                    return null;
-                }
-            }
-        }
-        return null;
+            case "view_submission" -> submit(payload);
+            default -> new Reply.Acknowledged();
+        };
     }
 
     private void click(JsonNode payload) {
@@ -164,7 +121,7 @@ public final class SlackInteractions implements HttpService {
     }
 
     /** The modal's submit: the decision with its justification. Refusals keep the modal open and say why. */
-    private void submit(JsonNode payload, ServerResponse response) {
+    private Reply submit(JsonNode payload) {
         JsonNode view = payload.path("view");
         JsonNode metadata;
         try {
@@ -184,8 +141,7 @@ public final class SlackInteractions implements HttpService {
         } else {
             try {
                 actions.review(clicker.get(), new ActionId(id), ReviewDecision.fromWire(decision), text);
-                response.status(Status.OK_200).send();
-                return;
+                return new Reply.Acknowledged();
             } catch (LifecycleException | ActionNotFoundException e) {
                 refusal = "Not counted: " + e.getMessage() + ". Nothing changed.";
             }
@@ -193,7 +149,7 @@ public final class SlackInteractions implements HttpService {
         ObjectNode answer = Json.object();
         answer.put("response_action", "errors");
         answer.putObject("errors").put("justification", refusal.length() > 1000 ? refusal.substring(0, 1000) : refusal);
-        JsonResponses.send(response, Status.OK_200, answer);
+        return new Reply.Respond(answer);
     }
 
     private void tell(String channel, String user, String text) {

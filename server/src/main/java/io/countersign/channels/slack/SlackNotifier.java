@@ -4,6 +4,7 @@ import io.countersign.audit.LogFollower;
 import io.countersign.identity.Identities;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.model.ActionId;
+import io.countersign.model.Principal;
 import io.countersign.policy.RequireApproval;
 import io.countersign.store.ActionStore;
 import io.countersign.store.ChatMessageStore;
@@ -11,8 +12,10 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
@@ -21,12 +24,15 @@ import tools.jackson.databind.JsonNode;
  * audit log with a durable cursor, as webhooks do: a request whose rules {@code notify} a Slack channel
  * (or {@code slack:@alice}, a reviewer's DM) is posted once; every later entry about it updates each
  * posted message from the stored record with {@code chat.update} (buttons gone once decided) and adds
- * a line to the message's thread: who reviewed, how it ended. Nothing is lost across a restart.
+ * a line to the message's thread: who reviewed, how it ended. How it ended also goes by DM to the humans
+ * behind the request who have a Slack account. Nothing is lost across a restart.
  */
 public final class SlackNotifier implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SlackNotifier.class.getName());
     static final String CURSOR = "channel:slack";
     private static final Duration IDLE = Duration.ofMillis(100);
+    /** How a request ends for the people waiting on it; each is told by DM as well as in the thread. */
+    private static final Set<String> FINAL = Set.of("action.approved", "action.denied", "action.expired");
     private static final List<Duration> RETRY = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5));
 
     private final SlackClient slack;
@@ -110,7 +116,33 @@ public final class SlackNotifier implements AutoCloseable {
                 attempt(follower, "chat.postMessage", () -> slack.post(message.channel(), line, null, message.messageId()));
             }
         }
+        if (FINAL.contains(type)) {
+            String outcome = ReviewMessage.text(record) + "\n" + threadLine(type, entry);
+            for (String user : peopleBehind(record)) {
+                attempt(follower, "chat.postMessage", () -> slack.post(user, outcome, null, null));
+            }
+        }
         return true;
+    }
+
+    /**
+     * The Slack users of the humans behind a request: the requester if human, the agent's owner, and
+     * whoever it acts on behalf of, when the identities file maps them to Slack.
+     */
+    private List<String> peopleBehind(ActionRecord record) {
+        Identities known = identities.get();
+        Set<String> people = new LinkedHashSet<>();
+        if (record.requester().kind() == Principal.Kind.HUMAN) {
+            people.add(record.requester().id());
+        }
+        if (record.requester().owner() != null) {
+            people.add(record.requester().owner());
+        }
+        String onBehalfOf = record.requester().onBehalfOf();
+        if (onBehalfOf != null) {
+            known.all().stream().filter(p -> p.isHuman() && p.isNamedBy(onBehalfOf)).findFirst().ifPresent(p -> people.add(p.id()));
+        }
+        return people.stream().flatMap(id -> known.account(id, "slack").stream()).distinct().toList();
     }
 
     private void post(LogFollower follower, ActionRecord record, String channel) {

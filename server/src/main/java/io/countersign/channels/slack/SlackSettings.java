@@ -10,20 +10,33 @@ import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The {@code slack} section of {@code countersign.yaml}. The bot token and signing secret are
+ * The {@code slack} section of {@code countersign.yaml}. The bot token, signing secret and app token are
  * {@code ${env:…}} or {@code ${file:…}} references, never values in the file; {@link #toString()} hides them.
+ * Clicks arrive over HTTP (the request URL, checked with the signing secret), over Socket Mode (the
+ * app-level token opens the socket; for deployments without a public URL), or both.
  *
+ * @param signingSecret null when clicks arrive only over Socket Mode
+ * @param appToken   the app-level token ({@code xapp-…}) that turns Socket Mode on; null for HTTP only
  * @param apiUrl     Slack's Web API base; a local fake in tests
  * @param consoleUrl the web console, for links in messages; null when there is none
  * @param teamId     when set, only interactions from this workspace ({@code team.id}) are accepted
  * @param appId      when set, only interactions for this app ({@code api_app_id}) are accepted
  */
-public record SlackSettings(String botToken, String signingSecret, String apiUrl, URI consoleUrl, String teamId, String appId) {
-    private static final Set<String> KEYS = Set.of("bot_token", "signing_secret", "api_url", "console_url", "team_id", "app_id");
+public record SlackSettings(String botToken, String signingSecret, String appToken, String apiUrl, URI consoleUrl, String teamId, String appId) {
+    private static final Set<String> KEYS = Set.of("bot_token", "signing_secret", "app_token", "api_url", "console_url", "team_id", "app_id");
 
     @Override
     public String toString() {
-        return "SlackSettings[apiUrl=" + apiUrl + ", consoleUrl=" + consoleUrl + "]";
+        return "SlackSettings[apiUrl=" + apiUrl + ", consoleUrl=" + consoleUrl + ", socketMode=" + socketMode() + "]";
+    }
+
+    public boolean socketMode() {
+        return appToken != null;
+    }
+
+    /** Whether the HTTP request URL takes clicks: only with a secret to check them against. */
+    public boolean requestUrl() {
+        return signingSecret != null;
     }
 
     /** Null when the section is absent: Slack is off. */
@@ -32,16 +45,21 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
             return null;
         }
         if (!node.isObject()) {
-            throw new ConfigException(where + " must be a mapping of bot_token, signing_secret, api_url, console_url");
+            throw new ConfigException(where + " must be a mapping of bot_token, signing_secret, app_token, api_url, console_url");
         }
         for (String key : node.propertyNames()) {
             if (!KEYS.contains(key)) {
-                throw new ConfigException(where + ": unknown key '" + key + "' (expected bot_token, signing_secret, api_url, console_url, team_id, app_id)");
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected bot_token, signing_secret, app_token, api_url, console_url, team_id, app_id)");
             }
         }
         SecretReferences secrets = new SecretReferences(directory, environment, new LinkedHashSet<>());
         String token = secret(node, "bot_token", where, secrets);
-        String signing = secret(node, "signing_secret", where, secrets);
+        if (!node.has("signing_secret") && !node.has("app_token")) {
+            throw new ConfigException(where + ": set signing_secret (clicks to the HTTP request URL), app_token (Socket Mode), or both;"
+                    + " without either, no click could reach Countersign");
+        }
+        String signing = node.has("signing_secret") ? secret(node, "signing_secret", where, secrets) : null;
+        String appToken = node.has("app_token") ? secret(node, "app_token", where, secrets) : null;
         String api = node.path("api_url").asString("https://slack.com/api/");
         URI console = null;
         if (node.has("console_url")) {
@@ -55,7 +73,7 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
         }
         String team = node.has("team_id") ? node.get("team_id").asString("") : null;
         String app = node.has("app_id") ? node.get("app_id").asString("") : null;
-        return new SlackSettings(token, signing, api, console, team, app);
+        return new SlackSettings(token, signing, appToken, api, console, team, app);
     }
 
     private static String secret(JsonNode node, String key, String where, SecretReferences secrets) {
