@@ -50,6 +50,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Countersign is listening on " + url);
         out.println("  config:  " + config.toAbsolutePath() + (created ? " (example written now)" : ""));
         out.println("  policy:  " + server.policy().version() + " (" + server.policy().current().rules().size() + " rules)");
+        out.println("  console: " + url + "/inbox");
         out.println("  audit:   " + server.checkpointer().origin() + " at size " + server.checkpointer().latest().size()
                 + " (verifier key: countersign audit key --config " + config + ")");
         String agentKey = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");

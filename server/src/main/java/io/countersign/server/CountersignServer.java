@@ -4,6 +4,11 @@ import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
 import io.countersign.channels.slack.SlackChannel;
+import io.countersign.web.ConsoleRoutes;
+import io.countersign.web.OidcSignIn;
+import io.countersign.web.Sessions;
+import io.countersign.web.SignInRoutes;
+import io.countersign.web.WebSettings;
 import io.countersign.connectors.Connectors;
 import io.countersign.connectors.ConnectorsFile;
 import io.countersign.connectors.ProxyExecution;
@@ -121,6 +126,11 @@ public final class CountersignServer implements AutoCloseable {
         SlackChannel slack = settings.slack() == null ? null : new SlackChannel(settings.slack(), actions, store, () -> identities, clock);
         io.helidon.webserver.http.HttpService slackRequestUrl = slack == null ? NOT_CONFIGURED
                 : Objects.requireNonNullElse(slack.requestUrl(), notConfigured("Slack interactions reach this server over Socket Mode, not this URL"));
+        Sessions sessions = new Sessions(settings.web().sessionTtl(), clock);
+        WebSettings webSettings = settings.web();
+        OidcSignIn oidc = webSettings.oidc() == null ? null : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), () -> identities, clock);
+        SignInRoutes signIn = new SignInRoutes(webSettings, sessions, oidc, () -> identities);
+        ConsoleRoutes console = new ConsoleRoutes(actions, auditLog, store.auditLog(), logKey.verifierKey(), policy, reloader, sessions, clock);
         reloader.started();
 
         var directErrors = ErrorMapper.direct();
@@ -162,6 +172,7 @@ public final class CountersignServer implements AutoCloseable {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(Json.bytes(Json.MAPPER.valueToTree(grants.jwks())));
                         })
+                        .register(signIn, console)
                         .error(Throwable.class, ErrorMapper::handle)
                         .any(ErrorMapper::noRoute))
                 .build();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.ArrayList;
 import java.net.URI;
 import io.countersign.channels.slack.SlackSettings;
+import io.countersign.web.WebSettings;
 import io.countersign.webhooks.Callbacks;
 import io.countersign.webhooks.WebhookEndpoint;
 import io.countersign.webhooks.WebhookSignature;
@@ -24,9 +25,10 @@ import tools.jackson.databind.JsonNode;
  */
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
-                             List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack) {
+                             List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
+                             WebSettings web) {
     private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
-            "callbacks", "slack");
+            "callbacks", "slack", "web");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -80,7 +82,8 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
                 directory.resolve(text(root, "identities", "identities.yaml")),
                 directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
                 webhooks(root.path("webhooks")), callbacks(root.path("callbacks")),
-                SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"));
+                SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"),
+                WebSettings.read(root.get("web"), directory, System::getenv, ConfigDirectory.SETTINGS + ": web"));
     }
 
     private static Callbacks callbacks(JsonNode node) {

@@ -56,24 +56,41 @@ final class TestServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private CountersignServer server;
 
-    private TestServer(Path directory) {
+    private final int port;
+
+    private TestServer(Path directory, int port) {
         this.directory = directory;
-        this.server = CountersignServer.start(directory, "127.0.0.1", 0, Clock.systemUTC());
+        this.port = port;
+        this.server = CountersignServer.start(directory, "127.0.0.1", port, Clock.systemUTC());
     }
 
     static TestServer start(Path directory) {
+        return start(directory, 0);
+    }
+
+    /** On {@code port} (0: any free one), for tests whose config must name the node's own address. */
+    static TestServer start(Path directory, int port) {
         ConfigDirectory.ensureExample(directory);
         try {
             Files.writeString(directory.resolve("policies/test-rules.yaml"), TEST_POLICY);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new TestServer(directory);
+        return new TestServer(directory, port);
+    }
+
+    /** A port free right now, for a node that must know its address before it starts. */
+    static int freePort() {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     void restart() {
         server.close();
-        server = CountersignServer.start(directory, "127.0.0.1", 0, Clock.systemUTC());
+        server = CountersignServer.start(directory, "127.0.0.1", port, Clock.systemUTC());
     }
 
     String key(String who) {

@@ -1,0 +1,127 @@
+package io.countersign.web;
+
+import io.countersign.policy.DurationText;
+import io.countersign.secrets.SecretReferences;
+import io.countersign.yaml.ConfigException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The {@code web} section of {@code countersign.yaml}: the console's address, how people sign in, and
+ * how long a session lasts.
+ *
+ * @param publicUrl  where browsers reach the console, ending in {@code /}; the OIDC redirect URI is
+ *                   built from it, and cookies are {@code Secure} when it is https. Null: not known
+ * @param demoLogin  sign-in with a demo principal's API key; for the demo profile only
+ * @param oidc       single sign-on, or null
+ * @param sessionTtl how long a sign-in lasts
+ */
+public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration sessionTtl) {
+    public static final WebSettings DEFAULT = new WebSettings(null, false, null, Duration.ofHours(8));
+
+    /**
+     * An OpenID Connect provider (authorization code flow with PKCE).
+     *
+     * @param groupsClaim the ID token (or userinfo) claim that lists the user's groups; null to take groups from the identities file
+     */
+    public record Oidc(URI issuer, String clientId, String clientSecret, String groupsClaim, List<String> scopes) {
+        @Override
+        public String toString() {
+            return "Oidc[issuer=" + issuer + ", clientId=" + clientId + "]";
+        }
+    }
+
+    public boolean secureCookies() {
+        return publicUrl != null && "https".equals(publicUrl.getScheme());
+    }
+
+    public static WebSettings read(JsonNode node, Path directory, Function<String, String> environment, String where) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return DEFAULT;
+        }
+        keys(node, where, Set.of("public_url", "demo_login", "oidc", "session_ttl"));
+        URI publicUrl = null;
+        if (node.has("public_url")) {
+            publicUrl = url(node.get("public_url"), where + ".public_url");
+            if (!publicUrl.getPath().endsWith("/")) {
+                publicUrl = URI.create(publicUrl + "/");
+            }
+        }
+        JsonNode demo = node.path("demo_login");
+        if (!demo.isMissingNode() && !demo.isBoolean()) {
+            throw new ConfigException(where + ".demo_login must be true or false");
+        }
+        Duration ttl = DEFAULT.sessionTtl();
+        if (node.has("session_ttl")) {
+            ttl = DurationText.parse(node.get("session_ttl").asString(""));
+            if (ttl == null || ttl.compareTo(Duration.ofMinutes(5)) < 0 || ttl.compareTo(Duration.ofDays(7)) > 0) {
+                throw new ConfigException(where + ".session_ttl must be a duration from 5m to 7d, e.g. 8h");
+            }
+        }
+        Oidc oidc = null;
+        if (node.has("oidc")) {
+            if (publicUrl == null) {
+                throw new ConfigException(where + ".oidc needs " + where + ".public_url: the redirect URI registered with the IdP is built from it");
+            }
+            oidc = oidc(node.get("oidc"), directory, environment, where + ".oidc");
+        }
+        return new WebSettings(publicUrl, demo.asBoolean(false), oidc, ttl);
+    }
+
+    private static Oidc oidc(JsonNode node, Path directory, Function<String, String> environment, String where) {
+        keys(node, where, Set.of("issuer", "client_id", "client_secret", "groups_claim", "scopes"));
+        URI issuer = url(node.get("issuer"), where + ".issuer");
+        String clientId = node.path("client_id").asString("");
+        if (clientId.isBlank()) {
+            throw new ConfigException(where + ".client_id is required");
+        }
+        String secret = null;
+        if (node.has("client_secret")) {
+            String text = node.get("client_secret").asString("");
+            if (!text.startsWith("${")) {
+                throw new ConfigException(where + ".client_secret must be a reference such as ${env:OIDC_CLIENT_SECRET}, never the value itself");
+            }
+            secret = new SecretReferences(directory, environment, new LinkedHashSet<>()).fill(text, where + ".client_secret");
+        }
+        List<String> scopes = new ArrayList<>();
+        node.path("scopes").values().forEach(scope -> scopes.add(scope.asString("")));
+        if (scopes.isEmpty()) {
+            scopes.addAll(List.of("openid", "email", "profile"));
+        } else if (!scopes.contains("openid")) {
+            throw new ConfigException(where + ".scopes must include openid");
+        }
+        String groupsClaim = node.has("groups_claim") ? node.get("groups_claim").asString("") : null;
+        return new Oidc(issuer, clientId, secret, groupsClaim == null || groupsClaim.isBlank() ? null : groupsClaim, List.copyOf(scopes));
+    }
+
+    private static void keys(JsonNode node, String where, Set<String> allowed) {
+        if (!node.isObject()) {
+            throw new ConfigException(where + " must be a mapping of " + String.join(", ", allowed));
+        }
+        for (String key : node.propertyNames()) {
+            if (!allowed.contains(key)) {
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private static URI url(JsonNode value, String where) {
+        String text = value == null ? "" : value.asString("");
+        try {
+            URI uri = URI.create(text);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                return uri;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new ConfigException(where + " must be an http(s) URL, e.g. https://countersign.example.com/");
+    }
+}

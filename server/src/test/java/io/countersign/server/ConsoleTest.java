@@ -1,0 +1,180 @@
+package io.countersign.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The console's defences at the HTTP level, the way an attacker would probe them: forms without the
+ * CSRF token, forged request ids, reviews the lifecycle forbids, stale sessions, open redirects, and
+ * the demo sign-in. Nothing refused may change what is stored.
+ */
+class ConsoleTest {
+    private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+    @TempDir
+    Path config;
+
+    ConsoleFixture console;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        console = new ConsoleFixture(config, true);
+    }
+
+    @AfterEach
+    void stop() {
+        console.close();
+    }
+
+    /** A signed-in browser, as far as HTTP goes: the session cookie and the page's CSRF token. */
+    record Browser(String cookie, String csrf) {
+    }
+
+    private Browser signIn(String who) throws Exception {
+        HttpResponse<String> answer = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key(who), StandardCharsets.UTF_8) + "&next=%2Finbox");
+        assertThat(answer.statusCode()).isEqualTo(303);
+        String setCookie = answer.headers().firstValue("set-cookie").orElseThrow();
+        assertThat(setCookie).contains("HttpOnly").contains("SameSite=Lax").contains("Path=/");
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        Matcher token = CSRF.matcher(get("/inbox", cookie).body());
+        assertThat(token.find()).isTrue();
+        return new Browser(cookie, token.group(1));
+    }
+
+    private HttpResponse<String> get(String path, String cookie) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(console.server.uri(path)).GET();
+        if (cookie != null) {
+            request.header("Cookie", cookie);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String cookie, String form) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(console.server.uri(path))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form));
+        if (cookie != null) {
+            request.header("Cookie", cookie);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String status(String id) {
+        return console.server.get("alice", "/v1/actions/" + id).body().path("status").asString();
+    }
+
+    private int reviews(String id) {
+        return console.server.get("alice", "/v1/actions/" + id).body().path("reviews").size();
+    }
+
+    @Test
+    void aFormWithoutTheSessionsCsrfTokenChangesNothing() throws Exception {
+        String id = console.submit("console.grant", "grant read", "{}");
+        Browser alice = signIn("alice");
+        HttpResponse<String> missing = post("/requests/" + id + "/review", alice.cookie(), "decision=approve&justification=ok");
+        assertThat(missing.statusCode()).isEqualTo(403);
+        assertThat(missing.body()).contains("CSRF token is missing or wrong");
+        Browser bob = signIn("bob");
+        HttpResponse<String> someoneElses = post("/requests/" + id + "/review", alice.cookie(), "decision=approve&justification=ok&_csrf=" + bob.csrf());
+        assertThat(someoneElses.statusCode()).isEqualTo(403);
+        assertThat(reviews(id)).isZero();
+
+        HttpResponse<String> good = post("/requests/" + id + "/review", alice.cookie(), "decision=approve&justification=ticket+T-1&_csrf=" + alice.csrf());
+        assertThat(good.statusCode()).isEqualTo(303);
+        assertThat(good.headers().firstValue("location").orElseThrow()).endsWith("/requests/" + id);
+        assertThat(status(id)).isEqualTo("approved");
+    }
+
+    @Test
+    void forgedOrForbiddenReviewsAreRefusedWithTheReason() throws Exception {
+        String id = console.submit("console.grant", "grant read", "{}");
+        Browser bob = signIn("bob");
+        // bob is in data-owners; this rule takes only sre.
+        HttpResponse<String> ineligible = post("/requests/" + id + "/review", bob.cookie(), "decision=approve&justification=x&_csrf=" + bob.csrf());
+        assertThat(ineligible.statusCode()).isEqualTo(403);
+        assertThat(ineligible.body()).contains("Not counted").contains("Nothing changed");
+        HttpResponse<String> unknown = post("/requests/act_00000000000000000000000000000000/review", bob.cookie(),
+                "decision=approve&_csrf=" + bob.csrf());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        HttpResponse<String> malformed = post("/requests/..%2F..%2Fv1%2Factions/review", bob.cookie(), "decision=approve&_csrf=" + bob.csrf());
+        assertThat(malformed.statusCode()).isEqualTo(404);
+        Browser alice = signIn("alice");
+        HttpResponse<String> noDecision = post("/requests/" + id + "/review", alice.cookie(), "decision=maybe&_csrf=" + alice.csrf());
+        assertThat(noDecision.statusCode()).isEqualTo(400);
+        HttpResponse<String> noJustification = post("/requests/" + id + "/review", alice.cookie(), "decision=approve&_csrf=" + alice.csrf());
+        assertThat(noJustification.statusCode()).isEqualTo(422);
+        assertThat(noJustification.body()).contains("justification");
+        assertThat(reviews(id)).isZero();
+        assertThat(status(id)).isEqualTo("pending");
+    }
+
+    @Test
+    void anUnknownOrEndedSessionIsSentToSignInAndComesBackAfterwards() throws Exception {
+        String id = console.submit("console.deploy", "rollout", "{}");
+        HttpResponse<String> stale = get("/requests/" + id, "countersign_session=not-a-session");
+        assertThat(stale.statusCode()).isEqualTo(303);
+        assertThat(stale.headers().firstValue("location").orElseThrow()).isEqualTo("/login?next=%2Frequests%2F" + id);
+
+        Browser alice = signIn("alice");
+        assertThat(get("/requests/" + id, alice.cookie()).statusCode()).isEqualTo(200);
+        HttpResponse<String> out = post("/logout", alice.cookie(), "_csrf=" + alice.csrf());
+        assertThat(out.statusCode()).isEqualTo(303);
+        assertThat(get("/requests/" + id, alice.cookie()).statusCode()).as("the session ended on the server, not only in the browser").isEqualTo(303);
+
+        Browser again = signIn("alice");
+        console.server.restart();
+        HttpResponse<String> fragment = http.send(HttpRequest.newBuilder(console.server.uri("/inbox/rows"))
+                .header("Cookie", again.cookie()).header("HX-Request", "true").header("Referer", console.server.uri("/inbox").toString())
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fragment.statusCode()).isEqualTo(401);
+        assertThat(fragment.headers().firstValue("hx-redirect").orElseThrow()).isEqualTo("/login?next=%2Finbox");
+    }
+
+    @Test
+    void signInNeverRedirectsOffTheConsole() throws Exception {
+        for (String next : new String[] {"//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com", "javascript:alert(1)"}) {
+            HttpResponse<String> answer = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key("alice"), StandardCharsets.UTF_8)
+                    + "&next=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+            assertThat(answer.statusCode()).isEqualTo(303);
+            assertThat(answer.headers().firstValue("location").orElseThrow()).as(next).isEqualTo("/inbox");
+        }
+    }
+
+    @Test
+    void demoSignInTakesOnlyAHumansKey() throws Exception {
+        HttpResponse<String> agent = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key("agent"), StandardCharsets.UTF_8));
+        assertThat(agent.statusCode()).isEqualTo(401);
+        assertThat(agent.headers().firstValue("set-cookie")).isEmpty();
+        HttpResponse<String> wrong = post("/login/demo", null, "key=cs_not_a_key");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.body()).contains("does not belong to a human").doesNotContain("cs_not_a_key");
+        assertThat(get("/login", null).body()).contains("DEMO PROFILE ONLY");
+    }
+
+    @Test
+    void pagesForbidFramingAndForeignScripts() throws Exception {
+        Browser alice = signIn("alice");
+        HttpResponse<String> inbox = get("/inbox", alice.cookie());
+        assertThat(inbox.headers().firstValue("content-security-policy").orElseThrow()).contains("script-src 'self'").contains("frame-ancestors 'none'");
+        assertThat(inbox.headers().firstValue("x-frame-options")).contains("DENY");
+        assertThat(inbox.headers().firstValue("cache-control")).contains("no-store");
+        assertThat(get("/static/htmx-2.0.11.min.js", null).statusCode()).isEqualTo(200);
+        assertThat(get("/static/..%2Fconsole.css", null).statusCode()).isEqualTo(404);
+        // The API is untouched by the console: a bearer key still answers JSON, a cookie alone does not authenticate it.
+        assertThat(http.send(HttpRequest.newBuilder(console.server.uri("/v1/actions")).header("Cookie", alice.cookie()).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    }
+}
