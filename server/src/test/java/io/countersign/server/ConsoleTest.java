@@ -144,6 +144,28 @@ class ConsoleTest {
     }
 
     @Test
+    void everythingAnAgentWritesIsShownAsTextOnEveryPage() throws Exception {
+        String script = "<script>alert(1)</script>";
+        String quote = "\"><img src=x onerror=alert(2)>";
+        TestServer.Answer submitted = console.server.post("agent", "/v1/actions", """
+                {"action": "console.deploy",
+                 "resource": {"type": "k8s%1$s", "id": "api%2$s", "env": "prod%1$s", "labels": {"team%1$s": "pay%2$s"}},
+                 "intent": {"summary": "s%1$s", "reason": "r%2$s", "ticket": "t%1$s"},
+                 "payload": {"k%1$s": "v%2$s", "before": {"x": "%1$s"}, "after": {"x": "%2$s"}},
+                 "context": {"agent_run": "run%1$s", "note": "%2$s"}}"""
+                .formatted(script.replace("\"", "\\\""), quote.replace("\"", "\\\"")));
+        assertThat(submitted.status()).isEqualTo(202);
+        String id = submitted.id();
+        Browser alice = signIn("alice");
+        for (String page : new String[] {"/requests/" + id, "/inbox", "/inbox/rows", "/history"}) {
+            String body = get(page, alice.cookie()).body();
+            assertThat(body).as(page).doesNotContain(script).doesNotContain("<img src=x").contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+        }
+        // The log holds digests, not the agent's text; what it does hold is escaped too.
+        assertThat(get("/audit", alice.cookie()).body()).doesNotContain(script).doesNotContain("<img src=x");
+    }
+
+    @Test
     void signInNeverRedirectsOffTheConsole() throws Exception {
         for (String next : new String[] {"//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com", "javascript:alert(1)"}) {
             HttpResponse<String> answer = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key("alice"), StandardCharsets.UTF_8)
