@@ -10,15 +10,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 
-/** Talks to the Countersign HTTP API for the CLI. */
-final class ApiClient {
+/** Talks to the Countersign HTTP API for the CLI and the MCP gateway. */
+public final class ApiClient {
     /** One HTTP answer: status and parsed JSON body. */
-    record Answer(int status, JsonNode body) {
-        boolean ok() {
+    public record Answer(int status, JsonNode body) {
+        public boolean ok() {
             return status / 100 == 2;
         }
 
-        String errorMessage() {
+        public String errorMessage() {
             JsonNode error = body.path("error");
             String field = error.path("field").asString("");
             String rule = error.path("rule").asString("");
@@ -28,7 +28,7 @@ final class ApiClient {
     }
 
     /** The server could not be reached or did not answer in JSON. */
-    static final class Unreachable extends RuntimeException {
+    public static final class Unreachable extends RuntimeException {
         Unreachable(String message) {
             super(message);
         }
@@ -53,16 +53,16 @@ final class ApiClient {
     private final URI server;
     private final String token;
 
-    ApiClient(String server, String token) {
+    public ApiClient(String server, String token) {
         this.server = URI.create(server.endsWith("/") ? server : server + "/");
         this.token = token;
     }
 
-    Answer get(String path, Duration timeout) {
+    public Answer get(String path, Duration timeout) {
         return send(HttpRequest.newBuilder(server.resolve(path)).GET(), timeout);
     }
 
-    Answer post(String path, JsonNode body) {
+    public Answer post(String path, JsonNode body) {
         return send(HttpRequest.newBuilder(server.resolve(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))), Duration.ofSeconds(30));

@@ -1,0 +1,82 @@
+package io.countersign.cli;
+
+import io.countersign.mcp.GatewaySettings;
+import io.countersign.mcp.McpGateway;
+import io.countersign.yaml.ConfigException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code countersign mcp --config mcp.yaml}: the MCP gateway on stdio. An agent's MCP client starts
+ * this command instead of the upstream server; nothing changes in the agent. Standard output carries
+ * only MCP messages; everything else goes to standard error.
+ */
+@Command(name = "mcp", description = "Serve MCP on stdio in front of the upstream MCP servers in --config; every tools/call is an action under policy.")
+final class McpCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions options;
+
+    @Option(names = "--config", required = true, description = "The gateway's settings (YAML): servers, env, hold, on_pending, hide_denied, timeout")
+    Path config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (options.token == null || options.token.isBlank()) {
+            spec.commandLine().getErr().println("countersign: mcp needs the agent's API key (--token or env COUNTERSIGN_TOKEN)");
+            return ExitCode.ERROR;
+        }
+        GatewaySettings settings;
+        try {
+            settings = GatewaySettings.load(config, System::getenv);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("countersign: " + e.getMessage());
+            return ExitCode.ERROR;
+        }
+        CountDownLatch ended = new CountDownLatch(1);
+        // The agent ends the session by closing our stdin.
+        InputStream in = new FilterInputStream(new FileInputStream(FileDescriptor.in)) {
+            @Override
+            public int read() throws IOException {
+                return seen(super.read());
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return seen(super.read(b, off, len));
+            }
+
+            private int seen(int n) {
+                if (n < 0) {
+                    ended.countDown();
+                }
+                return n;
+            }
+        };
+        McpGateway gateway;
+        try {
+            gateway = McpGateway.start(options.client(), settings, in, new FileOutputStream(FileDescriptor.out));
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("countersign: mcp could not start: " + e.getMessage());
+            return ExitCode.ERROR;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
+        ended.await();
+        gateway.close();
+        return ExitCode.OK;
+    }
+}

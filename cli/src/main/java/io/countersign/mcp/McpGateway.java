@@ -1,0 +1,144 @@
+package io.countersign.mcp;
+
+import io.countersign.cli.ApiClient;
+import io.countersign.json.Json;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code countersign mcp}: an MCP server for the agent (stdio) in front of the upstream MCP servers in
+ * the settings. Every upstream tool is offered under its own name (prefixed with its server's name
+ * only where two servers share a name); {@code tools/list} leaves out tools the policy denies outright,
+ * and every {@code tools/call} goes through {@link ToolCallGate}.
+ */
+public final class McpGateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(McpGateway.class.getName());
+
+    /** A tool as the agent sees it, and where it really lives. */
+    private record Route(String exposed, UpstreamServer upstream, String tool) {
+    }
+
+    private final ApiClient countersign;
+    private final GatewaySettings settings;
+    private final List<UpstreamServer> upstreams;
+    private final ToolCallGate gate;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private McpSyncServer server;
+
+    private McpGateway(ApiClient countersign, GatewaySettings settings, List<UpstreamServer> upstreams) {
+        this.countersign = countersign;
+        this.settings = settings;
+        this.upstreams = upstreams;
+        this.gate = new ToolCallGate(countersign, settings);
+    }
+
+    /** Connects every upstream, then serves the agent on {@code in}/{@code out} (stdin/stdout). */
+    public static McpGateway start(ApiClient countersign, GatewaySettings settings, InputStream in, OutputStream out) {
+        List<UpstreamServer> upstreams = new ArrayList<>();
+        try {
+            for (GatewaySettings.Upstream upstream : settings.servers()) {
+                upstreams.add(UpstreamServer.connect(upstream, settings.timeout()));
+            }
+        } catch (RuntimeException e) {
+            upstreams.forEach(UpstreamServer::close);
+            throw e;
+        }
+        McpGateway gateway = new McpGateway(countersign, settings, upstreams);
+        gateway.server = McpServer.sync(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out))
+                .serverInfo("countersign-mcp-gateway", "0.1.0")
+                .instructions("Tools here are guarded by Countersign: some calls run at once, some are denied with the reason, and some wait"
+                        + " for people to approve them. A call that waits answers with a request id; call it again with the same arguments later.")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
+                .tools(gateway.tools())
+                .build();
+        return gateway;
+    }
+
+    private List<McpServerFeatures.SyncToolSpecification> tools() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        upstreams.forEach(u -> u.tools().keySet().forEach(name -> counts.merge(name, 1, Integer::sum)));
+        List<McpServerFeatures.SyncToolSpecification> specifications = new ArrayList<>();
+        for (UpstreamServer upstream : upstreams) {
+            for (UpstreamServer.KnownTool known : upstream.tools().values()) {
+                String name = known.tool().name();
+                Route route = new Route(counts.get(name) > 1 ? upstream.name() + "_" + name : name, upstream, name);
+                if (settings.hideDenied() && deniedOutright(upstream, known)) {
+                    LOG.log(Level.INFO, "hiding " + upstream.name() + "/" + name + ": the policy denies it");
+                    continue;
+                }
+                McpSchema.Tool tool = known.tool();
+                // No output schema: the gateway answers some calls itself ("waiting for approval", "denied"),
+                // and those answers cannot take the upstream's result shape. Its structured results still pass.
+                McpSchema.Tool exposed = McpSchema.Tool.builder().name(route.exposed()).title(tool.title()).description(tool.description())
+                        .inputSchema(tool.inputSchema()).annotations(tool.annotations()).build();
+                specifications.add(McpServerFeatures.SyncToolSpecification.builder()
+                        .tool(exposed)
+                        .callHandler((exchange, request) -> call(route, request))
+                        .build());
+            }
+        }
+        return specifications;
+    }
+
+    private McpSchema.CallToolResult call(Route route, McpSchema.CallToolRequest request) {
+        try {
+            UpstreamServer.KnownTool tool = route.upstream().tool(route.tool()).orElse(null);
+            if (tool == null) {
+                return ToolCallGate.error("The upstream server " + route.upstream().name() + " no longer offers " + route.tool() + ".");
+            }
+            return gate.call(route.upstream(), tool, request.arguments());
+        } catch (ApiClient.Unreachable e) {
+            // Fail closed: without Countersign's answer nothing is forwarded.
+            return ToolCallGate.error("Countersign could not be reached, so this call was not run: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "a tools/call to " + route.exposed() + " failed", e);
+            return ToolCallGate.error("The gateway could not handle this call: " + UpstreamServer.message(e) + ". Nothing ran.");
+        }
+    }
+
+    /**
+     * Whether the policy denies the tool whatever its arguments: a deny rule matches its bare call (no
+     * arguments) on its own terms. A deny rule that only "matched" because it looks at arguments the bare
+     * call lacks (an evaluation error, counted as a match to fail closed) does not hide the tool; such
+     * calls are still judged one by one.
+     */
+    private boolean deniedOutright(UpstreamServer upstream, UpstreamServer.KnownTool tool) {
+        try {
+            ApiClient.Answer answer = countersign.post("v1/policy/evaluate", gate.action(upstream, tool, Map.of()));
+            return answer.ok() && answer.body().path("rules").valueStream().anyMatch(rule -> "deny".equals(rule.path("effect").asString())
+                    && rule.path("matched").asBoolean() && !rule.has("why"));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Serves until the agent closes stdin or {@link #close} is called. */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+        upstreams.forEach(UpstreamServer::close);
+        closed.countDown();
+    }
+
+    static String text(Object value) {
+        return Json.text(Json.MAPPER.valueToTree(value));
+    }
+}

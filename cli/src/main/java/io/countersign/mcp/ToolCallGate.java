@@ -1,0 +1,218 @@
+package io.countersign.mcp;
+
+import io.countersign.cli.ApiClient;
+import io.countersign.json.ActionRequestJson;
+import io.countersign.json.Json;
+import io.countersign.model.ActionDigest;
+import io.countersign.model.InvalidInputException;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Puts one {@code tools/call} under policy and human approval. The call becomes the action
+ * {@code mcp.<server>.<tool>} with the arguments as payload; allowed or approved, its grant is used
+ * (once, compare-and-set on the server) and exactly the approved arguments are forwarded, the digest
+ * checked first; denied, the model reads why in a tool error; needing approval, the call is held open
+ * for a while, then answered "pending" with the request id. The same call again finds the same request,
+ * and once approved runs once.
+ */
+public final class ToolCallGate {
+    private static final System.Logger LOG = System.getLogger(ToolCallGate.class.getName());
+
+    private final ApiClient countersign;
+    private final GatewaySettings settings;
+    /** Calls waiting for people, by the digest of their action: a retry of the same call finds its request. */
+    private final Map<String, String> held = new ConcurrentHashMap<>();
+
+    public ToolCallGate(ApiClient countersign, GatewaySettings settings) {
+        this.countersign = countersign;
+        this.settings = settings;
+    }
+
+    /** The action a call to {@code tool} with {@code arguments} is; what policy sees and reviewers approve. */
+    public ObjectNode action(UpstreamServer upstream, UpstreamServer.KnownTool tool, Map<String, Object> arguments) {
+        String name = tool.tool().name();
+        ObjectNode request = Json.object();
+        request.put("action", "mcp." + upstream.name() + "." + name);
+        ObjectNode resource = request.putObject("resource");
+        resource.put("type", "mcp.tool");
+        resource.put("id", upstream.name() + "/" + name);
+        resource.put("env", settings.env());
+        ObjectNode labels = resource.putObject("labels");
+        labels.put("server", upstream.name());
+        labels.put("tool", name);
+        // The hints as MCP defines them when a server leaves them out: not read-only, possibly
+        // destructive, not idempotent, open world. Policy always sees all four.
+        McpSchema.ToolAnnotations hints = tool.tool().annotations();
+        boolean readOnly = hints != null && Boolean.TRUE.equals(hints.readOnlyHint());
+        labels.put("read_only", Boolean.toString(readOnly));
+        labels.put("destructive", Boolean.toString(!readOnly && (hints == null || !Boolean.FALSE.equals(hints.destructiveHint()))));
+        labels.put("idempotent", Boolean.toString(hints != null && Boolean.TRUE.equals(hints.idempotentHint())));
+        labels.put("open_world", Boolean.toString(hints == null || !Boolean.FALSE.equals(hints.openWorldHint())));
+        labels.put("tool_changed", Boolean.toString(tool.changed()));
+        String title = hints != null && hints.title() != null ? hints.title() : tool.tool().title();
+        request.putObject("intent").put("summary", "MCP tools/call " + name + (title == null ? "" : " (" + title + ")")
+                + " on server " + upstream.name());
+        request.putObject("payload").set("arguments", Json.MAPPER.valueToTree(arguments == null ? Map.of() : arguments));
+        ObjectNode context = request.putObject("context");
+        context.put("via", "countersign mcp");
+        context.put("tool_fingerprint", tool.fingerprint());
+        if (tool.changed()) {
+            context.put("tool_first_fingerprint", tool.firstFingerprint());
+        }
+        return request;
+    }
+
+    public McpSchema.CallToolResult call(UpstreamServer upstream, UpstreamServer.KnownTool tool, Map<String, Object> arguments) {
+        ObjectNode request = action(upstream, tool, arguments);
+        String digest;
+        try {
+            digest = ActionDigest.of(ActionRequestJson.fromJson(request));
+        } catch (InvalidInputException e) {
+            return error("Countersign cannot put this call under policy: " + e.getMessage());
+        }
+        JsonNode record = held.containsKey(digest) ? current(held.get(digest)) : null;
+        if (record == null) {
+            ApiClient.Answer submitted = countersign.post("v1/actions", request);
+            if (!submitted.body().has("status")) {
+                return error("Countersign refused this call: " + submitted.errorMessage());
+            }
+            record = submitted.body();
+        }
+        String id = record.path("id").asString();
+        if ("pending".equals(status(record))) {
+            held.put(digest, id);
+            record = await(id, record);
+        }
+        return switch (status(record)) {
+            case "allowed", "approved" -> run(upstream, tool, request, digest, record);
+            case "pending" -> pending(record);
+            case "denied" -> {
+                held.remove(digest);
+                yield error("Countersign denied this call (request " + id + "): " + reason(record));
+            }
+            case "expired" -> {
+                held.remove(digest);
+                yield error("The approval request " + id + " for this call expired before enough people approved it. Nothing ran.");
+            }
+            case "cancelled" -> {
+                held.remove(digest);
+                yield error("The approval request " + id + " for this call was cancelled. Nothing ran.");
+            }
+            default -> {
+                held.remove(digest);
+                yield error("This call already ran under request " + id + " (" + status(record) + "); ask again to run it again.");
+            }
+        };
+    }
+
+    private JsonNode current(String id) {
+        ApiClient.Answer answer = countersign.get("v1/actions/" + id, Duration.ofSeconds(30));
+        return answer.ok() ? answer.body() : null;
+    }
+
+    /** Holds the call open while people decide, up to the configured time. */
+    private JsonNode await(String id, JsonNode record) {
+        Instant until = Instant.now().plus(settings.hold());
+        while ("pending".equals(status(record))) {
+            long seconds = Duration.between(Instant.now(), until).toSeconds();
+            if (seconds < 1) {
+                return record;
+            }
+            ApiClient.Answer answer = countersign.get("v1/actions/" + id + "?wait=" + Math.min(seconds, 60) + "s", Duration.ofSeconds(90));
+            if (!answer.ok()) {
+                return record;
+            }
+            record = answer.body();
+        }
+        return record;
+    }
+
+    private McpSchema.CallToolResult run(UpstreamServer upstream, UpstreamServer.KnownTool tool, ObjectNode request, String digest, JsonNode record) {
+        String id = record.path("id").asString();
+        String grant = record.path("grant").path("token").asString(null);
+        if (grant == null) {
+            return error("Countersign allowed request " + id + " but issued no grant to run it; nothing ran.");
+        }
+        if (!digest.equals(record.path("digest").asString())) {
+            return error("Request " + id + " is not this exact call (digest differs); nothing ran.");
+        }
+        ObjectNode use = Json.object();
+        use.put("grant", grant);
+        use.put("consume", true);
+        ApiClient.Answer used = countersign.post("v1/grants/verify", use);
+        held.remove(digest);
+        if (!used.ok()) {
+            return error("Request " + id + " may not run now: " + used.errorMessage() + ". Nothing ran.");
+        }
+        if (!digest.equals(used.body().path("digest").asString())) {
+            return error("The grant for request " + id + " is for another call (digest differs); nothing ran.");
+        }
+        // Forward exactly what was approved: the arguments as they are in the request's payload.
+        Map<String, Object> approved = Json.MAPPER.convertValue(request.path("payload").path("arguments"), Json.MAPPER.getTypeFactory()
+                .constructMapType(java.util.LinkedHashMap.class, String.class, Object.class));
+        McpSchema.CallToolResult result;
+        try {
+            result = upstream.callTool(tool.tool().name(), approved);
+        } catch (UpstreamServer.Unavailable e) {
+            report(id, grant, false, e.getMessage());
+            return error(e.getMessage() + ". The call may not have run; request " + id + " is used up.");
+        } catch (RuntimeException e) {
+            report(id, grant, false, UpstreamServer.message(e));
+            return error("The upstream server answered with an error: " + UpstreamServer.message(e));
+        }
+        boolean failed = Boolean.TRUE.equals(result.isError());
+        report(id, grant, !failed, failed ? "the tool answered with an error" : null);
+        return result;
+    }
+
+    /** The outcome goes to the audit log after the answer, off the call's path. */
+    private void report(String id, String grant, boolean succeeded, String detail) {
+        Thread.ofVirtual().name("countersign-mcp-outcome").start(() -> {
+            ObjectNode outcome = Json.object();
+            outcome.put("grant", grant);
+            outcome.put("status", succeeded ? "succeeded" : "failed");
+            if (detail != null) {
+                outcome.put("detail", detail.length() > 4000 ? detail.substring(0, 4000) : detail);
+            }
+            try {
+                ApiClient.Answer answer = countersign.post("v1/actions/" + id + "/outcome", outcome);
+                if (!answer.ok()) {
+                    LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + answer.errorMessage());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + e.getMessage());
+            }
+        });
+    }
+
+    private McpSchema.CallToolResult pending(JsonNode record) {
+        String id = record.path("id").asString();
+        String text = "This call needs approval by people before it runs. Countersign request " + id + " is waiting for review"
+                + (record.has("expires_at") ? " until " + record.path("expires_at").asString() : "")
+                + ". Nothing ran yet. Call this tool again with exactly the same arguments once it is approved: it will then run once.";
+        return McpSchema.CallToolResult.builder().addTextContent(text).isError(settings.pendingAsError())
+                .meta(Map.of("countersign/request", id, "countersign/status", "pending")).build();
+    }
+
+    private static String status(JsonNode record) {
+        return record.path("status").asString("");
+    }
+
+    private static String reason(JsonNode record) {
+        JsonNode decision = record.path("decision");
+        String reason = decision.path("reason").asString(record.path("error").path("message").asString(""));
+        JsonNode rules = decision.path("rules");
+        return (reason.isEmpty() ? "policy denies it" : reason) + (rules.isArray() && !rules.isEmpty() ? " (rule " + rules.get(0).asString() + ")" : "");
+    }
+
+    static McpSchema.CallToolResult error(String text) {
+        return McpSchema.CallToolResult.builder().addTextContent(text).isError(true).build();
+    }
+}

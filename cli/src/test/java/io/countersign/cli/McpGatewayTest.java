@@ -1,0 +1,208 @@
+package io.countersign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.json.Json;
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The MCP gateway end to end with peers nobody here wrote: an agent built on the official TypeScript
+ * MCP SDK starts {@code countersign mcp}, which fronts the reference filesystem server from the npm
+ * registry. Reviewers act through Countersign's API between the agent's steps.
+ */
+class McpGatewayTest {
+    static final Path PEERS = Path.of("src", "test", "mcp");
+    static final String POLICY = """
+            version: 1
+            rules:
+              - id: mcp-reads
+                when: action.startsWith("mcp.") && resource.labels.read_only == "true"
+                effect: allow
+              - id: mcp-writes
+                when: action.startsWith("mcp.") && resource.labels.destructive == "true"
+                effect: require_approval
+                approvals: {min: 1, from: [sre]}
+                ttl: 10m
+              - id: mcp-no-secrets
+                when: action == "mcp.fs.write_file" && payload.arguments.path.contains("secret")
+                effect: deny
+                reason: writing secrets is not allowed
+              - id: mcp-no-moves
+                when: action == "mcp.fs.move_file"
+                effect: deny
+                reason: moving files is not allowed here
+            """;
+
+    @TempDir
+    Path config;
+
+    @TempDir
+    Path files;
+
+    CountersignServer server;
+    Process agent;
+    Writer steps;
+    BufferedReader answers;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    /** The npm peers are installed by .ci/run; without them here, the test is skipped (in CI it fails). */
+    static void peersPresent() {
+        boolean present = Files.isDirectory(PEERS.resolve("node_modules/@modelcontextprotocol/sdk"))
+                && Files.isDirectory(PEERS.resolve("node_modules/@modelcontextprotocol/server-filesystem"));
+        if (!present && System.getenv("COUNTERSIGN_REQUIRE_MCP_PEERS") != null) {
+            throw new AssertionError("COUNTERSIGN_REQUIRE_MCP_PEERS is set but " + PEERS + "/node_modules is missing (npm ci --prefix " + PEERS + ")");
+        }
+        Assumptions.assumeTrue(present, "MCP peers from npm are not installed: npm ci --prefix cli/src/test/mcp");
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        peersPresent();
+        ConfigDirectory.ensureExample(config);
+        Files.writeString(config.resolve("policies/mcp.yaml"), POLICY);
+        server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
+        Files.writeString(files.resolve("hello.txt"), "hello from the filesystem server\n");
+        Path gatewayConfig = config.resolve("mcp.yaml");
+        Files.writeString(gatewayConfig, """
+                env: dev
+                hold: 1s
+                servers:
+                  fs:
+                    command: [node, %s, %s]
+                """.formatted(PEERS.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js").toAbsolutePath(),
+                files.toRealPath()));
+        ProcessBuilder builder = new ProcessBuilder("node", PEERS.resolve("agent.mjs").toAbsolutePath().toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("GATEWAY_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        builder.environment().put("GATEWAY_CLASSPATH", System.getProperty("java.class.path"));
+        builder.environment().put("GATEWAY_CONFIG", gatewayConfig.toString());
+        builder.environment().put("COUNTERSIGN_SERVER", "http://127.0.0.1:" + server.port());
+        builder.environment().put("COUNTERSIGN_TOKEN", key("AGENT"));
+        agent = builder.start();
+        steps = new java.io.OutputStreamWriter(agent.getOutputStream(), StandardCharsets.UTF_8);
+        answers = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (agent != null) {
+            steps.write("{\"op\":\"quit\"}\n");
+            steps.flush();
+            if (!agent.waitFor(20, TimeUnit.SECONDS)) {
+                agent.destroyForcibly();
+            }
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String key(String who) {
+        return ConfigDirectory.demoKey(config, "COUNTERSIGN_" + who + "_KEY");
+    }
+
+    /** One step of the agent, and what it saw. */
+    private JsonNode step(String json) throws IOException {
+        steps.write(json.replace('\n', ' ') + "\n");
+        steps.flush();
+        String line = answers.readLine();
+        assertThat(line).as("the agent answered " + json).isNotNull();
+        return Json.parse(line);
+    }
+
+    private JsonNode call(String tool, String arguments) throws IOException {
+        return step("{\"op\":\"call\",\"tool\":\"" + tool + "\",\"arguments\":" + arguments + "}");
+    }
+
+    private JsonNode api(String path, String who, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + key(who));
+        request = body == null ? request.GET() : request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        return Json.parse(http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private String writeArguments(String name, String content) {
+        return Json.text(Json.MAPPER.valueToTree(java.util.Map.of("path", files.resolve(name).toString(), "content", content)));
+    }
+
+    @Test
+    void readsPassWritesWaitForAReviewerAndRunOnceDeniedCallsSayWhy() throws Exception {
+        JsonNode listed = step("{\"op\":\"list\"}");
+        List<String> names = listed.path("tools").valueStream().map(t -> t.path("name").asString()).toList();
+        assertThat(names).contains("read_text_file", "write_file", "list_directory").doesNotContain("move_file");
+
+        JsonNode read = call("read_text_file", Json.text(Json.MAPPER.valueToTree(java.util.Map.of("path", files.resolve("hello.txt").toString()))));
+        assertThat(read.path("isError").asBoolean()).as(read.toString()).isFalse();
+        assertThat(read.path("text").asString()).contains("hello from the filesystem server");
+
+        JsonNode held = call("write_file", writeArguments("out.txt", "first version"));
+        assertThat(held.path("isError").asBoolean()).as(held.toString()).isFalse();
+        assertThat(held.path("text").asString()).contains("needs approval").contains("Nothing ran yet");
+        String id = held.path("meta").path("countersign/request").asString();
+        assertThat(id).startsWith("act_");
+        assertThat(files.resolve("out.txt")).doesNotExist();
+        JsonNode action = api("/v1/actions/" + id, "ALICE", null);
+        assertThat(action.path("action").asString()).isEqualTo("mcp.fs.write_file");
+        assertThat(action.path("resource").path("labels").path("destructive").asString()).isEqualTo("true");
+        assertThat(action.path("payload").path("arguments").path("content").asString()).isEqualTo("first version");
+
+        // The same call again, still undecided: the same request, not a second one.
+        assertThat(call("write_file", writeArguments("out.txt", "first version")).path("meta").path("countersign/request").asString()).isEqualTo(id);
+
+        assertThat(api("/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\", \"comment\": \"ok\"}").path("status").asString())
+                .isEqualTo("approved");
+        JsonNode ran = call("write_file", writeArguments("out.txt", "first version"));
+        assertThat(ran.path("isError").asBoolean()).as(ran.toString()).isFalse();
+        assertThat(Files.readString(files.resolve("out.txt"))).isEqualTo("first version");
+
+        // Run once: the same call after it ran asks anew.
+        JsonNode again = call("write_file", writeArguments("out.txt", "first version"));
+        String second = again.path("meta").path("countersign/request").asString();
+        assertThat(second).startsWith("act_").isNotEqualTo(id);
+        api("/v1/actions/" + second + "/reviews", "ALICE", "{\"decision\": \"approve\"}");
+        // Changed arguments are another action: the approval of the first does not carry over.
+        JsonNode changed = call("write_file", writeArguments("out.txt", "tampered"));
+        assertThat(changed.path("text").asString()).contains("needs approval");
+        assertThat(changed.path("meta").path("countersign/request").asString()).isNotEqualTo(second);
+        assertThat(Files.readString(files.resolve("out.txt"))).isEqualTo("first version");
+
+        JsonNode denied = call("write_file", writeArguments("secret.txt", "k"));
+        assertThat(denied.path("isError").asBoolean()).isTrue();
+        assertThat(denied.path("text").asString()).contains("denied").contains("writing secrets is not allowed");
+        assertThat(files.resolve("secret.txt")).doesNotExist();
+
+        // Denied outright, so not even offered: the agent's call is an unknown tool (JSON-RPC invalid params).
+        JsonNode hidden = call("move_file", "{\"source\": \"a\", \"destination\": \"b\"}");
+        assertThat(hidden.path("code").asInt()).as(hidden.toString()).isEqualTo(-32602);
+
+        // The first request ran exactly once, and the log says how it went.
+        JsonNode outcome = null;
+        for (int i = 0; i < 100 && (outcome == null || outcome.path("execution").path("outcome").isMissingNode()); i++) {
+            outcome = api("/v1/actions/" + id, "ALICE", null);
+            Thread.sleep(50);
+        }
+        assertThat(outcome.path("status").asString()).isEqualTo("executed");
+        assertThat(outcome.path("execution").path("outcome").asString()).isEqualTo("succeeded");
+    }
+}

@@ -1,0 +1,42 @@
+// An agent built on the official TypeScript MCP SDK, talking to `countersign mcp` over stdio.
+// It runs the steps named on the command line and prints one JSON line per step; the Java test
+// (McpGatewayTest) plays the reviewers between steps through Countersign's API.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import readline from "node:readline";
+
+const env = process.env;
+const transport = new StdioClientTransport({
+  command: env.GATEWAY_JAVA,
+  args: ["-cp", env.GATEWAY_CLASSPATH, "io.countersign.cli.Main", "mcp", "--config", env.GATEWAY_CONFIG],
+  env: { ...env },
+  stderr: "inherit",
+});
+const client = new Client({ name: "test-agent", version: "1.0.0" });
+await client.connect(transport);
+
+function text(result) {
+  return (result.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
+}
+
+// Steps come one per line on stdin, as JSON: {"op":"list"} or {"op":"call","tool":..,"arguments":{..}}.
+const lines = readline.createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const step = JSON.parse(line);
+  let out;
+  try {
+    if (step.op === "list") {
+      const listed = await client.listTools();
+      out = { tools: listed.tools.map((t) => ({ name: t.name, annotations: t.annotations || {} })) };
+    } else if (step.op === "call") {
+      const result = await client.callTool({ name: step.tool, arguments: step.arguments }, undefined, { timeout: 120000 });
+      out = { isError: result.isError === true, text: text(result), meta: result._meta || {} };
+    } else if (step.op === "quit") {
+      break;
+    }
+  } catch (e) {
+    out = { exception: String(e && e.message ? e.message : e), code: e && e.code };
+  }
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
+await client.close();
