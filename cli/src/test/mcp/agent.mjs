@@ -40,3 +40,5 @@ for await (const line of lines) {
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 await client.close();
+// stdin may still be open (the test keeps its end); nothing is left to do.
+process.exit(0);

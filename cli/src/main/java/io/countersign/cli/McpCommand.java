@@ -2,13 +2,11 @@ package io.countersign.cli;
 
 import io.countersign.mcp.GatewaySettings;
 import io.countersign.mcp.McpGateway;
+import io.countersign.mcp.StdioGuard;
 import io.countersign.yaml.ConfigException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -48,32 +46,16 @@ final class McpCommand implements Callable<Integer> {
             return ExitCode.ERROR;
         }
         CountDownLatch ended = new CountDownLatch(1);
-        // The agent ends the session by closing our stdin.
-        InputStream in = new FilterInputStream(new FileInputStream(FileDescriptor.in)) {
-            @Override
-            public int read() throws IOException {
-                return seen(super.read());
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return seen(super.read(b, off, len));
-            }
-
-            private int seen(int n) {
-                if (n < 0) {
-                    ended.countDown();
-                }
-                return n;
-            }
-        };
+        StdioGuard stdio = new StdioGuard(new FileOutputStream(FileDescriptor.out));
         McpGateway gateway;
         try {
-            gateway = McpGateway.start(options.client(), settings, in, new FileOutputStream(FileDescriptor.out));
+            gateway = McpGateway.start(options.client(), settings, stdio.sdkInput(), stdio.sdkOutput());
         } catch (RuntimeException e) {
             spec.commandLine().getErr().println("countersign: mcp could not start: " + e.getMessage());
             return ExitCode.ERROR;
         }
+        // The agent ends the session by closing our stdin.
+        stdio.start(new FileInputStream(FileDescriptor.in), ended::countDown);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
         ended.await();
         gateway.close();

@@ -155,24 +155,28 @@ public final class UpstreamServer implements AutoCloseable {
             return call.on(current);
         } catch (RuntimeException first) {
             if (isTimeout(first)) {
+                // Hung, or dead without a word (a crashed stdio server looks like this): start it afresh next time.
+                drop(current);
                 throw new Unavailable("the upstream MCP server '" + name() + "' did not answer within " + timeout.toSeconds() + " s", first);
             }
             if (isToolError(first)) {
                 throw first;
             }
             LOG.log(Level.WARNING, "the upstream MCP server '" + name() + "' failed (" + message(first) + "); reconnecting");
-            synchronized (this) {
-                if (client == current) {
-                    client = null;
-                    closeQuietly(current);
-                }
-            }
+            drop(current);
             try {
                 return call.on(client());
             } catch (RuntimeException second) {
                 throw second instanceof Unavailable u ? u
                         : new Unavailable("the upstream MCP server '" + name() + "' is unavailable: " + message(second), second);
             }
+        }
+    }
+
+    private synchronized void drop(McpSyncClient failed) {
+        if (client == failed) {
+            client = null;
+            Thread.ofVirtual().start(() -> closeQuietly(failed));
         }
     }
 

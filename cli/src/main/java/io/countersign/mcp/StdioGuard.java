@@ -1,0 +1,164 @@
+package io.countersign.mcp;
+
+import io.countersign.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Stands between the agent's stdio and the MCP SDK's stdio transport, which stops reading for good at
+ * the first line it cannot parse. Each line from the agent is checked first: JSON-RPC 2.0 goes on to
+ * the SDK; anything else is answered here ({@code -32700} parse error, {@code -32600} invalid request)
+ * and dropped, so one bad line never ends the session. Both writers share one lock and write whole
+ * lines, so answers never interleave.
+ */
+public final class StdioGuard {
+    private static final System.Logger LOG = System.getLogger(StdioGuard.class.getName());
+    /** Longer lines are refused: 16 MiB is far past any tool call Countersign would accept anyway. */
+    static final int MAX_LINE = 16 * 1024 * 1024;
+
+    private final Object lock = new Object();
+    private final OutputStream out;
+    private final PipedInputStream toSdk;
+    private final PipedOutputStream feed;
+
+    public StdioGuard(OutputStream out) {
+        this.out = out;
+        try {
+            this.toSdk = new PipedInputStream(1 << 20);
+            this.feed = new PipedOutputStream(toSdk);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the SDK reads: only well-formed JSON-RPC lines. */
+    public InputStream sdkInput() {
+        return toSdk;
+    }
+
+    /** Where the SDK writes: whole lines, under the shared lock. */
+    public OutputStream sdkOutput() {
+        return new OutputStream() {
+            private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) throws IOException {
+                line.write(b);
+                if (b == '\n') {
+                    emit();
+                }
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
+                for (int i = off; i < off + len; i++) {
+                    write(b[i]);
+                }
+            }
+
+            @Override
+            public synchronized void flush() {
+            }
+
+            private void emit() throws IOException {
+                synchronized (lock) {
+                    line.writeTo(out);
+                    out.flush();
+                }
+                line.reset();
+            }
+        };
+    }
+
+    /** Reads the agent's lines until it closes its end; then {@code onEnd} runs. */
+    public void start(InputStream agent, Runnable onEnd) {
+        Thread.ofPlatform().daemon().name("countersign-mcp-stdin").start(() -> {
+            try (Reader in = new InputStreamReader(agent, StandardCharsets.UTF_8)) {
+                StringBuilder line = new StringBuilder();
+                boolean tooLong = false;
+                for (int c; (c = in.read()) != -1; ) {
+                    if (c == '\n') {
+                        if (tooLong) {
+                            reply(null, -32600, "Invalid Request: the message is longer than " + MAX_LINE + " characters");
+                        } else {
+                            pass(line.toString());
+                        }
+                        line.setLength(0);
+                        tooLong = false;
+                    } else if (!tooLong) {
+                        line.append((char) c);
+                        if (line.length() > MAX_LINE) {
+                            tooLong = true;
+                            line.setLength(0);
+                        }
+                    }
+                }
+                if (!line.isEmpty() && !tooLong) {
+                    pass(line.toString());
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "reading the agent's stdin failed: " + e.getMessage());
+            } finally {
+                try {
+                    feed.close();
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "closing the SDK's input: " + e.getMessage());
+                }
+                onEnd.run();
+            }
+        });
+    }
+
+    private void pass(String line) throws IOException {
+        String text = line.strip();
+        if (text.isEmpty()) {
+            return;
+        }
+        JsonNode message;
+        try {
+            message = Json.parse(text);
+        } catch (RuntimeException e) {
+            reply(null, -32700, "Parse error: the line is not JSON");
+            return;
+        }
+        if (!message.isObject()) {
+            reply(null, -32600, "Invalid Request: expected one JSON-RPC 2.0 object per line (batches are not part of MCP)");
+            return;
+        }
+        JsonNode id = message.get("id");
+        boolean request = message.path("method").isString();
+        boolean response = (message.has("result") || message.has("error")) && id != null;
+        if (!"2.0".equals(message.path("jsonrpc").asString("")) || !(request || response)
+                || id != null && !(id.isString() || id.isIntegralNumber())) {
+            reply(id != null && (id.isString() || id.isIntegralNumber()) ? id : null, -32600,
+                    "Invalid Request: a JSON-RPC 2.0 message needs \"jsonrpc\": \"2.0\" and a method (or a result or error with an id)");
+            return;
+        }
+        feed.write((text + "\n").getBytes(StandardCharsets.UTF_8));
+        feed.flush();
+    }
+
+    private void reply(JsonNode id, int code, String message) throws IOException {
+        ObjectNode error = Json.object();
+        error.put("jsonrpc", "2.0");
+        error.set("id", id == null ? Json.MAPPER.nullNode() : id);
+        ObjectNode body = error.putObject("error");
+        body.put("code", code);
+        body.put("message", message);
+        synchronized (lock) {
+            out.write((Json.text(error) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+}

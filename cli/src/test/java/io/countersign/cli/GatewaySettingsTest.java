@@ -1,0 +1,52 @@
+package io.countersign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.countersign.mcp.GatewaySettings;
+import io.countersign.yaml.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewaySettingsTest {
+    @TempDir
+    Path dir;
+
+    private GatewaySettings load(String yaml) throws Exception {
+        Path file = dir.resolve("mcp.yaml");
+        Files.writeString(file, yaml);
+        return GatewaySettings.load(file, Map.of("DOCS_TOKEN", "t0ken-value")::get);
+    }
+
+    @Test
+    void readsCommandAndUrlUpstreamsWithSecretsFromTheEnvironment() throws Exception {
+        GatewaySettings settings = load("""
+                hold: 5s
+                on_pending: error
+                servers:
+                  fs: {command: [node, server.js, /data]}
+                  docs: {url: "https://mcp.example.com/mcp", headers: {Authorization: "Bearer ${env:DOCS_TOKEN}"}}
+                """);
+        assertThat(settings.hold()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.pendingAsError()).isTrue();
+        assertThat(settings.env()).isEqualTo("prod");
+        assertThat(settings.servers()).hasSize(2);
+        var docs = (GatewaySettings.Upstream.Url) settings.servers().get(1);
+        assertThat(docs.headers()).containsEntry("Authorization", "Bearer t0ken-value");
+        assertThat(docs.toString()).doesNotContain("t0ken-value");
+    }
+
+    @Test
+    void mistakesNameTheSettingAndTheProblem() {
+        assertThatThrownBy(() -> load("servers: {}")).isInstanceOf(ConfigException.class).hasMessageContaining("at least one upstream");
+        assertThatThrownBy(() -> load("servers: {fs: {command: [node], url: 'http://x/'}}")).hasMessageContaining("servers.fs").hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> load("servers: {'f s': {command: [node]}}")).hasMessageContaining("server name");
+        assertThatThrownBy(() -> load("on_pending: wait\nservers: {fs: {command: [node]}}")).hasMessageContaining("on_pending");
+        assertThatThrownBy(() -> load("servers: {fs: {url: 'ftp://x/'}}")).hasMessageContaining("servers.fs.url");
+        assertThatThrownBy(() -> load("holds: 1s\nservers: {fs: {command: [node]}}")).hasMessageContaining("unknown key 'holds'");
+    }
+}

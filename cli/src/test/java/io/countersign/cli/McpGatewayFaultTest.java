@@ -1,0 +1,169 @@
+package io.countersign.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.json.Json;
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The gateway under bad input and bad upstreams, spoken to in raw JSON-RPC lines on its stdin:
+ * malformed JSON, unknown methods, huge arguments, an upstream tool that hangs, one that kills its
+ * server, and a tool that changes after first use. Each gets a clear answer, and the gateway keeps
+ * serving the next call.
+ */
+class McpGatewayFaultTest {
+    static final String POLICY = """
+            version: 1
+            rules:
+              - id: mcp-reads
+                when: action.startsWith("mcp.") && resource.labels.read_only == "true"
+                effect: allow
+              - id: mcp-rug-pull
+                when: action.startsWith("mcp.") && resource.labels.tool_changed == "true"
+                effect: deny
+                reason: the tool changed after it was first used
+            """;
+
+    @TempDir
+    Path config;
+
+    CountersignServer server;
+    Process gateway;
+    OutputStream stdin;
+    final List<JsonNode> received = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        McpGatewayTest.peersPresent();
+        ConfigDirectory.ensureExample(config);
+        Files.writeString(config.resolve("policies/mcp.yaml"), POLICY);
+        server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
+        Path settings = config.resolve("mcp.yaml");
+        Files.writeString(settings, """
+                env: dev
+                timeout: 2s
+                servers:
+                  faulty:
+                    command: [node, %s]
+                """.formatted(McpGatewayTest.PEERS.resolve("faulty-server.mjs").toAbsolutePath()));
+        gateway = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                "io.countersign.cli.Main", "mcp", "--config", settings.toString(), "--server", "http://127.0.0.1:" + server.port(),
+                "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY"))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        stdin = gateway.getOutputStream();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    received.add(Json.parse(line));
+                }
+            } catch (IOException | RuntimeException e) {
+                received.add(Json.parse("{\"unreadable\": true}"));
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            stdin.close();
+            if (!gateway.waitFor(15, TimeUnit.SECONDS)) {
+                gateway.destroyForcibly();
+                throw new AssertionError("the gateway did not exit when its stdin closed");
+            }
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void send(String line) throws IOException {
+        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+    }
+
+    private JsonNode answer(int id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            for (JsonNode message : received) {
+                if (message.path("id").asInt(-1) == id) {
+                    return message;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no answer to request " + id + "; received " + received);
+    }
+
+    private JsonNode call(int id, String tool, String arguments) throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":" + arguments + "}}");
+        return answer(id);
+    }
+
+    private static String text(JsonNode answer) {
+        return answer.path("result").path("content").path(0).path("text").asString("");
+    }
+
+    @Test
+    void badInputAndBadUpstreamsGetClearAnswersAndTheGatewayKeepsServing() throws Exception {
+        send("this is not JSON-RPC {");
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        assertThat(answer(1).path("result").path("serverInfo").path("name").asString()).isEqualTo("countersign-mcp-gateway");
+        assertThat(received).anySatisfy(m -> {
+            assertThat(m.path("error").path("code").asInt()).isEqualTo(-32700);
+            assertThat(m.get("id").isNull()).isTrue();
+        });
+        send("{\"jsonrpc\":\"1.0\",\"id\":77,\"method\":\"tools/list\"}");
+        assertThat(answer(77).path("error").path("code").asInt()).isEqualTo(-32600);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/teleport\",\"params\":{}}");
+        assertThat(answer(2).path("error").path("code").asInt()).isEqualTo(-32601);
+
+        long began = System.nanoTime();
+        JsonNode hung = call(3, "hang", "{}");
+        assertThat(hung.path("result").path("isError").asBoolean()).isTrue();
+        assertThat(text(hung)).contains("did not answer within 2 s");
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began)).isLessThan(10);
+        assertThat(text(call(4, "echo", "{\"text\":\"still here\"}"))).isEqualTo("echo: still here");
+
+        JsonNode crashed = call(5, "crash", "{}");
+        assertThat(crashed.path("result").path("isError").asBoolean()).isTrue();
+        assertThat(text(call(6, "echo", "{\"text\":\"after the crash\"}"))).isEqualTo("echo: after the crash");
+
+        String huge = "x".repeat(2 * 1024 * 1024);
+        JsonNode tooBig = call(7, "echo", "{\"text\":\"" + huge + "\"}");
+        assertThat(tooBig.path("result").path("isError").asBoolean()).isTrue();
+        assertThat(text(tooBig)).contains("Countersign refused this call");
+
+        assertThat(text(call(8, "report", "{}"))).isEqualTo("report: all good");
+        // The tool announced a new description; once the gateway has it, calls say so and policy denies them.
+        JsonNode pulled = null;
+        for (int id = 9; id < 60; id++) {
+            pulled = call(id, "report", "{}");
+            if (pulled.path("result").path("isError").asBoolean()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(text(pulled)).contains("denied").contains("the tool changed after it was first used");
+        assertThat(text(call(99, "echo", "{\"text\":\"unchanged tools still run\"}"))).isEqualTo("echo: unchanged tools still run");
+    }
+}
