@@ -1,0 +1,104 @@
+package io.countersign.bench;
+
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The MCP gateway's added latency, side by side in one run: the same allowed {@code tools/call} (an
+ * echo tool of a TypeScript SDK server) made directly to the upstream and through {@code countersign mcp},
+ * interleaved call by call, with a Countersign node (SQLite, durable audit) in this process.
+ * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT GATEWAY_CLASSPATH [calls]
+ */
+public final class McpLatency {
+    public static void main(String[] args) throws Exception {
+        Path work = Files.createDirectories(Path.of(args[0]));
+        String upstream = Path.of(args[1]).toAbsolutePath().toString();
+        String gatewayClasspath = args[2];
+        int calls = args.length > 3 ? Integer.parseInt(args[3]) : 3000;
+
+        Path config = work.resolve("config");
+        ConfigDirectory.ensureExample(config);
+        Files.writeString(config.resolve("policies/mcp.yaml"), """
+                version: 1
+                rules:
+                  - id: mcp-reads
+                    when: action.startsWith("mcp.") && resource.labels.read_only == "true"
+                    effect: allow
+                """);
+        try (CountersignServer server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC())) {
+            Path settings = work.resolve("mcp.yaml");
+            Files.writeString(settings, "env: dev\nservers:\n  up:\n    command: [node, " + upstream + "]\n");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            try (McpSyncClient direct = client(ServerParameters.builder("node").args(upstream).build());
+                 McpSyncClient gateway = client(ServerParameters.builder(java).args("-cp", gatewayClasspath, "io.countersign.cli.Main", "mcp",
+                         "--config", settings.toString(), "--server", "http://127.0.0.1:" + server.port(),
+                         "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build())) {
+                McpSchema.CallToolRequest echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", "ping")).build();
+                for (int i = 0; i < 500; i++) { // warm-up: JIT on both sides, connection pools
+                    check(direct.callTool(echo));
+                    check(gateway.callTool(echo));
+                }
+                long[] directNanos = new long[calls];
+                long[] gatewayNanos = new long[calls];
+                for (int i = 0; i < calls; i++) {
+                    long t0 = System.nanoTime();
+                    check(direct.callTool(echo));
+                    long t1 = System.nanoTime();
+                    check(gateway.callTool(echo));
+                    long t2 = System.nanoTime();
+                    directNanos[i] = t1 - t0;
+                    gatewayNanos[i] = t2 - t1;
+                }
+                report("direct to upstream", directNanos);
+                report("through countersign mcp", gatewayNanos);
+                Arrays.sort(directNanos);
+                Arrays.sort(gatewayNanos);
+                System.out.printf("added by the gateway: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (%d calls each, interleaved)%n",
+                        ms(at(gatewayNanos, 0.50) - at(directNanos, 0.50)), ms(at(gatewayNanos, 0.90) - at(directNanos, 0.90)),
+                        ms(at(gatewayNanos, 0.99) - at(directNanos, 0.99)), calls);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static McpSyncClient client(ServerParameters parameters) {
+        McpSyncClient client = McpClient.sync(new StdioClientTransport(parameters, McpJsonDefaults.getMapper()))
+                .requestTimeout(Duration.ofSeconds(30)).build();
+        client.initialize();
+        return client;
+    }
+
+    private static void check(McpSchema.CallToolResult result) {
+        if (Boolean.TRUE.equals(result.isError())) {
+            throw new IllegalStateException("the call failed: " + result.content());
+        }
+    }
+
+    private static void report(String name, long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        System.out.printf("%-26s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n", name,
+                ms(at(sorted, 0.50)), ms(at(sorted, 0.90)), ms(at(sorted, 0.99)), ms(sorted[sorted.length - 1]));
+    }
+
+    private static long at(long[] sorted, double quantile) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1_000_000.0;
+    }
+
+}
