@@ -143,16 +143,21 @@ public final class ToolCallGate {
         if (!digest.equals(record.path("digest").asString())) {
             return error("Request " + id + " is not this exact call (digest differs); nothing ran.");
         }
-        ObjectNode use = Json.object();
-        use.put("grant", grant);
-        use.put("consume", true);
-        ApiClient.Answer used = countersign.post("v1/grants/verify", use);
-        held.remove(digest);
-        if (!used.ok()) {
-            return error("Request " + id + " may not run now: " + used.errorMessage() + ". Nothing ran.");
-        }
-        if (!digest.equals(used.body().path("digest").asString())) {
-            return error("The grant for request " + id + " is for another call (digest differs); nothing ran.");
+        if ("approved".equals(status(record))) {
+            // People approved this one call: its grant is used up before it runs, so it runs once, and the
+            // policy is asked again. An allowed call needs no such step (policy would allow the same call
+            // again); its grant is used when the outcome is recorded, which keeps a durable write off its path.
+            ObjectNode use = Json.object();
+            use.put("grant", grant);
+            use.put("consume", true);
+            ApiClient.Answer used = countersign.post("v1/grants/verify", use);
+            held.remove(digest);
+            if (!used.ok()) {
+                return error("Request " + id + " may not run now: " + used.errorMessage() + ". Nothing ran.");
+            }
+            if (!digest.equals(used.body().path("digest").asString())) {
+                return error("The grant for request " + id + " is for another call (digest differs); nothing ran.");
+            }
         }
         // Forward exactly what was approved: the arguments as they are in the request's payload.
         Map<String, Object> approved = Json.MAPPER.convertValue(request.path("payload").path("arguments"), Json.MAPPER.getTypeFactory()
