@@ -1,17 +1,21 @@
-// An agent built on the official TypeScript MCP SDK, talking to `countersign mcp` over stdio.
+// An agent built on the official TypeScript MCP SDK, talking to `countersign mcp` over stdio or Streamable HTTP.
 // It runs the steps named on the command line and prints one JSON line per step; the Java test
 // (McpGatewayTest) plays the reviewers between steps through Countersign's API.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import readline from "node:readline";
 
 const env = process.env;
-const transport = new StdioClientTransport({
-  command: env.GATEWAY_JAVA,
-  args: ["-cp", env.GATEWAY_CLASSPATH, "io.countersign.cli.Main", "mcp", "--config", env.GATEWAY_CONFIG],
-  env: { ...env },
-  stderr: "inherit",
-});
+// GATEWAY_URL: a gateway already serving Streamable HTTP; otherwise start one on stdio.
+const transport = env.GATEWAY_URL
+  ? new StreamableHTTPClientTransport(new URL(env.GATEWAY_URL))
+  : new StdioClientTransport({
+      command: env.GATEWAY_JAVA,
+      args: ["-cp", env.GATEWAY_CLASSPATH, "io.countersign.cli.Main", "mcp", "--config", env.GATEWAY_CONFIG],
+      env: { ...env },
+      stderr: "inherit",
+    });
 const client = new Client({ name: "test-agent", version: "1.0.0" });
 await client.connect(transport);
 

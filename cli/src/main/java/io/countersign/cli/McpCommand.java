@@ -29,6 +29,10 @@ final class McpCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The gateway's settings (YAML): servers, env, hold, on_pending, hide_denied, timeout")
     Path config;
 
+    @Option(names = "--http", paramLabel = "HOST:PORT",
+            description = "Serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8765)")
+    String http;
+
     @Spec
     CommandSpec spec;
 
@@ -45,6 +49,9 @@ final class McpCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("countersign: " + e.getMessage());
             return ExitCode.ERROR;
         }
+        if (http != null) {
+            return serveHttp(settings);
+        }
         CountDownLatch ended = new CountDownLatch(1);
         StdioGuard stdio = new StdioGuard(new FileOutputStream(FileDescriptor.out));
         McpGateway gateway;
@@ -59,6 +66,30 @@ final class McpCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
         ended.await();
         gateway.close();
+        return ExitCode.OK;
+    }
+
+    private int serveHttp(GatewaySettings settings) throws InterruptedException {
+        int colon = http.lastIndexOf(':');
+        if (colon < 1 || !http.substring(colon + 1).matches("[0-9]{1,5}") || Integer.parseInt(http.substring(colon + 1)) > 65535) {
+            spec.commandLine().getErr().println("countersign: --http must be HOST:PORT, e.g. 127.0.0.1:8765");
+            return ExitCode.USAGE;
+        }
+        McpGateway gateway;
+        try {
+            gateway = McpGateway.startHttp(options.client(), settings, http.substring(0, colon), Integer.parseInt(http.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("countersign: mcp could not start: " + e.getMessage());
+            return ExitCode.ERROR;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }));
+        spec.commandLine().getErr().println("countersign mcp: serving MCP on http://" + http.substring(0, colon) + ":" + gateway.httpPort() + "/mcp");
+        spec.commandLine().getErr().flush();
+        stopped.await();
         return ExitCode.OK;
     }
 }

@@ -6,6 +6,8 @@ import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.server.transport.ServerTransportSecurityException;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.InputStream;
@@ -16,9 +18,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * {@code countersign mcp}: an MCP server for the agent (stdio) in front of the upstream MCP servers in
+ * {@code countersign mcp}: an MCP server for the agent (stdio, or Streamable HTTP) in front of the upstream MCP servers in
  * the settings. Every upstream tool is offered under its own name (prefixed with its server's name
  * only where two servers share a name); {@code tools/list} leaves out tools the policy denies outright,
  * and every {@code tools/call} goes through {@link ToolCallGate}.
@@ -36,6 +42,7 @@ public final class McpGateway implements AutoCloseable {
     private final ToolCallGate gate;
     private final CountDownLatch closed = new CountDownLatch(1);
     private McpSyncServer server;
+    private Server http;
 
     private McpGateway(ApiClient countersign, GatewaySettings settings, List<UpstreamServer> upstreams) {
         this.countersign = countersign;
@@ -46,6 +53,79 @@ public final class McpGateway implements AutoCloseable {
 
     /** Connects every upstream, then serves the agent on {@code in}/{@code out} (stdin/stdout). */
     public static McpGateway start(ApiClient countersign, GatewaySettings settings, InputStream in, OutputStream out) {
+        McpGateway gateway = connect(countersign, settings);
+        gateway.server = gateway.serve(McpServer.sync(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out)));
+        return gateway;
+    }
+
+    /**
+     * Connects every upstream, then serves agents over Streamable HTTP at {@code http://host:port/mcp}.
+     * The SDK's transport is a Jakarta servlet; an embedded Jetty runs it. Requests whose {@code Origin}
+     * is not this address are refused (DNS rebinding).
+     */
+    public static McpGateway startHttp(ApiClient countersign, GatewaySettings settings, String host, int port) {
+        McpGateway gateway = connect(countersign, settings);
+        try {
+            java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger();
+            HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
+                    .jsonMapper(McpJsonDefaults.getMapper())
+                    .mcpEndpoint("/mcp")
+                    .maxRequestSize(StdioGuard.MAX_LINE)
+                    .securityValidator(headers -> sameSite(headers, host, bound.get()))
+                    .build();
+            gateway.server = gateway.serve(McpServer.sync(transport));
+            gateway.http = new Server();
+            ServerConnector connector = new ServerConnector(gateway.http);
+            connector.setHost(host);
+            connector.setPort(port);
+            gateway.http.addConnector(connector);
+            ServletContextHandler context = new ServletContextHandler();
+            context.addServlet(new ServletHolder(transport), "/*");
+            gateway.http.setHandler(context);
+            gateway.http.start();
+            bound.set(connector.getLocalPort());
+        } catch (Exception e) {
+            gateway.close();
+            throw new IllegalStateException("cannot serve MCP on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        return gateway;
+    }
+
+    /**
+     * Refuses requests a web page elsewhere could make through the user's browser: an {@code Origin}
+     * other than this address, or a {@code Host} that is not it (DNS rebinding). Agents' own HTTP
+     * clients send no {@code Origin}.
+     */
+    private static void sameSite(Map<String, List<String>> headers, String host, int port) throws ServerTransportSecurityException {
+        List<String> ours = new ArrayList<>(List.of(host + ":" + port));
+        if (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]")) {
+            ours.addAll(List.of("127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port));
+        }
+        String origin = header(headers, "Origin");
+        if (origin != null && ours.stream().noneMatch(h -> origin.equalsIgnoreCase("http://" + h) || origin.equalsIgnoreCase("https://" + h))) {
+            throw new ServerTransportSecurityException(403, "requests from " + origin + " are not accepted");
+        }
+        String requestHost = header(headers, "Host");
+        if (requestHost != null && ours.stream().noneMatch(requestHost::equalsIgnoreCase)) {
+            throw new ServerTransportSecurityException(403, "this gateway does not serve the host " + requestHost);
+        }
+    }
+
+    private static String header(Map<String, List<String>> headers, String name) {
+        for (var entry : headers.entrySet()) {
+            if (entry.getKey() != null && entry.getKey().equalsIgnoreCase(name) && !entry.getValue().isEmpty()) {
+                return entry.getValue().getFirst();
+            }
+        }
+        return null;
+    }
+
+    /** The port HTTP is served on (the one chosen when 0 was asked for). */
+    public int httpPort() {
+        return ((ServerConnector) http.getConnectors()[0]).getLocalPort();
+    }
+
+    private static McpGateway connect(ApiClient countersign, GatewaySettings settings) {
         List<UpstreamServer> upstreams = new ArrayList<>();
         try {
             for (GatewaySettings.Upstream upstream : settings.servers()) {
@@ -55,15 +135,17 @@ public final class McpGateway implements AutoCloseable {
             upstreams.forEach(UpstreamServer::close);
             throw e;
         }
-        McpGateway gateway = new McpGateway(countersign, settings, upstreams);
-        gateway.server = McpServer.sync(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out))
+        return new McpGateway(countersign, settings, upstreams);
+    }
+
+    private McpSyncServer serve(McpServer.SyncSpecification<?> specification) {
+        return specification
                 .serverInfo("countersign-mcp-gateway", "0.1.0")
                 .instructions("Tools here are guarded by Countersign: some calls run at once, some are denied with the reason, and some wait"
                         + " for people to approve them. A call that waits answers with a request id; call it again with the same arguments later.")
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-                .tools(gateway.tools())
+                .tools(tools())
                 .build();
-        return gateway;
     }
 
     private List<McpServerFeatures.SyncToolSpecification> tools() {
@@ -131,6 +213,13 @@ public final class McpGateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (http != null) {
+            try {
+                http.stop();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "stopping the MCP HTTP server: " + e.getMessage());
+            }
+        }
         if (server != null) {
             server.close();
         }

@@ -62,6 +62,8 @@ class McpGatewayTest {
 
     CountersignServer server;
     Process agent;
+    Process httpGateway;
+    Path gatewayConfig;
     Writer steps;
     BufferedReader answers;
     final HttpClient http = HttpClient.newHttpClient();
@@ -92,16 +94,28 @@ class McpGatewayTest {
                     command: [node, %s, %s]
                 """.formatted(PEERS.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js").toAbsolutePath(),
                 files.toRealPath()));
+        this.gatewayConfig = gatewayConfig;
+    }
+
+    /** Starts the TypeScript agent; with {@code url}, it talks to a gateway already serving HTTP there. */
+    private void startAgent(String url) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("node", PEERS.resolve("agent.mjs").toAbsolutePath().toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
-        builder.environment().put("GATEWAY_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        builder.environment().put("GATEWAY_JAVA", java());
         builder.environment().put("GATEWAY_CLASSPATH", System.getProperty("java.class.path"));
         builder.environment().put("GATEWAY_CONFIG", gatewayConfig.toString());
         builder.environment().put("COUNTERSIGN_SERVER", "http://127.0.0.1:" + server.port());
         builder.environment().put("COUNTERSIGN_TOKEN", key("AGENT"));
+        if (url != null) {
+            builder.environment().put("GATEWAY_URL", url);
+        }
         agent = builder.start();
         steps = new java.io.OutputStreamWriter(agent.getOutputStream(), StandardCharsets.UTF_8);
         answers = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     @AfterEach
@@ -111,6 +125,12 @@ class McpGatewayTest {
             steps.flush();
             if (!agent.waitFor(20, TimeUnit.SECONDS)) {
                 agent.destroyForcibly();
+            }
+        }
+        if (httpGateway != null) {
+            httpGateway.destroy();
+            if (!httpGateway.waitFor(15, TimeUnit.SECONDS)) {
+                httpGateway.destroyForcibly();
             }
         }
         if (server != null) {
@@ -148,6 +168,7 @@ class McpGatewayTest {
 
     @Test
     void readsPassWritesWaitForAReviewerAndRunOnceDeniedCallsSayWhy() throws Exception {
+        startAgent(null);
         JsonNode listed = step("{\"op\":\"list\"}");
         List<String> names = listed.path("tools").valueStream().map(t -> t.path("name").asString()).toList();
         assertThat(names).contains("read_text_file", "write_file", "list_directory").doesNotContain("move_file");
@@ -204,5 +225,49 @@ class McpGatewayTest {
         }
         assertThat(outcome.path("status").asString()).isEqualTo("executed");
         assertThat(outcome.path("execution").path("outcome").asString()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void overStreamableHttpTheSameRulesHold() throws Exception {
+        httpGateway = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp",
+                "--config", gatewayConfig.toString(), "--http", "127.0.0.1:0", "--server", "http://127.0.0.1:" + server.port(),
+                "--token", key("AGENT")).start();
+        BufferedReader log = new BufferedReader(new InputStreamReader(httpGateway.getErrorStream(), StandardCharsets.UTF_8));
+        String url = null;
+        for (String line; url == null && (line = log.readLine()) != null; ) {
+            int at = line.indexOf("serving MCP on ");
+            if (at >= 0) {
+                url = line.substring(at + "serving MCP on ".length()).strip();
+            }
+        }
+        assertThat(url).as("the gateway said where it serves").startsWith("http://127.0.0.1:").endsWith("/mcp");
+        Thread.ofVirtual().start(() -> log.lines().forEach(System.err::println));
+        startAgent(url);
+
+        assertThat(step("{\"op\":\"list\"}").path("tools").valueStream().map(t -> t.path("name").asString()).toList())
+                .contains("read_text_file", "write_file").doesNotContain("move_file");
+        JsonNode read = call("read_text_file", Json.text(Json.MAPPER.valueToTree(java.util.Map.of("path", files.resolve("hello.txt").toString()))));
+        assertThat(read.path("text").asString()).contains("hello from the filesystem server");
+        JsonNode held = call("write_file", writeArguments("http.txt", "over http"));
+        String id = held.path("meta").path("countersign/request").asString();
+        assertThat(id).startsWith("act_");
+        api("/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\"}");
+        assertThat(call("write_file", writeArguments("http.txt", "over http")).path("isError").asBoolean()).isFalse();
+        assertThat(Files.readString(files.resolve("http.txt"))).isEqualTo("over http");
+
+        // A page on another site cannot drive the gateway through the user's browser (DNS rebinding, CSRF).
+        HttpResponse<String> foreign = http.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .header("Origin", "http://evil.example.com")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+                        + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"evil\",\"version\":\"1\"}}}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        HttpResponse<String> rebound = http.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .header("Origin", url.replace("/mcp", ""))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(rebound.statusCode()).as("our own origin is not refused for being an origin").isNotEqualTo(403);
     }
 }
