@@ -1,7 +1,6 @@
 package io.countersign.mcp;
 
 import io.countersign.cli.ApiClient;
-import io.countersign.json.Json;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -40,7 +38,6 @@ public final class McpGateway implements AutoCloseable {
     private final GatewaySettings settings;
     private final List<UpstreamServer> upstreams;
     private final ToolCallGate gate;
-    private final CountDownLatch closed = new CountDownLatch(1);
     private McpSyncServer server;
     private Server http;
 
@@ -206,11 +203,6 @@ public final class McpGateway implements AutoCloseable {
         }
     }
 
-    /** Serves until the agent closes stdin or {@link #close} is called. */
-    public void awaitClose() throws InterruptedException {
-        closed.await();
-    }
-
     @Override
     public void close() {
         if (http != null) {
@@ -224,10 +216,5 @@ public final class McpGateway implements AutoCloseable {
             server.close();
         }
         upstreams.forEach(UpstreamServer::close);
-        closed.countDown();
-    }
-
-    static String text(Object value) {
-        return Json.text(Json.MAPPER.valueToTree(value));
     }
 }

@@ -62,8 +62,18 @@ public final class StdioGuard {
 
             @Override
             public synchronized void write(byte[] b, int off, int len) throws IOException {
-                for (int i = off; i < off + len; i++) {
-                    write(b[i]);
+                int end = off + len;
+                for (int newline; off < end; off = newline + 1) {
+                    newline = off;
+                    while (newline < end && b[newline] != '\n') {
+                        newline++;
+                    }
+                    if (newline == end) {
+                        line.write(b, off, end - off);
+                        return;
+                    }
+                    line.write(b, off, newline + 1 - off);
+                    emit();
                 }
             }
 

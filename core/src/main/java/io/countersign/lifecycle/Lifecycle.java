@@ -207,6 +207,13 @@ public final class Lifecycle {
         return null;
     }
 
+    /** The quorum so far in words ({@code 1 approved; needs 2 approval(s) from sre (rule r)}), or null when none is needed. */
+    public static String progress(ActionRecord record) {
+        return record.decision() instanceof io.countersign.policy.RequireApproval required
+                ? approvers(record).size() + " approved; needs " + required.quorum().describe()
+                : null;
+    }
+
     /** Distinct approving humans and the groups they had when they approved. */
     public static Map<String, Set<String>> approvers(ActionRecord record) {
         Map<String, Set<String>> approvers = new LinkedHashMap<>();

@@ -8,6 +8,12 @@ import io.countersign.model.Principal;
  * it acts for. None of them may review the request.
  */
 public record Requester(String id, Principal.Kind kind, String owner, String onBehalfOf) {
+    /** In one line, for reviewers: {@code deploy-agent (agent), owner carol, on behalf of dana@example.com}. */
+    public String describe() {
+        return id + " (" + kind.wireName() + ")" + (owner != null ? ", owner " + owner : "")
+                + (onBehalfOf != null ? ", on behalf of " + onBehalfOf : "");
+    }
+
     public static Requester of(Principal principal, ActionRequest request) {
         return new Requester(principal.id(), principal.kind(), principal.owner(), request.onBehalfOf().orElse(null));
     }

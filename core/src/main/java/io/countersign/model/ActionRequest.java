@@ -31,6 +31,11 @@ public record ActionRequest(String action, Resource resource, Intent intent, Jso
         this(action, resource, intent, payload, context, idempotencyKey, null);
     }
 
+    /** How people read it in one line: {@code db.export on postgres.table prod/customers (prod)}. */
+    public String headline() {
+        return action + " on " + resource.headline();
+    }
+
     /** The human the calling agent says it acts for ({@code context.on_behalf_of}); such a human may never review it. */
     public Optional<String> onBehalfOf() {
         JsonNode value = context.get("on_behalf_of");

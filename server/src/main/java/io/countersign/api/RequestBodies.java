@@ -5,6 +5,10 @@ import io.countersign.model.InvalidInputException;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** Reads request bodies within a size limit. */
@@ -18,6 +22,23 @@ public final class RequestBodies {
      */
     static JsonNode json(ServerRequest request, long maxBytes) {
         return Json.parse(raw(request, maxBytes));
+    }
+
+    /**
+     * An {@code application/x-www-form-urlencoded} body (HTML forms, Slack's interactivity payloads) as
+     * names and values; the last value of a repeated name wins.
+     */
+    public static Map<String, String> form(byte[] body) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            values.put(name, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return values;
     }
 
     /** The body's bytes exactly as sent: what signatures over the raw body are checked against. */

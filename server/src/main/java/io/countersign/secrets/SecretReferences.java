@@ -34,6 +34,19 @@ public final class SecretReferences {
         this.filled = filled;
     }
 
+    /**
+     * A setting that is a secret and nothing else (a token, a signing secret): it must be a reference,
+     * so the value is never written into the settings file.
+     *
+     * @param example a reference to suggest, e.g. {@code ${env:SLACK_BOT_TOKEN}}
+     */
+    public String secret(String text, String where, String example) {
+        if (text == null || !text.startsWith("${")) {
+            throw new io.countersign.yaml.ConfigException(where + " must be a reference such as " + example + ", never the value itself");
+        }
+        return fill(text, where);
+    }
+
     /** @param where the setting, for messages ({@code connectors.yaml: connectors[1].headers.Authorization}) */
     public String fill(String text, String where) {
         Matcher matcher = REFERENCE.matcher(text);

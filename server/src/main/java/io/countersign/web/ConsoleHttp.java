@@ -10,10 +10,8 @@ import io.helidon.http.SetCookie;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -78,20 +76,9 @@ final class ConsoleHttp {
         setCookie(response, name, "", Duration.ZERO, secure);
     }
 
-    /** An {@code application/x-www-form-urlencoded} body; the last value of a repeated name wins. */
+    /** A posted form, within a size limit. */
     static Map<String, String> form(ServerRequest request) {
-        Map<String, String> values = new LinkedHashMap<>();
-        String body = new String(RequestBodies.raw(request, MAX_FORM), StandardCharsets.UTF_8);
-        for (String pair : body.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            values.put(name, value);
-        }
-        return values;
+        return RequestBodies.form(RequestBodies.raw(request, MAX_FORM));
     }
 
     /** A path on this console to return to after sign-in; anything else (another host, {@code //x}) goes to the inbox. */

@@ -40,10 +40,7 @@ final class ConsolePages {
     }
 
     private static String quorum(ActionRecord record) {
-        if (!(record.decision() instanceof RequireApproval required)) {
-            return "";
-        }
-        return Lifecycle.approvers(record).size() + " approved; needs " + required.quorum().describe();
+        return java.util.Objects.requireNonNullElse(Lifecycle.progress(record), "");
     }
 
     ConsoleViews.Request request(ActionRecord record, ConsoleSession session, String error) {
@@ -54,9 +51,6 @@ final class ConsolePages {
             whyNot = "you asked for this action, so others decide on it";
         }
         boolean required = record.decision() instanceof RequireApproval r && r.justification() == Justification.REQUIRED;
-        String requester = record.requester().id() + " (" + record.requester().kind().wireName() + ")"
-                + (record.requester().owner() != null ? ", owner " + record.requester().owner() : "")
-                + (record.requester().onBehalfOf() != null ? ", on behalf of " + record.requester().onBehalfOf() : "");
         JsonNode run = request.context().get("agent_run");
         String labels = request.resource().labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(" "));
@@ -66,9 +60,7 @@ final class ConsolePages {
                 : record.execution().outcome().name().toLowerCase(java.util.Locale.ROOT)
                 + (record.execution().detail() == null ? "" : ": " + record.execution().detail());
         return new ConsoleViews.Request(frame(request.action(), "inbox", session), record.id().value(), record.status().wireName(),
-                request.action() + " on " + request.resource().type() + " " + request.resource().id()
-                        + (request.resource().env() == null ? "" : " (" + request.resource().env() + ")"),
-                requester, run == null ? null : run.isString() ? run.stringValue() : Json.text(run),
+                request.headline(), record.requester().describe(), run == null ? null : run.isString() ? run.stringValue() : Json.text(run),
                 request.intent().summary(), request.intent().reason(), request.intent().ticket(), labels, record.digest(),
                 JsonHighlight.tokens(request.payload()), PayloadDiff.of(request.payload()),
                 request.context().isEmpty() ? List.of() : JsonHighlight.tokens(request.context()),

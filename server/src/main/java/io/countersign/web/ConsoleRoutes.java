@@ -42,10 +42,24 @@ import tools.jackson.databind.JsonNode;
 public final class ConsoleRoutes implements HttpService {
     private static final int LIST_LIMIT = 200;
     private static final int ENTRIES_PER_PAGE = 50;
-    private static final Map<String, String> STATIC = Map.of(
-            "htmx-2.0.11.min.js", "text/javascript; charset=utf-8",
-            "console.js", "text/javascript; charset=utf-8",
-            "console.css", "text/css; charset=utf-8");
+    /** The console's own scripts and styles, read once: name → content type and bytes. */
+    private static final Map<String, Asset> STATIC = Map.of(
+            "htmx-2.0.11.min.js", Asset.load("htmx-2.0.11.min.js", "text/javascript; charset=utf-8"),
+            "console.js", Asset.load("console.js", "text/javascript; charset=utf-8"),
+            "console.css", Asset.load("console.css", "text/css; charset=utf-8"));
+
+    private record Asset(String type, byte[] bytes) {
+        static Asset load(String name, String type) {
+            try (InputStream in = ConsoleRoutes.class.getResourceAsStream("static/" + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("static/" + name + " is missing from the build");
+                }
+                return new Asset(type, in.readAllBytes());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
 
     private final ActionService actions;
     private final AuditLog auditLog;
@@ -117,20 +131,15 @@ public final class ConsoleRoutes implements HttpService {
 
     private void asset(ServerRequest request, ServerResponse response) {
         String name = request.path().pathParameters().get("name");
-        String type = STATIC.get(name);
-        if (type == null) {
-            ConsoleHttp.secure(response);
+        Asset asset = STATIC.get(name);
+        ConsoleHttp.secure(response);
+        if (asset == null) {
             response.status(io.helidon.http.Status.NOT_FOUND_404).send();
             return;
         }
-        try (InputStream in = ConsoleRoutes.class.getResourceAsStream("static/" + name)) {
-            ConsoleHttp.secure(response);
-            response.header(HeaderNames.CONTENT_TYPE, type);
-            response.header(HeaderNames.CACHE_CONTROL, "public, max-age=3600");
-            response.send(in.readAllBytes());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        response.header(HeaderNames.CONTENT_TYPE, asset.type());
+        response.header(HeaderNames.CACHE_CONTROL, "public, max-age=3600");
+        response.send(asset.bytes());
     }
 
     private ConsoleViews.Filters filters(ServerRequest request) {
@@ -255,9 +264,9 @@ public final class ConsoleRoutes implements HttpService {
         long top = request.query().first("from").filter(v -> v.matches("[0-9]{1,18}")).map(Long::parseLong)
                 .map(v -> Math.min(v, size - 1)).orElse(size - 1);
         List<ConsoleViews.AuditEntry> entries = new ArrayList<>();
-        for (long index = top; index >= 0 && index > top - ENTRIES_PER_PAGE; index--) {
-            auditLog.entry(index).ifPresent(entry -> entries.add(pages.auditEntry(entry.index(), entry.bytes())));
-        }
+        // One range read for the page, shown newest first.
+        auditStore.entries(Math.max(0, top - ENTRIES_PER_PAGE + 1), top + 1, (index, entry, leafHash) -> entries.add(pages.auditEntry(index, entry)));
+        java.util.Collections.reverse(entries);
         Long older = top - ENTRIES_PER_PAGE >= 0 ? top - ENTRIES_PER_PAGE : null;
         Long newer = top + 1 < size ? Math.min(size - 1, top + ENTRIES_PER_PAGE) : null;
         ConsoleHttp.render(response, io.helidon.http.Status.OK_200, "audit.jte", new ConsoleViews.Audit(pages.frame("Audit", "audit", session),

@@ -84,11 +84,8 @@ public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration 
         }
         String secret = null;
         if (node.has("client_secret")) {
-            String text = node.get("client_secret").asString("");
-            if (!text.startsWith("${")) {
-                throw new ConfigException(where + ".client_secret must be a reference such as ${env:OIDC_CLIENT_SECRET}, never the value itself");
-            }
-            secret = new SecretReferences(directory, environment, new LinkedHashSet<>()).fill(text, where + ".client_secret");
+            secret = new SecretReferences(directory, environment, new LinkedHashSet<>())
+                    .secret(node.get("client_secret").asString(""), where + ".client_secret", "${env:OIDC_CLIENT_SECRET}");
         }
         List<String> scopes = new ArrayList<>();
         node.path("scopes").values().forEach(scope -> scopes.add(scope.asString("")));

@@ -9,7 +9,6 @@ import io.countersign.model.Status;
 import io.countersign.policy.RequireApproval;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -31,7 +30,7 @@ public final class ReviewMessage {
 
     /** The notification text (also the fallback where blocks cannot show). */
     public static String text(ActionRecord record) {
-        return status(record) + " " + escape(headline(record.request()));
+        return status(record) + " " + escape(record.request().headline());
     }
 
     /**
@@ -42,15 +41,12 @@ public final class ReviewMessage {
         ArrayNode blocks = Json.MAPPER.createArrayNode();
         ObjectNode header = blocks.addObject();
         header.put("type", "header");
-        header.set("text", plain(limit(status(record) + " " + headline(request), 150)));
+        header.set("text", plain(limit(status(record) + " " + request.headline(), 150)));
 
         ObjectNode facts = blocks.addObject();
         facts.put("type", "section");
         ArrayNode fields = facts.putArray("fields");
-        String requester = escape(record.requester().id()) + " (" + record.requester().kind().wireName() + ")"
-                + (record.requester().owner() != null ? ", owner " + escape(record.requester().owner()) : "")
-                + (record.requester().onBehalfOf() != null ? ", on behalf of " + escape(record.requester().onBehalfOf()) : "");
-        fields.add(markdown("*Requester*\n" + requester));
+        fields.add(markdown("*Requester*\n" + escape(record.requester().describe())));
         JsonNode run = request.context().get("agent_run");
         fields.add(markdown("*Agent run*\n" + (run == null ? "—" : escape(run.isString() ? run.stringValue() : run.toString()))));
         fields.add(markdown("*Target*\n" + escape(request.resource().type() + " " + request.resource().id())
@@ -90,9 +86,7 @@ public final class ReviewMessage {
             policy.append("   *Controls:* ").append(escape(String.join(", ", record.decision().controls())));
         }
         if (record.decision() instanceof RequireApproval required) {
-            Map<String, java.util.Set<String>> approvers = Lifecycle.approvers(record);
-            policy.append("\n*Quorum:* ").append(approvers.size()).append(" approved; needs ")
-                    .append(escape(required.quorum().describe()));
+            policy.append("\n*Quorum:* ").append(escape(Lifecycle.progress(record)));
             if (required.justification() == io.countersign.policy.Justification.REQUIRED) {
                 policy.append("\n_A justification is required with every review._");
             }
@@ -139,7 +133,7 @@ public final class ReviewMessage {
         view.set("submit", plain(verb));
         view.set("close", plain("Cancel"));
         ArrayNode blocks = view.putArray("blocks");
-        section(blocks, limit("*" + escape(headline(record.request())) + "*\n" + escape(record.request().intent().summary()), SECTION_LIMIT));
+        section(blocks, limit("*" + escape(record.request().headline()) + "*\n" + escape(record.request().intent().summary()), SECTION_LIMIT));
         ObjectNode input = blocks.addObject();
         input.put("type", "input");
         input.put("block_id", "justification");
@@ -151,11 +145,6 @@ public final class ReviewMessage {
         element.put("multiline", true);
         element.put("max_length", 2000);
         return view;
-    }
-
-    static String headline(ActionRequest request) {
-        return request.action() + " on " + request.resource().type() + " " + request.resource().id()
-                + (request.resource().env() == null ? "" : " (" + request.resource().env() + ")");
     }
 
     private static String status(ActionRecord record) {

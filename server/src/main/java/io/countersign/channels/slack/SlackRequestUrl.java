@@ -10,8 +10,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -73,16 +71,15 @@ public final class SlackRequestUrl implements HttpService {
     }
 
     private static JsonNode payload(byte[] body) {
-        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
-            if (pair.startsWith("payload=")) {
-                try {
-                    JsonNode parsed = Json.parse(URLDecoder.decode(pair.substring("payload=".length()), StandardCharsets.UTF_8));
-                    return parsed.isObject() ? parsed : null;
-                } catch (RuntimeException e) {
-                    return null;
-                }
-            }
+        String payload = RequestBodies.form(body).get("payload");
+        if (payload == null) {
+            return null;
         }
-        return null;
+        try {
+            JsonNode parsed = Json.parse(payload);
+            return parsed.isObject() ? parsed : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 }

@@ -77,11 +77,7 @@ public record SlackSettings(String botToken, String signingSecret, String appTok
     }
 
     private static String secret(JsonNode node, String key, String where, SecretReferences secrets) {
-        String text = node.path(key).asString("");
-        if (!text.startsWith("${")) {
-            throw new ConfigException(where + "." + key + " must be a reference such as ${env:SLACK_" + key.toUpperCase(java.util.Locale.ROOT)
-                    + "} or ${file:secrets/slack-" + key.replace('_', '-') + "}, never the value itself");
-        }
-        return secrets.fill(text, where + "." + key);
+        return secrets.secret(node.path(key).asString(""), where + "." + key, "${env:SLACK_" + key.toUpperCase(java.util.Locale.ROOT)
+                + "} or ${file:secrets/slack-" + key.replace('_', '-') + "}");
     }
 }
