@@ -4,6 +4,7 @@ import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
 import io.countersign.channels.slack.SlackChannel;
+import io.countersign.channels.teams.TeamsChannel;
 import io.countersign.web.ConsoleRoutes;
 import io.countersign.web.OidcSignIn;
 import io.countersign.web.Sessions;
@@ -64,6 +65,7 @@ public final class CountersignServer implements AutoCloseable {
     private final ActionService actions;
     private final WebhookDispatcher webhooks;
     private final SlackChannel slack;
+    private final TeamsChannel teams;
 
     /** A channel's routes when the channel is not configured: 404 with a reason. */
     private static final io.helidon.webserver.http.HttpService NOT_CONFIGURED = notConfigured("this channel is not configured on this server");
@@ -75,8 +77,9 @@ public final class CountersignServer implements AutoCloseable {
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
                               ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
-                              WebhookDispatcher webhooks, SlackChannel slack) {
+                              WebhookDispatcher webhooks, SlackChannel slack, TeamsChannel teams) {
         this.slack = slack;
+        this.teams = teams;
         this.checkpointer = checkpointer;
         this.webhooks = webhooks;
         this.actions = actions;
@@ -126,6 +129,9 @@ public final class CountersignServer implements AutoCloseable {
         SlackChannel slack = settings.slack() == null ? null : new SlackChannel(settings.slack(), actions, store, () -> identities, clock);
         io.helidon.webserver.http.HttpService slackRequestUrl = slack == null ? NOT_CONFIGURED
                 : Objects.requireNonNullElse(slack.requestUrl(), notConfigured("Slack interactions reach this server over Socket Mode, not this URL"));
+        TeamsChannel teams = settings.teams() == null ? null : new TeamsChannel(settings.teams(), actions, store, () -> identities, clock);
+        io.helidon.webserver.http.HttpService teamsMessages = teams == null ? NOT_CONFIGURED
+                : Objects.requireNonNullElse(teams.messages(), notConfigured("Teams is notify-only here (workflows, no bot): there are no cards to click"));
         Sessions sessions = new Sessions(settings.web().sessionTtl(), clock);
         WebSettings webSettings = settings.web();
         OidcSignIn oidc = webSettings.oidc() == null ? null : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), () -> identities, clock);
@@ -164,6 +170,7 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
                         .register("/v1/channels/slack", slackRequestUrl)
+                        .register("/v1/channels/teams", teamsMessages)
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(OPENAPI);
@@ -201,7 +208,10 @@ public final class CountersignServer implements AutoCloseable {
         if (slack != null) {
             slack.start();
         }
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack);
+        if (teams != null) {
+            teams.start();
+        }
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack, teams);
     }
 
     public int port() {
@@ -245,6 +255,9 @@ public final class CountersignServer implements AutoCloseable {
     public void close() {
         if (slack != null) {
             slack.close();
+        }
+        if (teams != null) {
+            teams.close();
         }
         webhooks.close();
         watcher.close();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.ArrayList;
 import java.net.URI;
 import io.countersign.channels.slack.SlackSettings;
+import io.countersign.channels.teams.TeamsSettings;
 import io.countersign.web.WebSettings;
 import io.countersign.webhooks.Callbacks;
 import io.countersign.webhooks.WebhookEndpoint;
@@ -26,9 +27,9 @@ import tools.jackson.databind.JsonNode;
 public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
-                             WebSettings web) {
+                             TeamsSettings teams, WebSettings web) {
     private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
-            "callbacks", "slack", "web");
+            "callbacks", "slack", "teams", "web");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -83,6 +84,7 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
                 directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
                 webhooks(root.path("webhooks")), callbacks(root.path("callbacks")),
                 SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"),
+                TeamsSettings.read(root.get("teams"), directory, System::getenv, ConfigDirectory.SETTINGS + ": teams"),
                 WebSettings.read(root.get("web"), directory, System::getenv, ConfigDirectory.SETTINGS + ": web"));
     }
 

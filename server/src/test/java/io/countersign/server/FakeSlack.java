@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,21 +148,8 @@ final class FakeSlack implements AutoCloseable {
 
     /** Waits until a call matching {@code condition} has arrived, and returns the last such call. */
     Call await(String method, Predicate<Call> condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<Call> matching = calls(method).stream().filter(condition).toList();
-            if (!matching.isEmpty()) {
-                return matching.getLast();
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("no " + method + " call matching the condition arrived; calls: "
-                + calls.stream().map(c -> c.method() + " " + c.params().getOrDefault("channel", "")).toList());
+        return Recorded.last(() -> calls(method).stream().filter(condition).toList(), () -> "no " + method
+                + " call matching the condition arrived; calls: " + calls.stream().map(c -> c.method() + " " + c.params().getOrDefault("channel", "")).toList());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.countersign.channels.slack;
 
+import io.countersign.channels.ReviewStatus;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
@@ -30,7 +31,7 @@ public final class ReviewMessage {
 
     /** The notification text (also the fallback where blocks cannot show). */
     public static String text(ActionRecord record) {
-        return status(record) + " " + escape(record.request().headline());
+        return ReviewStatus.label(record) + " " + escape(record.request().headline());
     }
 
     /**
@@ -41,7 +42,7 @@ public final class ReviewMessage {
         ArrayNode blocks = Json.MAPPER.createArrayNode();
         ObjectNode header = blocks.addObject();
         header.put("type", "header");
-        header.set("text", plain(limit(status(record) + " " + request.headline(), 150)));
+        header.set("text", plain(limit(ReviewStatus.label(record) + " " + request.headline(), 150)));
 
         ObjectNode facts = blocks.addObject();
         facts.put("type", "section");
@@ -145,19 +146,6 @@ public final class ReviewMessage {
         element.put("multiline", true);
         element.put("max_length", 2000);
         return view;
-    }
-
-    private static String status(ActionRecord record) {
-        return switch (record.status()) {
-            case PENDING -> "⏳ Approval needed:";
-            case APPROVED -> "✅ Approved:";
-            case ALLOWED -> "✅ Allowed:";
-            case DENIED -> "❌ Denied:";
-            case EXPIRED -> "⌛ Expired:";
-            case CANCELLED -> "🚫 Cancelled:";
-            case EXECUTED -> record.execution() != null && record.execution().outcome() == null ? "▶️ Running:" : "✔️ Executed:";
-            case FAILED -> "⚠️ Failed:";
-        };
     }
 
     /** Slack's escaping for text it parses: only these three characters are special. */

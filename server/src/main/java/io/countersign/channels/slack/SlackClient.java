@@ -24,9 +24,9 @@ public final class SlackClient {
     private final MethodsClient methods;
 
     /** Slack could not be reached or refused the call; {@code error} is Slack's code ({@code channel_not_found}). */
-    public static final class SlackCallFailed extends RuntimeException {
+    public static final class SlackCallFailed extends io.countersign.channels.ChannelCallFailed {
         SlackCallFailed(String call, String error) {
-            super(call + " failed: " + error);
+            super(call, error);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.countersign.channels.slack;
 
 import io.countersign.audit.LogFollower;
+import io.countersign.channels.ChatDelivery;
 import io.countersign.identity.Identities;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.model.ActionId;
@@ -11,7 +12,6 @@ import io.countersign.store.ChatMessageStore;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -30,10 +30,8 @@ import tools.jackson.databind.JsonNode;
 public final class SlackNotifier implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SlackNotifier.class.getName());
     static final String CURSOR = "channel:slack";
-    private static final Duration IDLE = Duration.ofMillis(100);
     /** How a request ends for the people waiting on it; each is told by DM as well as in the thread. */
     private static final Set<String> FINAL = Set.of("action.approved", "action.denied", "action.expired");
-    private static final List<Duration> RETRY = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5));
 
     private final SlackClient slack;
     private final ActionStore store;
@@ -52,47 +50,19 @@ public final class SlackNotifier implements AutoCloseable {
 
     public static SlackNotifier start(SlackClient slack, ActionStore store, Supplier<Identities> identities, URI console, Clock clock) {
         SlackNotifier notifier = new SlackNotifier(slack, store, identities, console, clock);
-        notifier.follower = LogFollower.start("countersign-slack", CURSOR, store.auditLog(), store.webhooks(), IDLE, notifier::handle);
+        notifier.follower = ChatDelivery.follow("countersign-slack", CURSOR, store, notifier::act);
         return notifier;
-    }
-
-    /** Shutting down in the middle of an entry: its position is kept, so it is handled again after a restart. */
-    private static final class Stopping extends RuntimeException {
-        Stopping() {
-            super(null, null, false, false);
-        }
-    }
-
-    private LogFollower.Handled handle(LogFollower follower, long index, byte[] raw, JsonNode entry) {
-        try {
-            if (!act(follower, entry)) {
-                return LogFollower.Handled.PASSED;
-            }
-        } catch (Stopping e) {
-            return LogFollower.Handled.STOP;
-        }
-        store.webhooks().advance(CURSOR, index + 1);
-        return LogFollower.Handled.RECORDED;
     }
 
     /** @return whether Slack was called for this entry */
     private boolean act(LogFollower follower, JsonNode entry) {
-        String id = entry.path("action_id").asString("");
-        if (!ActionId.isWellFormed(id)) {
+        Optional<ChatDelivery.Subject> subject = ChatDelivery.subject(store, "slack", entry);
+        if (subject.isEmpty()) {
             return false;
         }
-        String type = entry.path("type").asString();
-        ActionId actionId = new ActionId(id);
-        List<ChatMessageStore.Posted> posted = store.chatMessages().posted(actionId, "slack");
-        boolean announces = "action.decided".equals(type) || "action.reevaluated".equals(type);
-        if (posted.isEmpty() && !announces) {
-            return false;
-        }
-        Optional<ActionRecord> found = store.find(actionId);
-        if (found.isEmpty()) {
-            return false;
-        }
-        ActionRecord record = found.get();
+        ActionRecord record = subject.get().record();
+        List<ChatMessageStore.Posted> posted = subject.get().posted();
+        String type = subject.get().type();
         if (posted.isEmpty()) {
             boolean called = false;
             if (record.decision() instanceof RequireApproval required) {
@@ -109,17 +79,17 @@ public final class SlackNotifier implements AutoCloseable {
             return called;
         }
         for (ChatMessageStore.Posted message : posted) {
-            attempt(follower, "chat.update", () -> slack.update(message.channel(), message.messageId(), ReviewMessage.text(record),
+            ChatDelivery.attempt(follower, "chat.update", () -> slack.update(message.channel(), message.messageId(), ReviewMessage.text(record),
                     ReviewMessage.blocks(record, console)));
             String line = threadLine(type, entry);
             if (line != null) {
-                attempt(follower, "chat.postMessage", () -> slack.post(message.channel(), line, null, message.messageId()));
+                ChatDelivery.attempt(follower, "chat.postMessage", () -> slack.post(message.channel(), line, null, message.messageId()));
             }
         }
         if (FINAL.contains(type)) {
             String outcome = ReviewMessage.text(record) + "\n" + threadLine(type, entry);
             for (String user : peopleBehind(record)) {
-                attempt(follower, "chat.postMessage", () -> slack.post(user, outcome, null, null));
+                ChatDelivery.attempt(follower, "chat.postMessage", () -> slack.post(user, outcome, null, null));
             }
         }
         return true;
@@ -147,7 +117,7 @@ public final class SlackNotifier implements AutoCloseable {
 
     private void post(LogFollower follower, ActionRecord record, String channel) {
         String[] ts = new String[1];
-        attempt(follower, "chat.postMessage", () -> ts[0] = slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null));
+        ChatDelivery.attempt(follower, "chat.postMessage", () -> ts[0] = slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null));
         if (ts[0] != null) {
             store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "slack", channel, ts[0], clock.instant()));
         }
@@ -181,28 +151,6 @@ public final class SlackNotifier implements AutoCloseable {
                     + (detail.has("detail") ? " — " + ReviewMessage.escape(detail.path("detail").asString()) : "");
             default -> null;
         };
-    }
-
-    private interface SlackCall {
-        void run();
-    }
-
-    /** A Slack call retried a few times; then given up (logged), so one bad channel does not stop the rest. */
-    private static void attempt(LogFollower follower, String name, SlackCall call) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                call.run();
-                return;
-            } catch (SlackClient.SlackCallFailed e) {
-                if (attempt >= RETRY.size()) {
-                    LOG.log(Level.ERROR, "gave up on " + name + ": " + e.getMessage());
-                    return;
-                }
-                if (!follower.pause(RETRY.get(attempt))) {
-                    throw new Stopping();
-                }
-            }
-        }
     }
 
     /** Lets the entry in hand finish, so a message posted is also recorded and a restart does not post it again. */
