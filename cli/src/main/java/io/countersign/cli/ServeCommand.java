@@ -25,6 +25,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for all)")
     String host;
 
+    @Option(names = "--node-id", description = "This node's name in a cluster (default: the host name and port); shown by /healthz and"
+            + " in PostgreSQL's pg_stat_activity")
+    String nodeId;
+
     @Spec
     CommandSpec spec;
 
@@ -35,7 +39,12 @@ final class ServeCommand implements Callable<Integer> {
         boolean created = ConfigDirectory.ensureExample(config);
         CountersignServer server;
         try {
-            server = CountersignServer.start(config, host, port, Clock.systemUTC());
+            if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.:-]{1,64}")) {
+                err.println("countersign: --node-id must be 1 to 64 letters, digits, '.', '_', ':' or '-'");
+                err.flush();
+                return ExitCode.USAGE;
+            }
+            server = CountersignServer.start(config, host, port, nodeId, Clock.systemUTC());
         } catch (ConfigException | StoreUnavailableException | AuditLogCorruptedException e) {
             err.println("countersign: cannot start: " + e.getMessage());
             err.flush();
@@ -50,6 +59,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("Countersign is listening on " + url);
         out.println("  config:  " + config.toAbsolutePath() + (created ? " (example written now)" : ""));
         out.println("  policy:  " + server.policy().version() + " (" + server.policy().current().rules().size() + " rules)");
+        out.println("  node:    " + server.nodeId() + " on " + server.storeDescription());
         out.println("  console: " + url + "/inbox");
         out.println("  audit:   " + server.checkpointer().origin() + " at size " + server.checkpointer().latest().size()
                 + " (verifier key: countersign audit key --config " + config + ")");

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
@@ -42,10 +43,12 @@ public final class LogFollower implements AutoCloseable {
     private final WebhookStore positions;
     private final Duration idle;
     private final Handler handler;
+    private final BooleanSupplier leads;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Thread thread;
 
-    private LogFollower(String cursor, AuditLogStore log, WebhookStore positions, Duration idle, Handler handler) {
+    private LogFollower(String cursor, AuditLogStore log, WebhookStore positions, Duration idle, BooleanSupplier leads, Handler handler) {
+        this.leads = leads;
         this.cursor = cursor;
         this.log = log;
         this.positions = positions;
@@ -59,7 +62,16 @@ public final class LogFollower implements AutoCloseable {
      */
     public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
                                     Handler handler) {
-        LogFollower follower = new LogFollower(cursor, log, positions, idle, handler);
+        return start(threadName, cursor, log, positions, idle, () -> true, handler);
+    }
+
+    /**
+     * @param leads whether this node follows the log now; positions are shared by every node, and only
+     *              the one that leads moves them (the others wait, and read the position afresh when they lead)
+     */
+    public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
+                                    BooleanSupplier leads, Handler handler) {
+        LogFollower follower = new LogFollower(cursor, log, positions, idle, leads, handler);
         follower.thread = Thread.ofVirtual().name(threadName).start(follower::follow);
         return follower;
     }
@@ -82,6 +94,11 @@ public final class LogFollower implements AutoCloseable {
         long next = -1;
         while (running()) {
             try {
+                if (!leads.getAsBoolean()) {
+                    next = -1;
+                    pause(idle);
+                    continue;
+                }
                 if (next < 0) {
                     next = positions.cursor(cursor, log.size());
                 }

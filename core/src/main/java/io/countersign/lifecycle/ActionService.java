@@ -58,6 +58,7 @@ public final class ActionService {
         this.clock = clock;
         this.changes = changes;
         this.principals = principals;
+        store.subscribe(changes::changed);
     }
 
     public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes) {
@@ -110,6 +111,13 @@ public final class ActionService {
         return current(record);
     }
 
+    /** The longest a waiter goes without reading the record again. */
+    static final Duration REREAD = Duration.ofSeconds(5);
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
     /**
      * Waits until the request leaves the status it had when the wait began, or {@code maxWait} passes.
      * Blocks the calling (virtual) thread.
@@ -129,6 +137,8 @@ public final class ActionService {
             }
             Instant wakeAt = record.expiresAt() != null && record.expiresAt().isBefore(deadline)
                     ? record.expiresAt().plusMillis(1) : deadline;
+            // A change on another node wakes this one through the store; should that word be lost, the re-read comes anyway.
+            wakeAt = earliest(wakeAt, now.plus(REREAD));
             try {
                 change.get(Math.max(1, Duration.between(now, wakeAt).toMillis()), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {

@@ -70,6 +70,23 @@ public interface ActionStore extends AutoCloseable {
     /** The events recorded for one action, oldest first. */
     List<ActionEvent> events(ActionId id);
 
+    /**
+     * Tells {@code changed} of every action that changes from now on, including changes made by other
+     * nodes sharing this store, so waiters anywhere wake at once. A single-node store has no other
+     * writers and tells nothing: the node's own changes are known to it already.
+     */
+    default void subscribe(java.util.function.Consumer<ActionId> changed) {
+    }
+
+    /**
+     * Whether this node runs the cluster's background work now (following the audit log for webhooks
+     * and chat, expiry sweeps, checkpoints): exactly one node does at a time, and another takes over
+     * when it dies. A single-node store always does.
+     */
+    default boolean leads() {
+        return true;
+    }
+
     /** False once a write could not be made durable; from then on every write is refused until restart. */
     boolean healthy();
 

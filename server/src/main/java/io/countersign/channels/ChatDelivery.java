@@ -68,7 +68,7 @@ public final class ChatDelivery {
 
     /** Follows the log under {@code cursor} on a thread named {@code threadName}. */
     public static LogFollower follow(String threadName, String cursor, ActionStore store, Act act) {
-        return LogFollower.start(threadName, cursor, store.auditLog(), store.webhooks(), IDLE, (follower, index, raw, entry) -> {
+        return LogFollower.start(threadName, cursor, store.auditLog(), store.webhooks(), IDLE, store::leads, (follower, index, raw, entry) -> {
             try {
                 if (!act.act(follower, entry)) {
                     return LogFollower.Handled.PASSED;

@@ -33,7 +33,6 @@ import io.countersign.lifecycle.PolicyReloader;
 import io.countersign.policy.ActivePolicy;
 import io.countersign.policy.PolicyLoader;
 import io.countersign.store.ActionStore;
-import io.countersign.store.sqlite.SqliteStore;
 import io.helidon.http.DirectHandler.EventType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.DirectHandlers;
@@ -65,6 +64,8 @@ public final class CountersignServer implements AutoCloseable {
     private final ActionService actions;
     private final WebhookDispatcher webhooks;
     private final SlackChannel slack;
+    private String nodeId;
+    private String storeDescription;
     private final TeamsChannel teams;
 
     /** A channel's routes when the channel is not configured: 404 with a reason. */
@@ -96,15 +97,21 @@ public final class CountersignServer implements AutoCloseable {
      * Refuses to start, with a message naming the file and the fault, when identities or policy are invalid.
      */
     public static CountersignServer start(Path directory, String host, int port, Clock clock) {
+        return start(directory, host, port, null, clock);
+    }
+
+    /** @param nodeId this node's name in a cluster; null for the host name and port */
+    public static CountersignServer start(Path directory, String host, int port, String nodeId, Clock clock) {
         ServerSettings settings = ServerSettings.load(directory);
         Identities identities = IdentitiesLoader.load(settings.identitiesFile());
         PolicyLoader loader = new PolicyLoader(identities.groups());
         ActivePolicy policy = new ActivePolicy(loader.load(settings.policyDirectory()));
         Grants grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
         Connectors connectors = ConnectorsFile.load(settings.connectorsFile(), System::getenv);
-        ActionStore store = SqliteStore.open(settings.sqliteFile());
+        String node = nodeId != null ? nodeId : hostName() + ":" + port;
+        ActionStore store = settings.store().open(node);
         try {
-            return start(settings, identities, loader, policy, grants, connectors, store, host, port, clock);
+            return start(settings, identities, loader, policy, grants, connectors, store, host, port, node, clock);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -113,7 +120,8 @@ public final class CountersignServer implements AutoCloseable {
 
     /** Everything that needs the open store; the caller closes it if this fails. */
     private static CountersignServer start(ServerSettings settings, Identities identities, PolicyLoader loader, ActivePolicy policy,
-                                           Grants grants, Connectors connectors, ActionStore store, String host, int port, Clock clock) {
+                                           Grants grants, Connectors connectors, ActionStore store, String host, int port, String node,
+                                           Clock clock) {
         LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
         Checkpointer checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
         AuditLog auditLog = new AuditLog(store.auditLog(), checkpointer);
@@ -161,6 +169,9 @@ public final class CountersignServer implements AutoCloseable {
                             }
                             body.put("status", "ok");
                             body.put("policy_version", policy.version().value());
+                            body.put("node", node);
+                            // Whether this node runs the background work (one node of a cluster does).
+                            body.put("leads", store.leads());
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(Json.bytes(body));
                         })
@@ -187,6 +198,9 @@ public final class CountersignServer implements AutoCloseable {
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("countersign-expiry").daemon(true).factory());
         sweeper.scheduleWithFixedDelay(() -> {
+            if (!store.leads()) {
+                return;
+            }
             try {
                 actions.expireOverdue();
             } catch (RuntimeException e) {
@@ -194,6 +208,7 @@ public final class CountersignServer implements AutoCloseable {
             }
         }, 1, 1, TimeUnit.SECONDS);
         // A checkpoint a second at most: entries are durable at once, and signed soon after.
+        // Every node signs: the tree is shared, and the same key signs the same size and root to the same bytes.
         sweeper.scheduleWithFixedDelay(() -> {
             try {
                 checkpointer.sign();
@@ -204,14 +219,35 @@ public final class CountersignServer implements AutoCloseable {
         PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
         WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), settings.callbacks(),
                 id -> store.find(id).map(record -> record.request().callbackUrl()), store.auditLog(), store.webhooks(),
-                checkpointer.origin(), clock);
+                store::leads, checkpointer.origin(), clock);
         if (slack != null) {
             slack.start();
         }
         if (teams != null) {
             teams.start();
         }
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack, teams);
+        CountersignServer server = new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack, teams);
+        server.nodeId = node;
+        server.storeDescription = settings.store().describe();
+        return server;
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** This node's name in a cluster. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Where this node keeps its state, without secrets. */
+    public String storeDescription() {
+        return storeDescription;
     }
 
     public int port() {

@@ -22,9 +22,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The settings of {@code countersign.yaml}, with paths resolved against the configuration directory.
  *
- * @param sqliteFile the embedded store's file
+ * @param store where actions, reviews and the audit log are kept
  */
-public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFile, Path policyDirectory, Path connectorsFile,
+public record ServerSettings(Path directory, StoreSettings store, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
                              TeamsSettings teams, WebSettings web) {
@@ -62,7 +62,6 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
                 throw new ConfigException(ConfigDirectory.SETTINGS + ": unknown key '" + key + "'");
             }
         }
-        String sqlite = text(root.path("store"), "sqlite", "data/countersign.db");
         long maxBody = root.path("http").path("max_body_bytes").asLong(1_048_576);
         if (maxBody < 1024 || maxBody > 64L * 1024 * 1024) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": http.max_body_bytes must be from 1024 to 67108864");
@@ -79,7 +78,7 @@ public record ServerSettings(Path directory, Path sqliteFile, Path identitiesFil
         if (grantTtl == null || grantTtl.compareTo(Duration.ofSeconds(10)) < 0 || grantTtl.compareTo(Duration.ofHours(1)) > 0) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": grants.ttl must be a duration from 10s to 1h, e.g. 5m");
         }
-        return new ServerSettings(directory, directory.resolve(sqlite),
+        return new ServerSettings(directory, StoreSettings.read(root.get("store"), directory, System::getenv, ConfigDirectory.SETTINGS + ": store"),
                 directory.resolve(text(root, "identities", "identities.yaml")),
                 directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
                 webhooks(root.path("webhooks")), callbacks(root.path("callbacks")),

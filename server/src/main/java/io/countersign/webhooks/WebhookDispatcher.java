@@ -44,7 +44,10 @@ public final class WebhookDispatcher implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER).build();
     private final List<LogFollower> followers = new ArrayList<>();
 
-    private WebhookDispatcher(AuditLogStore log, WebhookStore store, String origin, Clock clock) {
+    private final java.util.function.BooleanSupplier leads;
+
+    private WebhookDispatcher(AuditLogStore log, WebhookStore store, java.util.function.BooleanSupplier leads, String origin, Clock clock) {
+        this.leads = leads;
         this.log = log;
         this.store = store;
         this.origin = origin;
@@ -67,7 +70,14 @@ public final class WebhookDispatcher implements AutoCloseable {
     public static WebhookDispatcher start(List<WebhookEndpoint> endpoints, Callbacks callbacks,
                                           Function<ActionId, Optional<URI>> callbackOf, AuditLogStore log, WebhookStore store,
                                           String origin, Clock clock) {
-        WebhookDispatcher dispatcher = new WebhookDispatcher(log, store, origin, clock);
+        return start(endpoints, callbacks, callbackOf, log, store, () -> true, origin, clock);
+    }
+
+    /** @param leads whether this node delivers now (one node of a cluster does) */
+    public static WebhookDispatcher start(List<WebhookEndpoint> endpoints, Callbacks callbacks,
+                                          Function<ActionId, Optional<URI>> callbackOf, AuditLogStore log, WebhookStore store,
+                                          java.util.function.BooleanSupplier leads, String origin, Clock clock) {
+        WebhookDispatcher dispatcher = new WebhookDispatcher(log, store, leads, origin, clock);
         for (WebhookEndpoint endpoint : endpoints) {
             Route route = new Route(endpoint.url().toString(), entry -> endpoint, true);
             if (store.disabled(route.cursor())) {
@@ -89,7 +99,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     private void start(String threadName, Route route) {
-        followers.add(LogFollower.start(threadName, route.cursor(), log, store, IDLE, (follower, index, entry, parsed) -> {
+        followers.add(LogFollower.start(threadName, route.cursor(), log, store, IDLE, leads, (follower, index, entry, parsed) -> {
             WebhookEndpoint endpoint = route.target().apply(parsed);
             if (endpoint == null) {
                 return LogFollower.Handled.PASSED;

@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -58,6 +59,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private static final Task<Void> STOP = new Task<>(c -> null, new CompletableFuture<>());
 
     private final Connection connection;
+    private final String transactionStart;
     private final BlockingQueue<Task<?>> queue = new ArrayBlockingQueue<>(16_384);
     private final Thread thread;
     private volatile boolean open = true;
@@ -74,7 +76,16 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     public GroupCommitWriter(Connection connection, String name) throws SQLException {
+        this(connection, name, null);
+    }
+
+    /**
+     * @param transactionStart a statement each transaction begins with, before any write; on PostgreSQL,
+     *                         the lock that puts the transactions of every node in one order (null: none)
+     */
+    public GroupCommitWriter(Connection connection, String name, String transactionStart) throws SQLException {
         this.connection = connection;
+        this.transactionStart = transactionStart;
         connection.setAutoCommit(false);
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
     }
@@ -128,10 +139,11 @@ public final class GroupCommitWriter implements AutoCloseable {
                 batch.forEach(task -> task.done().completeExceptionally(failure));
                 batch.clear();
             }
-            for (Task<?> task : batch) {
-                task.runIn(connection, completions);
-            }
             try {
+                start();
+                for (Task<?> task : batch) {
+                    task.runIn(connection, completions);
+                }
                 connection.commit();
                 commits++;
                 writes += batch.size();
@@ -153,6 +165,14 @@ public final class GroupCommitWriter implements AutoCloseable {
             if (stop) {
                 drainClosed();
                 return;
+            }
+        }
+    }
+
+    private void start() throws SQLException {
+        if (transactionStart != null) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(transactionStart);
             }
         }
     }

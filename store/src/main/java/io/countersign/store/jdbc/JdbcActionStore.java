@@ -42,6 +42,7 @@ public class JdbcActionStore implements ActionStore {
             + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at, execution_json";
 
     private final GroupCommitWriter writer;
+    private final String announceChange;
     private final DataSource readers;
     private final AutoCloseable onClose;
     private final JdbcAuditLog auditLog;
@@ -50,6 +51,15 @@ public class JdbcActionStore implements ActionStore {
     private final JdbcChatMessageStore chatMessages;
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
+        this(writer, readers, onClose, null);
+    }
+
+    /**
+     * @param announceChange a statement run with the action's id in the transaction of each change, for
+     *                       other nodes to hear of it on commit (PostgreSQL's {@code pg_notify}); null for none
+     */
+    protected JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose, String announceChange) {
+        this.announceChange = announceChange;
         this.writer = writer;
         this.readers = readers;
         this.onClose = onClose;
@@ -156,6 +166,11 @@ public class JdbcActionStore implements ActionStore {
                 if (update.executeUpdate() != 1) {
                     return false;
                 }
+            }
+            if (announceChange != null) {
+                PreparedStatement announce = statements.get(connection, announceChange);
+                announce.setString(1, next.id().value());
+                announce.execute();
             }
             if (review != null) {
                 try (PreparedStatement insert = connection.prepareStatement(

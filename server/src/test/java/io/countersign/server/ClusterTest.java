@@ -1,0 +1,186 @@
+package io.countersign.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.countersign.audit.LogIntegrity;
+import io.countersign.json.Json;
+import io.countersign.testing.PostgresSchema;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Three real nodes on one real PostgreSQL (a schema of their own on 127.0.0.1:5432): what is submitted
+ * on one is waited on at another and approved on a third; races between nodes have one winner; the
+ * audit log stays one verifiable tree; background work (webhook delivery) runs on one node at a time
+ * and moves to another when that node stops.
+ */
+class ClusterTest {
+    private static final String WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    @TempDir
+    Path config;
+
+    PostgresSchema schema;
+    final List<TestServer> nodes = new ArrayList<>();
+    HttpServer receiver;
+    /** Deliveries received, by webhook-id: each entry must arrive once, however many nodes there are. */
+    final Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
+    final List<String> deliveredTypes = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        schema = new PostgresSchema();
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            delivered.computeIfAbsent(exchange.getRequestHeaders().getFirst("webhook-id"), id -> new AtomicInteger()).incrementAndGet();
+            deliveredTypes.add(Json.parse(body).path("type").asString());
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        Path first = config.resolve("node-1");
+        ConfigDirectory.ensureExample(first);
+        String settings = Files.readString(first.resolve("countersign.yaml"));
+        Files.writeString(first.resolve("countersign.yaml"), settings.replace("  sqlite: data/countersign.db",
+                "  url: " + schema.url() + "\n  user: " + PostgresSchema.USER) + """
+
+                webhooks:
+                  - url: http://127.0.0.1:%d/hook
+                    secret: %s
+                """.formatted(receiver.getAddress().getPort(), WEBHOOK_SECRET));
+        nodes.add(TestServer.start(first));
+        // The other nodes share the first one's configuration and keys (grants, audit log), as a deployment would.
+        for (int n = 2; n <= 3; n++) {
+            Path other = config.resolve("node-" + n);
+            copy(first, other);
+            nodes.add(TestServer.start(other));
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        nodes.forEach(TestServer::close);
+        receiver.stop(0);
+        schema.close();
+    }
+
+    private String submit(TestServer node, String action, int n) {
+        TestServer.Answer answer = node.post("agent", "/v1/actions", TestServer.request(action, "dev", ", \"payload\": {\"n\": " + n + "}"));
+        assertThat(answer.status()).as(answer.body().toString()).isIn(200, 202);
+        return answer.id();
+    }
+
+    @Test
+    void submittedOnOneWaitedOnAnotherApprovedOnAThird() throws Exception {
+        TestServer a = nodes.get(0);
+        TestServer b = nodes.get(1);
+        TestServer c = nodes.get(2);
+        String id = submit(a, "test.race", 1);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            long started = System.nanoTime();
+            Future<TestServer.Answer> waiting = pool.submit(() -> b.get("agent", "/v1/actions/" + id + "?wait=30s"));
+            Thread.sleep(300);
+            assertThat(waiting.isDone()).isFalse();
+            assertThat(c.review("alice", id, "approve", "approved on the third node").status()).isEqualTo(200);
+            TestServer.Answer woken = waiting.get();
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(woken.body().path("status").asString()).isEqualTo("approved");
+            // Woken by PostgreSQL's NOTIFY, not by the 5 s re-read that backs it up.
+            assertThat(waited).isLessThan(Duration.ofSeconds(4));
+        }
+        assertThat(a.get("alice", "/v1/actions/" + id).body().path("status").asString()).isEqualTo("approved");
+    }
+
+    @Test
+    void nodesRacingOnTheSameActionHaveOneWinner() throws Exception {
+        TestServer a = nodes.get(0);
+        TestServer b = nodes.get(1);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 10; i++) {
+                String id = submit(a, "test.race", 100 + i);
+                Future<TestServer.Answer> alice = pool.submit(() -> a.review("alice", id, "approve", null));
+                Future<TestServer.Answer> bob = pool.submit(() -> b.review("bob", id, "approve", null));
+                List<Integer> statuses = List.of(alice.get().status(), bob.get().status());
+                assertThat(statuses).as("one approval counts, the other finds the request no longer pending").containsExactlyInAnyOrder(200, 409);
+                JsonNode record = nodes.get(2).get("agent", "/v1/actions/" + id).body();
+                assertThat(record.path("reviews")).hasSize(1);
+                String body = Json.text(Json.object().put("grant", record.path("grant").path("token").asString()).put("consume", true));
+                Future<TestServer.Answer> usedOnA = pool.submit(() -> a.post("agent", "/v1/grants/verify", body));
+                Future<TestServer.Answer> usedOnB = pool.submit(() -> b.post("agent", "/v1/grants/verify", body));
+                assertThat(List.of(usedOnA.get().status(), usedOnB.get().status())).as("a grant is used once across the cluster")
+                        .containsExactlyInAnyOrder(200, 409);
+            }
+        }
+        LogIntegrity.check(nodes.get(2).node().store().auditLog(), List.of());
+    }
+
+    @Test
+    void backgroundWorkRunsOnOneNodeAndMovesWhenItStops() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> submitted = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                TestServer node = nodes.get(i % 3);
+                int n = i;
+                submitted.add(pool.submit(() -> submit(node, "test.race", 200 + n)));
+            }
+            for (Future<String> id : submitted) {
+                id.get();
+            }
+        }
+        awaitDeliveries(30);
+        TestServer leader = nodes.stream().filter(n -> n.node().store().leads()).findFirst().orElseThrow();
+        assertThat(nodes.stream().filter(n -> n.node().store().leads())).hasSize(1);
+        leader.close();
+        nodes.remove(leader);
+        for (int i = 0; i < 10; i++) {
+            submit(nodes.get(i % 2), "test.race", 300 + i);
+        }
+        awaitDeliveries(40);
+        assertThat(nodes.stream().filter(n -> n.node().store().leads())).hasSize(1);
+        assertThat(delivered.values()).allSatisfy(count -> assertThat(count.get()).as("each entry delivered once").isEqualTo(1));
+        LogIntegrity.check(nodes.get(0).node().store().auditLog(), List.of());
+    }
+
+    /** Waits for {@code requested} action.requested deliveries (the first entry of each request). */
+    private void awaitDeliveries(int requested) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (deliveredTypes.stream().filter("action.requested"::equals).count() < requested && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(deliveredTypes.stream().filter("action.requested"::equals).count()).isEqualTo(requested);
+    }
+}

@@ -1,0 +1,218 @@
+package io.countersign.store;
+
+import static io.countersign.testing.Fixtures.AGENT;
+import static io.countersign.testing.Fixtures.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.countersign.lifecycle.ActionEvent;
+import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.EventType;
+import io.countersign.lifecycle.Lifecycle;
+import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
+import io.countersign.lifecycle.Requester;
+import io.countersign.lifecycle.ReviewDecision;
+import io.countersign.lifecycle.Transition.Applied;
+import io.countersign.model.ActionDigest;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Status;
+import io.countersign.policy.ApprovalRequirement;
+import io.countersign.policy.Justification;
+import io.countersign.policy.PolicyVersion;
+import io.countersign.policy.Quorum;
+import io.countersign.policy.RequireApproval;
+import io.countersign.store.ActionStore.InsertResult;
+import io.countersign.store.jdbc.GroupCommitWriter;
+import io.countersign.store.sqlite.SqliteStore;
+import io.countersign.testing.Fixtures;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.ArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@link ActionStore} contract: every store (SQLite, PostgreSQL) passes the same tests. */
+abstract class ActionStoreContract {
+    static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    private static final RequireApproval HOLD = new RequireApproval(List.of("r"), List.of("soc2:CC8.1"),
+            new Quorum(List.of(new ApprovalRequirement("r", 1, Set.of("sre"))), true), Duration.ofMinutes(5),
+            Justification.OPTIONAL, List.of("slack:C1"), new PolicyVersion("sha256:v"));
+
+    ActionStore store;
+
+    /** Opens the store under test: the same database each time within one test, so reopening finds what was written. */
+    abstract ActionStore open();
+
+    @BeforeEach
+    void openStore() {
+        store = open();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    static Lifecycle.Started started(ActionRequest request) {
+        return Lifecycle.start(ActionId.newId(NOW), Requester.of(AGENT, request), request, ActionDigest.of(request), HOLD, NOW);
+    }
+
+    static ActionRequest request(String ticket, String idempotencyKey) {
+        ActionRequest base = Fixtures.export("prod", Map.of("data_class", "pii"), ticket);
+        return new ActionRequest(base.action(), base.resource(), base.intent(), base.payload(), base.context(), idempotencyKey);
+    }
+
+    @Test
+    void recordRoundTripsExactly() {
+        Lifecycle.Started started = started(Fixtures.onBehalfOf(request("OPS-1", "k1"), "alice@example.com"));
+        assertThat(store.insert(started.record(), started.events())).isInstanceOf(InsertResult.Inserted.class);
+        assertThat(store.find(started.record().id())).contains(started.record());
+        assertThat(store.events(started.record().id())).hasSize(2);
+    }
+
+    @Test
+    void chatMessagesAreKeptPerActionAndChannelAcrossReopening() {
+        var id = new io.countersign.model.ActionId("act_01a2000000000000000000000000000a");
+        var at = java.time.Instant.parse("2026-11-24T10:00:00Z");
+        store.chatMessages().posted(new io.countersign.store.ChatMessageStore.Posted(id, "slack", "C0PROD", "1767.0001", at));
+        store.chatMessages().posted(new io.countersign.store.ChatMessageStore.Posted(id, "slack", "D0ALICE", "1767.0002", at.plusSeconds(1)));
+        store.chatMessages().posted(new io.countersign.store.ChatMessageStore.Posted(id, "teams", "19:conv", "act-1", at));
+        store.close();
+        store = open();
+        assertThat(store.chatMessages().posted(id, "slack")).extracting(io.countersign.store.ChatMessageStore.Posted::messageId)
+                .containsExactly("1767.0001", "1767.0002");
+        assertThat(store.chatMessages().posted(id, "teams")).hasSize(1);
+    }
+
+    @Test
+    void staleVersionIsRefusedAndNothingIsWritten() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        Applied first = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(first.next(), first.review(), first.events())).isTrue();
+        // A second writer that read the same old version loses.
+        assertThat(store.update(first.next(), first.review(), first.events())).isFalse();
+        ActionRecord stored = store.find(started.record().id()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(Status.APPROVED);
+        assertThat(stored.reviews()).hasSize(1);
+        assertThat(store.events(stored.id())).hasSize(4);
+    }
+
+    @Test
+    void concurrentCompareAndSetHasOneWinner() throws Exception {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        Applied approve = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        List<Future<Boolean>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 32; i++) {
+                results.add(pool.submit(() -> store.update(approve.next(), approve.review(), approve.events())));
+            }
+        }
+        long winners = 0;
+        for (Future<Boolean> result : results) {
+            winners += result.get() ? 1 : 0;
+        }
+        assertThat(winners).isEqualTo(1);
+    }
+
+    @Test
+    void idempotencyKeyAndPendingDuplicatesReturnTheEarlierRecord() {
+        Lifecycle.Started first = started(request("OPS-1", "key-1"));
+        store.insert(first.record(), first.events());
+        Lifecycle.Started sameKey = started(request("OPS-1", "key-1"));
+        assertThat(store.insert(sameKey.record(), sameKey.events()))
+                .isInstanceOfSatisfying(InsertResult.SameIdempotencyKey.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
+        Lifecycle.Started sameDigest = started(request("OPS-2", null));
+        assertThat(store.insert(sameDigest.record(), sameDigest.events()))
+                .isInstanceOfSatisfying(InsertResult.PendingDuplicate.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
+        assertThat(store.list(new ActionStore.Query(null, null, 10))).hasSize(1);
+    }
+
+    @Test
+    void overdueFindsOnlyPendingPastExpiry() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        assertThat(store.overdue(NOW.plus(Duration.ofMinutes(4)), 10)).isEmpty();
+        assertThat(store.overdue(NOW.plus(Duration.ofMinutes(5)), 10)).containsExactly(started.record().id());
+    }
+
+    @Test
+    void closedStoreFailsClosed() {
+        store.close();
+        Lifecycle.Started started = started(request("OPS-1", null));
+        assertThatThrownBy(() -> store.insert(started.record(), started.events())).isInstanceOf(StoreUnavailableException.class);
+        store = open();
+    }
+
+    @Test
+    void pendingPagesThroughEveryPendingRequestInIdOrder() {
+        List<ActionId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ActionRequest base = request("OPS-1", null);
+            Lifecycle.Started started = started(new ActionRequest(base.action(), base.resource(), base.intent(),
+                    io.countersign.json.Json.parse("{\"part\": " + i + "}"), null, null));
+            store.insert(started.record(), started.events());
+            ids.add(started.record().id());
+        }
+        ids.sort(java.util.Comparator.comparing(ActionId::value));
+        List<ActionId> first = store.pending(null, 2);
+        List<ActionId> second = store.pending(first.getLast(), 2);
+        List<ActionId> third = store.pending(second.getLast(), 2);
+        assertThat(first).containsExactlyElementsOf(ids.subList(0, 2));
+        assertThat(second).containsExactlyElementsOf(ids.subList(2, 4));
+        assertThat(third).containsExactly(ids.get(4));
+    }
+
+    @Test
+    void createdBetweenSelectsThePeriod() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        assertThat(store.createdBetween(NOW, NOW.plusMillis(1), null, 10)).extracting(ActionRecord::id)
+                .containsExactly(started.record().id());
+        assertThat(store.createdBetween(NOW.plusMillis(1), NOW.plusSeconds(60), null, 10)).isEmpty();
+        assertThat(store.createdBetween(NOW.minusSeconds(60), NOW, null, 10)).isEmpty();
+    }
+
+    @Test
+    void systemEventsAreKeptInOrderWithoutAnAction() {
+        var first = io.countersign.json.Json.object().put("version", "sha256:a");
+        var second = io.countersign.json.Json.object().put("version", "sha256:b");
+        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, first)));
+        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, second)));
+        assertThat(store.recentEvents(EventType.POLICY_LOADED, 10)).extracting(e -> e.detail().get("version").asString())
+                .containsExactly("sha256:b", "sha256:a");
+        assertThat(store.recentEvents(EventType.POLICY_LOADED, 1)).singleElement()
+                .satisfies(e -> assertThat(e.actionId()).isNull());
+    }
+
+    @Test
+    void updateKeepsNewTermsAndExpiry() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        RequireApproval stricter = new RequireApproval(List.of("r", "s"), List.of("soc2:CC8.1"),
+                new Quorum(List.of(new ApprovalRequirement("s", 2, Set.of("sre"))), true), Duration.ofMinutes(1),
+                Justification.REQUIRED, List.of(), new PolicyVersion("sha256:w"));
+        var applied = (io.countersign.lifecycle.Transition.Applied) Lifecycle.transition(started.record(),
+                new io.countersign.lifecycle.LifecycleEvent.PolicyChanged(stricter, false), NOW.plusSeconds(1));
+        assertThat(store.update(applied.next(), null, applied.events())).isTrue();
+        ActionRecord read = store.find(started.record().id()).orElseThrow();
+        assertThat(read).isEqualTo(applied.next());
+        assertThat(read.expiresAt()).isEqualTo(NOW.plus(Duration.ofMinutes(1)));
+        assertThat(store.events(read.id())).extracting(ActionEvent::type).endsWith(EventType.REEVALUATED);
+    }
+}

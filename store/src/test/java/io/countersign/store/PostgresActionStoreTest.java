@@ -1,0 +1,89 @@
+package io.countersign.store;
+
+import static io.countersign.testing.Fixtures.AGENT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.audit.Rfc6962;
+import io.countersign.lifecycle.ActionEvent;
+import io.countersign.lifecycle.EventType;
+import io.countersign.lifecycle.Lifecycle;
+import io.countersign.model.ActionRequest;
+import io.countersign.store.postgres.PostgresStore;
+import io.countersign.testing.PostgresSchema;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link ActionStore} contract on the real PostgreSQL, and what several nodes on one database rely on. */
+class PostgresActionStoreTest extends ActionStoreContract {
+    PostgresSchema schema;
+
+    @BeforeEach
+    @Override
+    void openStore() {
+        try {
+            schema = new PostgresSchema();
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL is not reachable at " + PostgresSchema.SERVER + "; .ci/run starts it", e);
+        }
+        super.openStore();
+    }
+
+    @Override
+    ActionStore open() {
+        return PostgresStore.open(schema.url(), PostgresSchema.USER, null);
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        store.close();
+        schema.close();
+    }
+
+    @Test
+    void twoNodesWritingAtOnceKeepOneAuditTree() throws Exception {
+        // Two stores on one database are two nodes: each has its own writer, both append to one log.
+        try (ActionStore other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> writes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                ActionStore node = i % 2 == 0 ? store : other;
+                int n = i;
+                writes.add(pool.submit(() -> {
+                    ActionRequest base = request("OPS-" + n, null);
+                    Lifecycle.Started started = started(new ActionRequest(base.action(), base.resource(), base.intent(),
+                            io.countersign.json.Json.parse("{\"n\": " + n + "}"), null, null));
+                    node.insert(started.record(), started.events());
+                    node.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW,
+                            io.countersign.json.Json.object().put("n", n))));
+                }));
+            }
+            for (Future<?> write : writes) {
+                write.get();
+            }
+        }
+        long size = store.auditLog().size();
+        assertThat(size).isGreaterThanOrEqualTo(400);
+        // Dense leaf indexes, and the tree's stored hashes agree with the entries hashed afresh.
+        io.countersign.audit.RootBuilder afresh = new io.countersign.audit.RootBuilder();
+        try (Connection connection = schema.connect();
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "SELECT leaf_index, entry FROM " + schema.name + ".events ORDER BY leaf_index")) {
+            long expected = 0;
+            while (rows.next()) {
+                assertThat(rows.getLong(1)).isEqualTo(expected++);
+                afresh.add(Rfc6962.leafHash(rows.getBytes(2)));
+            }
+            assertThat(expected).isEqualTo(size);
+        }
+        assertThat(io.countersign.audit.TreeMath.treeHash(size, store.auditLog().hashes())).isEqualTo(afresh.root());
+        io.countersign.audit.LogIntegrity.check(store.auditLog(), List.of());
+    }
+}
