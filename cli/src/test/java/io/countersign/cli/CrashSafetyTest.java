@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.countersign.audit.LogKey;
 import io.countersign.audit.NoteVerifier;
 import io.countersign.audit.TlogProof;
-import io.countersign.json.Json;
 import io.countersign.server.ConfigDirectory;
 import io.countersign.server.CountersignServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,13 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,49 +33,18 @@ class CrashSafetyTest {
     void everyAcknowledgedActionSurvivesKillNine() throws Exception {
         ConfigDirectory.ensureExample(config);
         String agent = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        Process node = startNode(port);
+        int port = NodeProcess.freePort();
+        Process node = NodeProcess.start(config, port, config.resolve("node.log"));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        awaitHealthy(http, port);
+        NodeProcess.awaitHealthy(http, port, config.resolve("node.log"));
 
-        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        AtomicBoolean running = new AtomicBoolean(true);
-        ExecutorService clients = Executors.newFixedThreadPool(8);
-        for (int c = 0; c < 8; c++) {
-            int client = c;
-            clients.submit(() -> {
-                for (int i = 0; running.get(); i++) {
-                    // Allowed reads and held exports: both kinds of decision must survive.
-                    String action = i % 2 == 0 ? "db.read" : "db.export";
-                    String body = """
-                            {"action": "%s", "resource": {"type": "postgres.table", "id": "t-%d-%d", "env": "dev"},
-                             "intent": {"summary": "crash test %d/%d"}}""".formatted(action, client, i, client, i);
-                    try {
-                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/actions"))
-                                .header("Authorization", "Bearer " + agent).header("Content-Type", "application/json")
-                                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (response.statusCode() == 200 || response.statusCode() == 202) {
-                            acknowledged.add(Json.parse(response.body()).path("id").asString());
-                        }
-                    } catch (IOException e) {
-                        return null; // the node is gone
-                    }
-                }
-                return null;
-            });
+        Set<String> acknowledged;
+        try (SubmitLoad load = new SubmitLoad(http, agent, (client, i) -> port)) {
+            load.awaitAcknowledged(300);
+            node.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+            node.waitFor(10, TimeUnit.SECONDS);
+            acknowledged = load.acknowledged;
         }
-        while (acknowledged.size() < 300) {
-            Thread.sleep(20);
-        }
-        node.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-        node.waitFor(10, TimeUnit.SECONDS);
-        running.set(false);
-        clients.shutdown();
-        assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
 
         // Restarting runs the start-up check: it recomputes the log from every entry and compares it with the signed checkpoint.
         try (CountersignServer restarted = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC())) {
@@ -107,31 +69,6 @@ class CrashSafetyTest {
 
     private String verifierKey() throws IOException {
         return LogKey.parse(Files.readString(config.resolve("audit/log.key"))).verifierKey();
-    }
-
-    private Process startNode(int port) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ProcessBuilder(List.of(java, "-cp", classpath, Main.class.getName(), "serve", "--config", config.toString(),
-                "--port", Integer.toString(port)))
-                .redirectErrorStream(true)
-                .redirectOutput(config.resolve("node.log").toFile())
-                .start();
-    }
-
-    private void awaitHealthy(HttpClient http, int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("the node did not start: " + Files.readString(config.resolve("node.log")));
     }
 
     /** Collects a command's output for the failure message. */
