@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Load generator: many writers append audit entries through the store (durable group commit: one
  * SQLite transaction and fsync per batch, leaves and tree hashes included), then the same bytes in the
  * same batch size are written to a plain file with one fsync per batch — the floor any durable log pays.
- * Usage: AuditAppendLoad DIR [threads] [seconds]
+ * With a PostgreSQL URL as fourth argument, the same load runs against the PostgreSQL store instead.
+ * Usage: AuditAppendLoad DIR [threads] [seconds] [jdbc:postgresql://…?currentSchema=…]
  */
 public final class AuditAppendLoad {
     public static void main(String[] args) throws Exception {
@@ -36,7 +37,9 @@ public final class AuditAppendLoad {
         for (String suffix : new String[] {"", "-wal", "-shm"}) {
             Files.deleteIfExists(Path.of(db + suffix));
         }
-        JdbcActionStore store = (JdbcActionStore) SqliteStore.open(db);
+        String postgres = args.length > 3 ? args[3] : null;
+        JdbcActionStore store = (JdbcActionStore) (postgres == null ? SqliteStore.open(db)
+                : io.countersign.store.postgres.PostgresStore.open(postgres, "postgres", null));
         LongAdder entries = new LongAdder();
         LongAdder bytes = new LongAdder();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -70,8 +73,8 @@ public final class AuditAppendLoad {
         long commits = stats.commits() - startStats.commits();
         double perCommit = (double) appended / commits;
         double rate = appended / elapsed;
-        System.out.printf("store append (group commit, SQLite WAL synchronous=FULL): %.0f entries/s, %d threads, %.1f entries per fsync, %.0f B per entry, log size %d%n",
-                rate, threads, perCommit, (double) written / appended, store.auditLog().size());
+        System.out.printf("store append (group commit, %s): %.0f entries/s, %d threads, %.1f entries per commit, %.0f B per entry, log size %d%n",
+                postgres == null ? "SQLite WAL synchronous=FULL" : "PostgreSQL, synchronous_commit on", rate, threads, perCommit, (double) written / appended, store.auditLog().size());
         store.close();
 
         int batch = Math.max(1, (int) Math.round(perCommit));
