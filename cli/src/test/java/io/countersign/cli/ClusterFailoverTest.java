@@ -54,8 +54,7 @@ class ClusterFailoverTest {
         schema = new PostgresSchema();
         Path first = config.resolve("node-a");
         ConfigDirectory.ensureExample(first);
-        Files.writeString(first.resolve("countersign.yaml"), Files.readString(first.resolve("countersign.yaml"))
-                .replace("  sqlite: data/countersign.db", "  url: " + schema.url() + "\n  user: " + PostgresSchema.USER));
+        schema.useIn(first);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         int portA = NodeProcess.freePort();
         Process a = start(first, "a", portA);

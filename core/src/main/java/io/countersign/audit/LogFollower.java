@@ -59,15 +59,8 @@ public final class LogFollower implements AutoCloseable {
     /**
      * @param cursor    the name the position is stored under; a follower seen for the first time starts at the log's end
      * @param idle      how long to wait when the log has nothing new
-     */
-    public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
-                                    Handler handler) {
-        return start(threadName, cursor, log, positions, idle, () -> true, handler);
-    }
-
-    /**
-     * @param leads whether this node follows the log now; positions are shared by every node, and only
-     *              the one that leads moves them (the others wait, and read the position afresh when they lead)
+     * @param leads     whether this node follows the log now; positions are shared by every node, and only
+     *                  the one that leads moves them (the others wait, and read the position afresh when they lead)
      */
     public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
                                     BooleanSupplier leads, Handler handler) {

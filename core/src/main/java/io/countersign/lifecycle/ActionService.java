@@ -58,7 +58,6 @@ public final class ActionService {
         this.clock = clock;
         this.changes = changes;
         this.principals = principals;
-        store.subscribe(changes::changed);
     }
 
     public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes) {

@@ -1,5 +1,8 @@
 package io.countersign.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -25,6 +28,12 @@ public final class PostgresSchema implements AutoCloseable {
     /** The URL a store is opened with: this schema only. */
     public String url() {
         return SERVER + (SERVER.contains("?") ? "&" : "?") + "currentSchema=" + name;
+    }
+
+    /** Points the example configuration in {@code config} at this schema instead of its SQLite file. */
+    public void useIn(Path config) throws IOException {
+        Path settings = config.resolve("countersign.yaml");
+        Files.writeString(settings, Files.readString(settings).replace("  sqlite: data/countersign.db", "  url: " + url() + "\n  user: " + USER));
     }
 
     public Connection connect() throws SQLException {

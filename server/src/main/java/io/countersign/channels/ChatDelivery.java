@@ -36,6 +36,11 @@ public final class ChatDelivery {
         void run();
     }
 
+    /** One call to the chat system that answers with something to keep (a message id). */
+    public interface Answering<T> {
+        T call();
+    }
+
     /** Shutting down in the middle of an entry. */
     private static final class Stopping extends RuntimeException {
         Stopping() {
@@ -83,14 +88,21 @@ public final class ChatDelivery {
 
     /** A call retried after 1, 2 and 5 s; then given up, logged with the reason. */
     public static void attempt(LogFollower follower, String name, Call call) {
+        attempt(follower, name, () -> {
+            call.run();
+            return true;
+        });
+    }
+
+    /** As {@link #attempt(LogFollower, String, Call)}; the call's answer, or empty when it was given up. */
+    public static <T> Optional<T> attempt(LogFollower follower, String name, Answering<T> call) {
         for (int attempt = 0; ; attempt++) {
             try {
-                call.run();
-                return;
+                return Optional.ofNullable(call.call());
             } catch (ChannelCallFailed e) {
                 if (attempt >= RETRY.size()) {
                     LOG.log(Level.ERROR, "gave up on " + name + ": " + e.getMessage());
-                    return;
+                    return Optional.empty();
                 }
                 if (!follower.pause(RETRY.get(attempt))) {
                     throw new Stopping();

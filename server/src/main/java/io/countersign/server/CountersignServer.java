@@ -64,8 +64,8 @@ public final class CountersignServer implements AutoCloseable {
     private final ActionService actions;
     private final WebhookDispatcher webhooks;
     private final SlackChannel slack;
-    private String nodeId;
-    private String storeDescription;
+    private final String nodeId;
+    private final String storeDescription;
     private final TeamsChannel teams;
 
     /** A channel's routes when the channel is not configured: 404 with a reason. */
@@ -78,7 +78,10 @@ public final class CountersignServer implements AutoCloseable {
 
     private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
                               ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
-                              WebhookDispatcher webhooks, SlackChannel slack, TeamsChannel teams) {
+                              WebhookDispatcher webhooks, SlackChannel slack, TeamsChannel teams, String nodeId,
+                              String storeDescription) {
+        this.nodeId = nodeId;
+        this.storeDescription = storeDescription;
         this.slack = slack;
         this.teams = teams;
         this.checkpointer = checkpointer;
@@ -125,7 +128,10 @@ public final class CountersignServer implements AutoCloseable {
         LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
         Checkpointer checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
         AuditLog auditLog = new AuditLog(store.auditLog(), checkpointer);
-        ActionService actions = new ActionService(store, () -> policy, clock, new ChangeFeed(), identities::byId);
+        ChangeFeed changes = new ChangeFeed();
+        // Changes made by other nodes of a cluster wake this node's waiters too.
+        store.subscribe(changes::changed);
+        ActionService actions = new ActionService(store, () -> policy, clock, changes, identities::byId);
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
@@ -226,10 +232,8 @@ public final class CountersignServer implements AutoCloseable {
         if (teams != null) {
             teams.start();
         }
-        CountersignServer server = new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack, teams);
-        server.nodeId = node;
-        server.storeDescription = settings.store().describe();
-        return server;
+        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack, teams,
+                node, settings.store().describe());
     }
 
     private static String hostName() {

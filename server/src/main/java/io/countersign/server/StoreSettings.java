@@ -54,10 +54,12 @@ sealed interface StoreSettings {
     }
 
     Set<String> KEYS = Set.of("sqlite", "url", "user", "password");
+    /** The embedded store's file when none is named. */
+    String DEFAULT_SQLITE = "data/countersign.db";
 
     static StoreSettings read(JsonNode node, Path directory, Function<String, String> environment, String where) {
         if (node == null || node.isMissingNode() || node.isNull()) {
-            return new Sqlite(directory.resolve("data/countersign.db"));
+            return new Sqlite(directory.resolve(DEFAULT_SQLITE));
         }
         if (!node.isObject()) {
             throw new ConfigException(where + " must be a mapping: sqlite: FILE, or url: jdbc:postgresql://… with user and password");
@@ -71,7 +73,7 @@ sealed interface StoreSettings {
             if (node.has("user") || node.has("password")) {
                 throw new ConfigException(where + ": user and password go with url (PostgreSQL); the SQLite store has none");
             }
-            return new Sqlite(directory.resolve(node.path("sqlite").asString("data/countersign.db")));
+            return new Sqlite(directory.resolve(node.path("sqlite").asString(DEFAULT_SQLITE)));
         }
         if (node.has("sqlite")) {
             throw new ConfigException(where + ": set sqlite (one node, embedded) or url (PostgreSQL), not both");
@@ -81,7 +83,7 @@ sealed interface StoreSettings {
             throw new ConfigException(where + ".url must be a PostgreSQL JDBC URL, jdbc:postgresql://host:5432/database");
         }
         if (url.contains("password=")) {
-            throw new ConfigException(where + ".url must not carry the password; set " + where.substring(where.indexOf(' ') + 1) + ".password to ${env:…} or ${file:…}");
+            throw new ConfigException(where + ".url must not carry the password; set store.password to ${env:…} or ${file:…}");
         }
         String user = node.has("user") ? node.get("user").asString("") : null;
         String password = null;

@@ -49,10 +49,7 @@ public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration 
         keys(node, where, Set.of("public_url", "demo_login", "oidc", "session_ttl"));
         URI publicUrl = null;
         if (node.has("public_url")) {
-            publicUrl = url(node.get("public_url"), where + ".public_url");
-            if (!publicUrl.getPath().endsWith("/")) {
-                publicUrl = URI.create(publicUrl + "/");
-            }
+            publicUrl = baseUrl(node.get("public_url"), where + ".public_url");
         }
         JsonNode demo = node.path("demo_login");
         if (!demo.isMissingNode() && !demo.isBoolean()) {
@@ -107,6 +104,15 @@ public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration 
                 throw new ConfigException(where + ": unknown key '" + key + "' (expected " + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }
         }
+    }
+
+    /**
+     * Where the console is, as links in chat and redirects need it: an http(s) URL ending in {@code /}, so
+     * that {@code requests/ID} resolves under it.
+     */
+    public static URI baseUrl(JsonNode value, String where) {
+        URI url = url(value, where);
+        return url.getPath().endsWith("/") ? url : URI.create(url + "/");
     }
 
     private static URI url(JsonNode value, String where) {

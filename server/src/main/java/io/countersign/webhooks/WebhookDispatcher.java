@@ -66,14 +66,8 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     /**
      * @param callbackOf the callback URL of an action, if its requester named one
+     * @param leads      whether this node delivers now (one node of a cluster does)
      */
-    public static WebhookDispatcher start(List<WebhookEndpoint> endpoints, Callbacks callbacks,
-                                          Function<ActionId, Optional<URI>> callbackOf, AuditLogStore log, WebhookStore store,
-                                          String origin, Clock clock) {
-        return start(endpoints, callbacks, callbackOf, log, store, () -> true, origin, clock);
-    }
-
-    /** @param leads whether this node delivers now (one node of a cluster does) */
     public static WebhookDispatcher start(List<WebhookEndpoint> endpoints, Callbacks callbacks,
                                           Function<ActionId, Optional<URI>> callbackOf, AuditLogStore log, WebhookStore store,
                                           java.util.function.BooleanSupplier leads, String origin, Clock clock) {

@@ -60,14 +60,13 @@ class ClusterTest {
         receiver.start();
         Path first = config.resolve("node-1");
         ConfigDirectory.ensureExample(first);
-        String settings = Files.readString(first.resolve("countersign.yaml"));
-        Files.writeString(first.resolve("countersign.yaml"), settings.replace("  sqlite: data/countersign.db",
-                "  url: " + schema.url() + "\n  user: " + PostgresSchema.USER) + """
+        schema.useIn(first);
+        Files.writeString(first.resolve("countersign.yaml"), """
 
                 webhooks:
                   - url: http://127.0.0.1:%d/hook
                     secret: %s
-                """.formatted(receiver.getAddress().getPort(), WEBHOOK_SECRET));
+                """.formatted(receiver.getAddress().getPort(), WEBHOOK_SECRET), java.nio.file.StandardOpenOption.APPEND);
         nodes.add(TestServer.start(first));
         // The other nodes share the first one's configuration and keys (grants, audit log), as a deployment would.
         for (int n = 2; n <= 3; n++) {

@@ -116,11 +116,8 @@ public final class SlackNotifier implements AutoCloseable {
     }
 
     private void post(LogFollower follower, ActionRecord record, String channel) {
-        String[] ts = new String[1];
-        ChatDelivery.attempt(follower, "chat.postMessage", () -> ts[0] = slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null));
-        if (ts[0] != null) {
-            store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "slack", channel, ts[0], clock.instant()));
-        }
+        ChatDelivery.attempt(follower, "chat.postMessage", () -> slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, console), null))
+                .ifPresent(ts -> store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "slack", channel, ts, clock.instant())));
     }
     /** {@code C0PROD} as it is; {@code @alice} is alice's Slack user id (a DM from the bot), if provisioned. */
     private Optional<String> resolve(String target) {

@@ -2,6 +2,7 @@ package io.countersign.channels.slack;
 
 import io.countersign.api.JsonResponses;
 import io.countersign.api.RequestBodies;
+import io.countersign.channels.ReplayGuard;
 import io.countersign.json.Json;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -12,8 +13,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,7 +29,7 @@ public final class SlackRequestUrl implements HttpService {
     private final SlackInteractions interactions;
     private final Clock clock;
     /** Signatures seen within the window: a replayed request is refused even though its signature is valid. */
-    private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+    private final ReplayGuard seen = new ReplayGuard();
 
     public SlackRequestUrl(SlackSignature signature, SlackInteractions interactions, Clock clock) {
         this.signature = signature;
@@ -49,10 +48,9 @@ public final class SlackRequestUrl implements HttpService {
         String signed = request.headers().first(SIGNATURE).orElse(null);
         Instant now = clock.instant();
         String problem = signature.problem(timestamp, signed, body, now);
-        if (problem == null && seen.putIfAbsent(signed, now) != null) {
+        if (problem == null && !seen.firstTime(signed, now.plus(SlackSignature.WINDOW.multipliedBy(2)), now)) {
             problem = "this request was already received: a replay";
         }
-        seen.values().removeIf(at -> at.isBefore(now.minus(SlackSignature.WINDOW.multipliedBy(2))));
         if (problem != null) {
             JsonResponses.sendError(response, Status.UNAUTHORIZED_401, "bad_signature", null, problem);
             return;

@@ -1,6 +1,7 @@
 package io.countersign.channels.slack;
 
 import io.countersign.secrets.SecretReferences;
+import io.countersign.web.WebSettings;
 import io.countersign.yaml.ConfigException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -61,16 +62,7 @@ public record SlackSettings(String botToken, String signingSecret, String appTok
         String signing = node.has("signing_secret") ? secret(node, "signing_secret", where, secrets) : null;
         String appToken = node.has("app_token") ? secret(node, "app_token", where, secrets) : null;
         String api = node.path("api_url").asString("https://slack.com/api/");
-        URI console = null;
-        if (node.has("console_url")) {
-            console = URI.create(node.get("console_url").asString(""));
-            if (console.getScheme() == null || console.getHost() == null) {
-                throw new ConfigException(where + ".console_url must be an http(s) URL");
-            }
-            if (!console.getPath().endsWith("/")) {
-                console = URI.create(console + "/");
-            }
-        }
+        URI console = node.has("console_url") ? WebSettings.baseUrl(node.get("console_url"), where + ".console_url") : null;
         String team = node.has("team_id") ? node.get("team_id").asString("") : null;
         String app = node.has("app_id") ? node.get("app_id").asString("") : null;
         return new SlackSettings(token, signing, appToken, api, console, team, app);

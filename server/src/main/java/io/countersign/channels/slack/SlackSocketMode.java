@@ -4,14 +4,13 @@ import com.slack.api.Slack;
 import com.slack.api.socket_mode.SocketModeClient;
 import com.slack.api.socket_mode.impl.SocketModeClientJavaWSImpl;
 import com.slack.api.socket_mode.request.InteractiveEnvelope;
+import io.countersign.channels.ReplayGuard;
 import io.countersign.json.Json;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
@@ -35,7 +34,7 @@ public final class SlackSocketMode implements AutoCloseable {
     private final SlackInteractions interactions;
     private final CountDownLatch closed = new CountDownLatch(1);
     /** Envelopes handled lately: Slack sends an envelope again when it missed the ack, and it must count once. */
-    private final Map<String, Instant> handled = new ConcurrentHashMap<>();
+    private final ReplayGuard handled = new ReplayGuard();
     private final Thread connector;
     private volatile SocketModeClient client;
 
@@ -90,10 +89,9 @@ public final class SlackSocketMode implements AutoCloseable {
             return;
         }
         Instant now = Instant.now();
-        handled.values().removeIf(at -> at.isBefore(now.minus(REMEMBERED)));
         ObjectNode ack = Json.object();
         ack.put("envelope_id", envelopeId);
-        if (handled.putIfAbsent(envelopeId, now) == null) {
+        if (handled.firstTime(envelopeId, now.plus(REMEMBERED), now)) {
             JsonNode payload = envelope.getPayload() == null ? null : Json.parse(envelope.getPayload().toString());
             if (payload != null && payload.isObject()) {
                 switch (interactions.handle(payload)) {

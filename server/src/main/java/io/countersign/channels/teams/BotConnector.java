@@ -2,7 +2,6 @@ package io.countersign.channels.teams;
 
 import io.countersign.channels.ChannelCallFailed;
 import io.countersign.json.Json;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +22,6 @@ import tools.jackson.databind.node.ObjectNode;
 final class BotConnector {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final Duration RENEW_BEFORE = Duration.ofSeconds(60);
-    static final String CARD = "application/vnd.microsoft.card.adaptive";
 
     private final TeamsSettings.Bot bot;
     private final HttpClient http;
@@ -53,15 +51,11 @@ final class BotConnector {
     }
 
     private ObjectNode message(ObjectNode card, String activityId) {
-        ObjectNode activity = Json.object();
-        activity.put("type", "message");
+        ObjectNode activity = TeamsHttp.message(card);
         if (activityId != null) {
             activity.put("id", activityId);
         }
         activity.putObject("from").put("id", "28:" + bot.appId());
-        ObjectNode attachment = activity.putArray("attachments").addObject();
-        attachment.put("contentType", CARD);
-        attachment.set("content", card);
         return activity;
     }
 
@@ -73,7 +67,7 @@ final class BotConnector {
                 .header("Content-Type", "application/json; charset=utf-8")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)))
                 .build();
-        HttpResponse<String> response = send(request, name);
+        HttpResponse<String> response = TeamsHttp.send(http, request, name);
         if (response.statusCode() == 401) {
             // The token may have been revoked early: the next call fetches a new one.
             synchronized (this) {
@@ -97,7 +91,7 @@ final class BotConnector {
         }
         String form = "grant_type=client_credentials&client_id=" + encode(bot.appId()) + "&client_secret=" + encode(bot.clientSecret())
                 + "&scope=" + encode("https://api.botframework.com/.default");
-        HttpResponse<String> response = send(HttpRequest.newBuilder(bot.tokenUrl()).timeout(TIMEOUT)
+        HttpResponse<String> response = TeamsHttp.send(http, HttpRequest.newBuilder(bot.tokenUrl()).timeout(TIMEOUT)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build(), "token");
         if (response.statusCode() != 200) {
@@ -116,17 +110,6 @@ final class BotConnector {
         token = fresh;
         renewAt = clock.instant().plusSeconds(answer.path("expires_in").asLong(3599)).minus(RENEW_BEFORE);
         return token;
-    }
-
-    private HttpResponse<String> send(HttpRequest request, String name) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new ChannelCallFailed(name, e.getClass().getSimpleName());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ChannelCallFailed(name, "interrupted");
-        }
     }
 
     private static String segment(String text) {

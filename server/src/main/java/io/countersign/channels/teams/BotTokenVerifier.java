@@ -39,12 +39,20 @@ final class BotTokenVerifier {
 
     private final TeamsSettings.Bot bot;
     private final BotKeys keys;
-    private final Clock clock;
+    private final Set<String> issuers;
+    private final DefaultJWTClaimsVerifier<?> claimsVerifier;
 
     BotTokenVerifier(TeamsSettings.Bot bot, BotKeys keys, Clock clock) {
         this.bot = bot;
         this.keys = keys;
-        this.clock = clock;
+        this.issuers = bot.issuers();
+        this.claimsVerifier = new DefaultJWTClaimsVerifier<>(bot.appId(), null, Set.of("iss", "aud", "exp")) {
+            @Override
+            protected Date currentTime() {
+                return Date.from(clock.instant());
+            }
+        };
+        claimsVerifier.setMaxClockSkew(MAX_SKEW_SECONDS);
     }
 
     Verdict check(String authorization, JsonNode activity) {
@@ -80,20 +88,13 @@ final class BotTokenVerifier {
         JWTClaimsSet claims;
         try {
             claims = token.getJWTClaimsSet();
-            DefaultJWTClaimsVerifier<?> verifier = new DefaultJWTClaimsVerifier<>(bot.appId(), null, Set.of("iss", "aud", "exp")) {
-                @Override
-                protected Date currentTime() {
-                    return Date.from(clock.instant());
-                }
-            };
-            verifier.setMaxClockSkew(MAX_SKEW_SECONDS);
-            verifier.verify(claims, null);
+            claimsVerifier.verify(claims, null);
         } catch (ParseException e) {
             return new Refusal(401, "the token's claims cannot be read");
         } catch (BadJWTException e) {
             return new Refusal(401, "the token is not valid for this bot: " + e.getMessage());
         }
-        if (!bot.issuers().contains(claims.getIssuer())) {
+        if (!issuers.contains(claims.getIssuer())) {
             return new Refusal(401, "the token's issuer is neither the Bot Framework nor Entra for an allowed tenant");
         }
         String serviceUrl = activity.path("serviceUrl").asString("");

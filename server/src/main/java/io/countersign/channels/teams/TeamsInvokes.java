@@ -39,7 +39,7 @@ final class TeamsInvokes {
         record Card(ObjectNode card) implements Reply {
             @Override
             public ObjectNode body() {
-                return envelope(200, BotConnector.CARD).set("value", card);
+                return envelope(200, TeamsHttp.CARD).set("value", card);
             }
         }
 

@@ -2,6 +2,7 @@ package io.countersign.channels.teams;
 
 import io.countersign.api.JsonResponses;
 import io.countersign.api.RequestBodies;
+import io.countersign.channels.ReplayGuard;
 import io.countersign.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -10,9 +11,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,7 +27,7 @@ final class TeamsMessages implements HttpService {
     private final TeamsInvokes invokes;
     private final Clock clock;
     /** Activity ids taken, until their token expires: a replayed invoke is refused even though its token is valid. */
-    private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+    private final ReplayGuard seen = new ReplayGuard();
 
     TeamsMessages(BotTokenVerifier verifier, TeamsInvokes invokes, Clock clock) {
         this.verifier = verifier;
@@ -62,13 +60,11 @@ final class TeamsMessages implements HttpService {
             }
             case BotTokenVerifier.Accepted accepted -> {
                 String id = activity.path("id").asString("");
-                Instant now = clock.instant();
-                seen.values().removeIf(until -> until.isBefore(now));
                 if (id.isEmpty()) {
                     JsonResponses.sendError(response, Status.BAD_REQUEST_400, "malformed_activity", "id", "the activity has no id");
                     return;
                 }
-                if (seen.putIfAbsent(id, accepted.expires()) != null) {
+                if (!seen.firstTime(id, accepted.expires(), clock.instant())) {
                     JsonResponses.sendError(response, Status.FORBIDDEN_403, "replayed", "id", "this activity was already received: a replay");
                     return;
                 }

@@ -83,18 +83,14 @@ final class TeamsNotifier implements AutoCloseable {
             String conversation = settings.conversation(name);
             URI workflow = settings.workflows().get(name);
             if (conversation != null && bot != null) {
-                String[] activity = new String[1];
-                ChatDelivery.attempt(follower, "send activity", () -> activity[0] = bot.send(conversation,
-                        ReviewCard.interactive(record, settings.consoleUrl())));
-                remember(record, conversation, activity[0]);
+                ChatDelivery.attempt(follower, "send activity", () -> bot.send(conversation, ReviewCard.interactive(record, settings.consoleUrl())))
+                        .ifPresent(activity -> remember(record, conversation, activity));
                 called = true;
             } else if (workflow != null) {
-                boolean[] done = new boolean[1];
                 ChatDelivery.attempt(follower, "workflow " + name, () -> {
                     workflows.post(name, workflow, ReviewCard.notifyOnly(record, settings.consoleUrl()));
-                    done[0] = true;
-                });
-                remember(record, WORKFLOW + name, done[0] ? "posted" : null);
+                    return "posted";
+                }).ifPresent(posted -> remember(record, WORKFLOW + name, posted));
                 called = true;
             } else {
                 LOG.log(Level.WARNING, "policy notifies " + target + " but teams.conversations and teams.workflows have no '" + name + "'");
@@ -104,9 +100,7 @@ final class TeamsNotifier implements AutoCloseable {
     }
 
     private void remember(ActionRecord record, String channel, String messageId) {
-        if (messageId != null) {
-            store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "teams", channel, messageId, clock.instant()));
-        }
+        store.chatMessages().posted(new ChatMessageStore.Posted(record.id(), "teams", channel, messageId, clock.instant()));
     }
 
     /** Lets the entry in hand finish, so a card sent is also recorded and a restart does not send it again. */

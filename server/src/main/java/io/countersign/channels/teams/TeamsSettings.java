@@ -1,6 +1,7 @@
 package io.countersign.channels.teams;
 
 import io.countersign.secrets.SecretReferences;
+import io.countersign.web.WebSettings;
 import io.countersign.yaml.ConfigException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -114,13 +115,7 @@ public record TeamsSettings(Bot bot, Map<String, String> conversations, Map<Stri
         if (bot == null && workflows.isEmpty()) {
             throw new ConfigException(where + ": set app_id, client_secret and tenant_id (a bot with Approve / Deny in the chat), workflows (notify only), or both");
         }
-        URI console = null;
-        if (node.has("console_url")) {
-            console = url(node.get("console_url").asString(""), where + ".console_url", "an http(s) URL");
-            if (!console.getPath().endsWith("/")) {
-                console = URI.create(console + "/");
-            }
-        }
+        URI console = node.has("console_url") ? WebSettings.baseUrl(node.get("console_url"), where + ".console_url") : null;
         if (console == null && !workflows.isEmpty()) {
             throw new ConfigException(where + ".console_url is needed with workflows: a workflow card can only link to the console");
         }

@@ -2,7 +2,6 @@ package io.countersign.channels.teams;
 
 import io.countersign.channels.ChannelCallFailed;
 import io.countersign.json.Json;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,25 +23,12 @@ final class WorkflowsWebhook {
     }
 
     void post(String name, URI url, ObjectNode card) {
-        ObjectNode message = Json.object();
-        message.put("type", "message");
-        ObjectNode attachment = message.putArray("attachments").addObject();
-        attachment.put("contentType", BotConnector.CARD);
-        attachment.putNull("contentUrl");
-        attachment.set("content", card);
         String call = "workflow " + name;
-        try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(TIMEOUT)
-                    .header("Content-Type", "application/json; charset=utf-8")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(message))).build(), HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() / 100 != 2) {
-                throw new ChannelCallFailed(call, "HTTP " + response.statusCode());
-            }
-        } catch (IOException e) {
-            throw new ChannelCallFailed(call, e.getClass().getSimpleName());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ChannelCallFailed(call, "interrupted");
+        HttpResponse<String> response = TeamsHttp.send(http, HttpRequest.newBuilder(url).timeout(TIMEOUT)
+                .header("Content-Type", "application/json; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(TeamsHttp.message(card)))).build(), call);
+        if (response.statusCode() / 100 != 2) {
+            throw new ChannelCallFailed(call, "HTTP " + response.statusCode());
         }
     }
 }

@@ -5,7 +5,7 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Statement;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -59,7 +59,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private static final Task<Void> STOP = new Task<>(c -> null, new CompletableFuture<>());
 
     private final Connection connection;
-    private final String transactionStart;
+    private final PreparedStatement transactionStart;
     private final BlockingQueue<Task<?>> queue = new ArrayBlockingQueue<>(16_384);
     private final Thread thread;
     private volatile boolean open = true;
@@ -85,7 +85,7 @@ public final class GroupCommitWriter implements AutoCloseable {
      */
     public GroupCommitWriter(Connection connection, String name, String transactionStart) throws SQLException {
         this.connection = connection;
-        this.transactionStart = transactionStart;
+        this.transactionStart = transactionStart == null ? null : connection.prepareStatement(transactionStart);
         connection.setAutoCommit(false);
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
     }
@@ -171,9 +171,7 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private void start() throws SQLException {
         if (transactionStart != null) {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute(transactionStart);
-            }
+            transactionStart.execute();
         }
     }
 
