@@ -40,6 +40,8 @@ measure() { # label ports...
     errors=$(( errors + $(awk '/Non-2xx/{n=$5} /Socket errors/{n+=1} END{print n+0}' <<<"$out") ))
   done
   echo "| $label | $n | $connections | $rps | ${p50# } | ${p99# } | $errors |"
+  printf 'RESULT {"section":"cluster","name":"%s, %s node(s)","metrics":{"store":"%s","nodes":%s,"connections":%s,"decisions_per_s":%s,"p50_per_node":"%s","p99_per_node":"%s","errors":%s}}\n' \
+    "$label" "$n" "$label" "$n" "$connections" "$rps" "${p50# }" "${p99# }" "$errors"
 }
 
 "$root/bin/countersign" serve --config "$work/base" --port 18480 > "$work/base.log" 2>&1 & first=$!

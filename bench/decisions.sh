@@ -28,6 +28,8 @@ for c in "${connections[@]}"; do
   p50="$(awk '/^ +50%/{print $2}' <<<"$out")"; p90="$(awk '/^ +90%/{print $2}' <<<"$out")"; p99="$(awk '/^ +99%/{print $2}' <<<"$out")"
   errors="$(awk '/Non-2xx/{print $5} /Socket errors/{print $0}' <<<"$out" | tr '\n' ' ')"
   echo "| $c | $rps | $p50 | $p90 | $p99 | ${errors:-0} |"
+  printf 'RESULT {"section":"end_to_end","name":"allowed decisions over HTTP, %s connections","metrics":{"connections":%s,"decisions_per_s":%s,"p50":"%s","p90":"%s","p99":"%s","errors":"%s"}}\n' \
+    "$c" "$c" "$rps" "$p50" "$p90" "$p99" "$(xargs <<<"${errors:-0}")"
 done
 rows="$(sqlite3 "$work/config/data/countersign.db" "select count(*) from actions" 2>/dev/null || echo '?')"
 echo; echo "actions stored: $rows (every answered request is a committed row)"

@@ -1,6 +1,7 @@
 package io.countersign.bench;
 
 import io.countersign.audit.AuditEntry;
+import io.countersign.audit.Rfc6962;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.EventType;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -82,6 +84,37 @@ public final class AuditAppendLoad {
         double plain = plainWriteAndFsync(dir.resolve("plain.log"), entrySize, batch, seconds);
         System.out.printf("plain sequential write + fsync, same bytes (%d B) and batch (%d): %.0f entries/s%n", entrySize, batch, plain);
         System.out.printf("ratio store/plain: %.2f%n", rate / plain);
+        double hashing = sha256Limit(entrySize, seconds);
+        System.out.printf("SHA-256 alone, one core (a leaf hash and one interior node hash per entry): %.0f entries/s%n", hashing);
+        System.out.printf("ratio store/SHA-256: %.3f%n", rate / hashing);
+        BenchResult.of("audit", (postgres == null ? "SQLite" : "PostgreSQL") + ", " + threads + " writers")
+                .metric("entries_per_s", rate).metric("entries_per_commit", perCommit).metric("bytes_per_entry", entrySize)
+                .metric("disk_limit_entries_per_s", plain).metric("ratio_to_disk", rate / plain)
+                .metric("sha256_limit_entries_per_s", hashing).metric("ratio_to_sha256", rate / hashing).print();
+    }
+
+    /**
+     * The CPU's limit for the tree: RFC 6962 hashing of entries of this size, one core. A tree of n leaves
+     * has n - 1 interior nodes, so each appended entry costs one leaf hash and, amortised, one node hash.
+     */
+    private static double sha256Limit(int entrySize, int seconds) {
+        byte[] entry = new byte[entrySize];
+        Arrays.fill(entry, (byte) 'a');
+        byte[] node = Rfc6962.leafHash(entry);
+        long entries = 0;
+        long end = System.nanoTime() + Math.min(seconds, 5) * 1_000_000_000L;
+        long start = System.nanoTime();
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < 1000; i++) {
+                entry[i % entrySize] ^= 1;
+                node = Rfc6962.nodeHash(node, Rfc6962.leafHash(entry));
+            }
+            entries += 1000;
+        }
+        if (node[0] == 42 && node[1] == 42 && node[2] == 42) {
+            System.out.print(""); // keeps the loop's result alive
+        }
+        return entries / ((System.nanoTime() - start) / 1e9);
     }
 
     private static ActionEvent event(int writer, long i, EventType type) {

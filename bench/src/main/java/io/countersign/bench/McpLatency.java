@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -61,13 +60,18 @@ public final class McpLatency {
                     directNanos[i] = t1 - t0;
                     gatewayNanos[i] = t2 - t1;
                 }
-                report("direct to upstream", directNanos);
-                report("through countersign mcp", gatewayNanos);
-                Arrays.sort(directNanos);
-                Arrays.sort(gatewayNanos);
+                Percentiles directly = Percentiles.of(directNanos);
+                Percentiles through = Percentiles.of(gatewayNanos);
+                System.out.printf("%-26s %s%n", "direct to upstream", directly.describe());
+                System.out.printf("%-26s %s%n", "through countersign mcp", through.describe());
                 System.out.printf("added by the gateway: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (%d calls each, interleaved)%n",
-                        ms(at(gatewayNanos, 0.50) - at(directNanos, 0.50)), ms(at(gatewayNanos, 0.90) - at(directNanos, 0.90)),
-                        ms(at(gatewayNanos, 0.99) - at(directNanos, 0.99)), calls);
+                        through.ms(0.50) - directly.ms(0.50), through.ms(0.90) - directly.ms(0.90),
+                        through.ms(0.99) - directly.ms(0.99), calls);
+                BenchResult result = BenchResult.of("mcp", "allowed tools/call, " + calls + " calls each, interleaved").metric("calls", calls);
+                directly.addTo(result, "direct_");
+                through.addTo(result, "gateway_");
+                result.metric("added_p50_ms", through.ms(0.50) - directly.ms(0.50))
+                        .metric("added_p99_ms", through.ms(0.99) - directly.ms(0.99)).print();
             }
         }
         System.exit(0);
@@ -85,20 +89,4 @@ public final class McpLatency {
             throw new IllegalStateException("the call failed: " + result.content());
         }
     }
-
-    private static void report(String name, long[] nanos) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        System.out.printf("%-26s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n", name,
-                ms(at(sorted, 0.50)), ms(at(sorted, 0.90)), ms(at(sorted, 0.99)), ms(sorted[sorted.length - 1]));
-    }
-
-    private static long at(long[] sorted, double quantile) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)];
-    }
-
-    private static double ms(long nanos) {
-        return nanos / 1_000_000.0;
-    }
-
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 
@@ -45,6 +46,9 @@ public final class LogFollower implements AutoCloseable {
     private final Handler handler;
     private final BooleanSupplier leads;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Released when entries are appended (or on close): a follower that has caught up waits on it. */
+    private final Semaphore appended = new Semaphore(0);
+    private Runnable stopListening = () -> { };
     private Thread thread;
 
     private LogFollower(String cursor, AuditLogStore log, WebhookStore positions, Duration idle, BooleanSupplier leads, Handler handler) {
@@ -58,13 +62,15 @@ public final class LogFollower implements AutoCloseable {
 
     /**
      * @param cursor    the name the position is stored under; a follower seen for the first time starts at the log's end
-     * @param idle      how long to wait when the log has nothing new
+     * @param idle      how long to wait when the log has nothing new and no append is heard of (a safety net:
+     *                  appends wake the follower at once)
      * @param leads     whether this node follows the log now; positions are shared by every node, and only
      *                  the one that leads moves them (the others wait, and read the position afresh when they lead)
      */
     public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
                                     BooleanSupplier leads, Handler handler) {
         LogFollower follower = new LogFollower(cursor, log, positions, idle, leads, handler);
+        follower.stopListening = log.onAppend(follower.appended::release);
         follower.thread = Thread.ofVirtual().name(threadName).start(follower::follow);
         return follower;
     }
@@ -97,7 +103,7 @@ public final class LogFollower implements AutoCloseable {
                 }
                 long end = Math.min(log.size(), next + BATCH);
                 if (next >= end) {
-                    pause(idle);
+                    awaitAppend();
                     continue;
                 }
                 List<byte[]> entries = new ArrayList<>();
@@ -124,6 +130,15 @@ public final class LogFollower implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the next append, at most {@code idle}. An append heard of after the size was read has left
+     * a permit, so it is never slept through.
+     */
+    private void awaitAppend() throws InterruptedException {
+        appended.tryAcquire(idle.toMillis(), TimeUnit.MILLISECONDS);
+        appended.drainPermits();
+    }
+
     /** One write for a run of passed entries, not one per entry. */
     private void advancePast(long passedFrom, long next) {
         if (passedFrom >= 0) {
@@ -138,6 +153,8 @@ public final class LogFollower implements AutoCloseable {
     @Override
     public void close() {
         stopped.countDown();
+        appended.release();
+        stopListening.run();
         try {
             thread.join(5_000);
             if (thread.isAlive()) {

@@ -99,6 +99,9 @@ public interface ActionStore extends AutoCloseable {
     /** Where review requests were posted in chat. */
     ChatMessageStore chatMessages();
 
+    /** What chat channels have already taken, so that a replayed message counts once on any node. */
+    ReplayStore replays();
+
     @Override
     void close();
 }

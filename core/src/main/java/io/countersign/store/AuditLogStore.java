@@ -34,6 +34,17 @@ public interface AuditLogStore {
     /** Number of durable leaves. */
     long size();
 
+    /**
+     * Calls {@code listener} each time entries may have become durable, on this node or (in a cluster) on
+     * another, so that whoever follows the log can wait for that instead of polling. Calls may be spurious
+     * and come on the writing thread: the listener must be quick. By default, never called.
+     *
+     * @return what stops the calls
+     */
+    default Runnable onAppend(Runnable listener) {
+        return () -> { };
+    }
+
     HashReader hashes();
 
     Optional<byte[]> entry(long index);

@@ -99,6 +99,20 @@ abstract class ActionStoreContract {
     }
 
     @Test
+    void aChatMessageIsTakenOnceAlsoAfterReopeningUntilItsTimeIsPast() {
+        Instant forgetAfter = NOW.plusSeconds(600);
+        assertThat(store.replays().firstTime("slack-request:v0=abc", forgetAfter, NOW)).isTrue();
+        assertThat(store.replays().firstTime("slack-request:v0=abc", forgetAfter, NOW)).isFalse();
+        assertThat(store.replays().firstTime("slack-request:v0=abd", forgetAfter, NOW)).isTrue();
+        store.close();
+        store = open();
+        assertThat(store.replays().firstTime("slack-request:v0=abc", forgetAfter, NOW.plusSeconds(1))).isFalse();
+        // Past its time no copy could pass the channel's own checks, so the key is let go.
+        assertThat(store.replays().firstTime("slack-request:v0=abc", NOW.plusSeconds(1200), NOW.plusSeconds(601))).isTrue();
+        assertThat(store.replays().firstTime("slack-request:v0=abc", NOW.plusSeconds(1200), NOW.plusSeconds(602))).isFalse();
+    }
+
+    @Test
     void staleVersionIsRefusedAndNothingIsWritten() {
         Lifecycle.Started started = started(request("OPS-1", null));
         store.insert(started.record(), started.events());

@@ -49,6 +49,25 @@ class PostgresActionStoreTest extends ActionStoreContract {
     }
 
     @Test
+    void aChatMessageReplayedToEveryNodeAtOnceCountsOnce() throws Exception {
+        try (ActionStore other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int message = 0; message < 20; message++) {
+                String key = "teams-activity:" + message;
+                List<Future<Boolean>> offers = new ArrayList<>();
+                for (int copy = 0; copy < 8; copy++) {
+                    ActionStore node = copy % 2 == 0 ? store : other;
+                    offers.add(pool.submit(() -> node.replays().firstTime(key, NOW.plusSeconds(600), NOW)));
+                }
+                int taken = 0;
+                for (Future<Boolean> offer : offers) {
+                    taken += offer.get() ? 1 : 0;
+                }
+                assertThat(taken).as("copies of %s taken", key).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void twoNodesWritingAtOnceKeepOneAuditTree() throws Exception {
         // Two stores on one database are two nodes: each has its own writer, both append to one log.
         try (ActionStore other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -32,14 +32,14 @@ public final class SlackChannel implements AutoCloseable {
 
     /** The routes under {@code /v1/channels/slack}; null when clicks arrive only over Socket Mode. */
     public HttpService requestUrl() {
-        return settings.requestUrl() ? new SlackRequestUrl(new SlackSignature(settings.signingSecret()), interactions, clock) : null;
+        return settings.requestUrl() ? new SlackRequestUrl(new SlackSignature(settings.signingSecret()), interactions, store.replays(), clock) : null;
     }
 
     /** Starts posting and, with an app token, the socket. */
     public void start() {
         notifier = SlackNotifier.start(client, store, identities, settings.consoleUrl(), clock);
         if (settings.socketMode()) {
-            socketMode = SlackSocketMode.start(client, settings.appToken(), interactions);
+            socketMode = SlackSocketMode.start(client, settings.appToken(), interactions, store.replays());
         }
     }
 

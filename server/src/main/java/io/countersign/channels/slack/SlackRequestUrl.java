@@ -3,6 +3,7 @@ package io.countersign.channels.slack;
 import io.countersign.api.JsonResponses;
 import io.countersign.api.RequestBodies;
 import io.countersign.channels.ReplayGuard;
+import io.countersign.store.ReplayStore;
 import io.countersign.json.Json;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -29,9 +30,10 @@ public final class SlackRequestUrl implements HttpService {
     private final SlackInteractions interactions;
     private final Clock clock;
     /** Signatures seen within the window: a replayed request is refused even though its signature is valid. */
-    private final ReplayGuard seen = new ReplayGuard();
+    private final ReplayGuard seen;
 
-    public SlackRequestUrl(SlackSignature signature, SlackInteractions interactions, Clock clock) {
+    public SlackRequestUrl(SlackSignature signature, SlackInteractions interactions, ReplayStore replays, Clock clock) {
+        this.seen = new ReplayGuard(replays, "slack-request");
         this.signature = signature;
         this.interactions = interactions;
         this.clock = clock;

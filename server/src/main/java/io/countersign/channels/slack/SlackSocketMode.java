@@ -5,6 +5,8 @@ import com.slack.api.socket_mode.SocketModeClient;
 import com.slack.api.socket_mode.impl.SocketModeClientJavaWSImpl;
 import com.slack.api.socket_mode.request.InteractiveEnvelope;
 import io.countersign.channels.ReplayGuard;
+import io.countersign.store.ReplayStore;
+import io.countersign.store.StoreUnavailableException;
 import io.countersign.json.Json;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -34,19 +36,20 @@ public final class SlackSocketMode implements AutoCloseable {
     private final SlackInteractions interactions;
     private final CountDownLatch closed = new CountDownLatch(1);
     /** Envelopes handled lately: Slack sends an envelope again when it missed the ack, and it must count once. */
-    private final ReplayGuard handled = new ReplayGuard();
+    private final ReplayGuard handled;
     private final Thread connector;
     private volatile SocketModeClient client;
 
-    private SlackSocketMode(Slack slack, String appToken, SlackInteractions interactions) {
+    private SlackSocketMode(Slack slack, String appToken, SlackInteractions interactions, ReplayStore replays) {
+        this.handled = new ReplayGuard(replays, "slack-envelope");
         this.slack = slack;
         this.appToken = appToken;
         this.interactions = interactions;
         this.connector = Thread.ofVirtual().name("countersign-slack-socket").unstarted(this::connect);
     }
 
-    public static SlackSocketMode start(SlackClient client, String appToken, SlackInteractions interactions) {
-        SlackSocketMode socketMode = new SlackSocketMode(client.slack(), appToken, interactions);
+    public static SlackSocketMode start(SlackClient client, String appToken, SlackInteractions interactions, ReplayStore replays) {
+        SlackSocketMode socketMode = new SlackSocketMode(client.slack(), appToken, interactions, replays);
         socketMode.connector.start();
         return socketMode;
     }
@@ -91,7 +94,15 @@ public final class SlackSocketMode implements AutoCloseable {
         Instant now = Instant.now();
         ObjectNode ack = Json.object();
         ack.put("envelope_id", envelopeId);
-        if (handled.firstTime(envelopeId, now.plus(REMEMBERED), now)) {
+        boolean first;
+        try {
+            first = handled.firstTime(envelopeId, now.plus(REMEMBERED), now);
+        } catch (StoreUnavailableException e) {
+            // Not acknowledged: Slack sends the envelope again, and it is taken once the store answers.
+            LOG.log(Level.WARNING, "a Slack envelope was not taken, the store is unavailable: " + e.getMessage());
+            return;
+        }
+        if (first) {
             JsonNode payload = envelope.getPayload() == null ? null : Json.parse(envelope.getPayload().toString());
             if (payload != null && payload.isObject()) {
                 switch (interactions.handle(payload)) {

@@ -35,7 +35,7 @@ public final class TeamsChannel implements AutoCloseable {
         } else {
             this.bot = new BotConnector(settings.bot(), http, clock);
             BotTokenVerifier verifier = new BotTokenVerifier(settings.bot(), new BotKeys(settings.bot().openIdMetadata(), http, clock), clock);
-            this.messages = new TeamsMessages(verifier, new TeamsInvokes(actions, identities, settings.consoleUrl(), clock), clock);
+            this.messages = new TeamsMessages(verifier, new TeamsInvokes(actions, identities, settings.consoleUrl(), clock), store.replays(), clock);
         }
     }
 

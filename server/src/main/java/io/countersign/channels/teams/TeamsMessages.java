@@ -3,6 +3,7 @@ package io.countersign.channels.teams;
 import io.countersign.api.JsonResponses;
 import io.countersign.api.RequestBodies;
 import io.countersign.channels.ReplayGuard;
+import io.countersign.store.ReplayStore;
 import io.countersign.json.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -27,9 +28,10 @@ final class TeamsMessages implements HttpService {
     private final TeamsInvokes invokes;
     private final Clock clock;
     /** Activity ids taken, until their token expires: a replayed invoke is refused even though its token is valid. */
-    private final ReplayGuard seen = new ReplayGuard();
+    private final ReplayGuard seen;
 
-    TeamsMessages(BotTokenVerifier verifier, TeamsInvokes invokes, Clock clock) {
+    TeamsMessages(BotTokenVerifier verifier, TeamsInvokes invokes, ReplayStore replays, Clock clock) {
+        this.seen = new ReplayGuard(replays, "teams-activity");
         this.verifier = verifier;
         this.invokes = invokes;
         this.clock = clock;

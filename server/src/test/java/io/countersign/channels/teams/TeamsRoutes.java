@@ -8,6 +8,6 @@ public final class TeamsRoutes {
     }
 
     public static HttpService unwired() {
-        return new TeamsMessages(null, null, null);
+        return new TeamsMessages(null, null, null, null);
     }
 }

@@ -49,6 +49,7 @@ public class JdbcActionStore implements ActionStore {
     private final StatementCache statements = new StatementCache();
     private final JdbcWebhookStore webhooks;
     private final JdbcChatMessageStore chatMessages;
+    private final JdbcReplayStore replays;
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
         this(writer, readers, onClose, null);
@@ -66,11 +67,17 @@ public class JdbcActionStore implements ActionStore {
         this.auditLog = new JdbcAuditLog(writer, readers);
         this.webhooks = new JdbcWebhookStore(writer, readers);
         this.chatMessages = new JdbcChatMessageStore(writer, readers);
+        this.replays = new JdbcReplayStore(writer);
     }
 
     @Override
     public io.countersign.store.ChatMessageStore chatMessages() {
         return chatMessages;
+    }
+
+    @Override
+    public io.countersign.store.ReplayStore replays() {
+        return replays;
     }
 
     @Override
@@ -100,7 +107,7 @@ public class JdbcActionStore implements ActionStore {
     @Override
     public InsertResult insert(ActionRecord record, List<ActionEvent> events) {
         List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
-        return write(connection -> {
+        return writeLeaves(connection -> {
             String key = record.request().idempotencyKey();
             if (key != null) {
                 Optional<ActionRecord> earlier = selectOne(connection,
@@ -145,7 +152,7 @@ public class JdbcActionStore implements ActionStore {
     @Override
     public boolean update(ActionRecord next, Review review, List<ActionEvent> events) {
         List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
-        return write(connection -> {
+        return writeLeaves(connection -> {
             {
                 PreparedStatement update = statements.get(connection,
                         "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?,"
@@ -276,7 +283,7 @@ public class JdbcActionStore implements ActionStore {
     @Override
     public void append(List<ActionEvent> events) {
         List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
-        write(connection -> {
+        writeLeaves(connection -> {
             insertEvents(connection, leaves);
             return null;
         });
@@ -466,6 +473,13 @@ public class JdbcActionStore implements ActionStore {
         } catch (SQLException e) {
             throw new StoreUnavailableException("a write failed: " + e.getMessage(), e);
         }
+    }
+
+    /** A write that may append leaves: once it is durable, whoever follows the log hears of it. */
+    private <T> T writeLeaves(GroupCommitWriter.Work<T> work) {
+        T result = write(work);
+        auditLog.appended();
+        return result;
     }
 
     private <T> T read(GroupCommitWriter.Work<T> work) {

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 
 /**
@@ -30,6 +31,7 @@ import javax.sql.DataSource;
 public final class JdbcAuditLog implements AuditLogStore {
     private final GroupCommitWriter writer;
     private final DataSource readers;
+    private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
 
     public JdbcAuditLog(GroupCommitWriter writer, DataSource readers) {
         this.writer = writer;
@@ -184,6 +186,20 @@ public final class JdbcAuditLog implements AuditLogStore {
             }
         }
         return hashes;
+    }
+
+    @Override
+    public Runnable onAppend(Runnable listener) {
+        appendListeners.add(listener);
+        return () -> appendListeners.remove(listener);
+    }
+
+    /**
+     * Tells the followers that entries were just committed: called after a commit, off the writer thread,
+     * and by a cluster's change listener when another node committed.
+     */
+    public void appended() {
+        appendListeners.forEach(Runnable::run);
     }
 
     @Override

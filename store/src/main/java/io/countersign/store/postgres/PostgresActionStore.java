@@ -13,14 +13,18 @@ import javax.sql.DataSource;
  * from every node, and one node at a time leads the background work.
  */
 final class PostgresActionStore extends JdbcActionStore {
-    private final DataSource source;
-    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ActionId>> subscribers = new CopyOnWriteArrayList<>();
+    private final ChangeListener listener;
     private final ClusterLease lease;
 
     PostgresActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose, DataSource source) {
         super(writer, readers, onClose, "SELECT pg_notify('" + ChangeListener.CHANNEL + "', ?)");
-        this.source = source;
         this.lease = new ClusterLease(source);
+        // Every node's changes, this one's included: they wake this node's waiters and log followers.
+        this.listener = new ChangeListener(source, id -> {
+            subscribers.forEach(subscriber -> subscriber.accept(id));
+            auditLog().appended();
+        });
     }
 
     @Override
@@ -30,12 +34,12 @@ final class PostgresActionStore extends JdbcActionStore {
 
     @Override
     public void subscribe(Consumer<ActionId> changed) {
-        listeners.add(new ChangeListener(source, changed));
+        subscribers.add(changed);
     }
 
     @Override
     public void close() {
-        listeners.forEach(ChangeListener::close);
+        listener.close();
         lease.close();
         super.close();
     }
