@@ -47,6 +47,7 @@ measure() { # label ports...
 "$root/bin/countersign" serve --config "$work/base" --port 18480 > "$work/base.log" 2>&1 & first=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:18480/healthz" >/dev/null && break; sleep 0.5; done
 kill "$first"; wait "$first" 2>/dev/null || true
+. "$root/bench/unlimited.sh"; unlimited_config "$work/base"   # the load comes from one agent
 
 echo "# Countersign cluster benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)"

@@ -10,6 +10,13 @@ connections=("${@:-8 16 32 64}")
 command -v wrk >/dev/null || { apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; }
 
 work="$(mktemp -d)"; port=18471
+. "$root/bench/unlimited.sh"
+# First start writes the example config; the load comes from one agent, so its limits are lifted.
+"$root/bin/countersign" serve --config "$work/config" --port "$port" > "$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+kill "$server"; wait "$server" 2>/dev/null || true
+unlimited_config "$work/config"
 "$root/bin/countersign" serve --config "$work/config" --port "$port" > "$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT

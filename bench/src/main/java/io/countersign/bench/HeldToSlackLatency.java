@@ -89,7 +89,7 @@ public final class HeldToSlackLatency {
     }
 
     private static void configure(Path config, int slackPort) throws IOException {
-        ConfigDirectory.ensureExample(config);
+        BenchConfig.unlimited(config);
         Path secrets = Files.createDirectories(config.resolve("secrets"));
         for (var secret : Map.of("slack-bot-token", TOKEN, "slack-signing-secret", "bench-signing-secret").entrySet()) {
             Files.writeString(secrets.resolve(secret.getKey()), secret.getValue());

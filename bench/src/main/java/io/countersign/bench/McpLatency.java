@@ -28,7 +28,7 @@ public final class McpLatency {
         int calls = args.length > 3 ? Integer.parseInt(args[3]) : 3000;
 
         Path config = work.resolve("config");
-        ConfigDirectory.ensureExample(config);
+        BenchConfig.unlimited(config);
         Files.writeString(config.resolve("policies/mcp.yaml"), """
                 version: 1
                 rules:

@@ -36,6 +36,7 @@ public final class WaitingCapacity {
         int[] steps = java.util.Arrays.stream((args.length > 3 ? args[3] : "1000,5000,10000").split(",")).mapToInt(Integer::parseInt).toArray();
         int total = steps[steps.length - 1];
         Path config = work.resolve("config");
+        BenchConfig.unlimited(config);
         Process node = new ProcessBuilder(countersign, "serve", "--config", config.toString(), "--port", String.valueOf(PORT))
                 .redirectErrorStream(true).redirectOutput(work.resolve("node.log").toFile()).start();
         try {

@@ -2,9 +2,6 @@ package io.countersign.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.countersign.audit.LogKey;
-import io.countersign.audit.NoteVerifier;
-import io.countersign.audit.TlogProof;
 import io.countersign.json.Json;
 import io.countersign.server.ConfigDirectory;
 import io.countersign.testing.Directories;
@@ -14,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +50,7 @@ class ClusterFailoverTest {
         schema = new PostgresSchema();
         Path first = config.resolve("node-a");
         ConfigDirectory.ensureExample(first);
+        io.countersign.testing.LoadConfig.liftLimits(first); // the load comes from one agent
         schema.useIn(first);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         int portA = NodeProcess.freePort();
@@ -85,20 +82,7 @@ class ClusterFailoverTest {
             acknowledged = load.acknowledged;
         }
 
-        NoteVerifier key = LogKey.parse(Files.readString(first.resolve("audit/log.key"))).verifier();
-        for (String id : acknowledged) {
-            HttpResponse<String> proof = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + survivorPort
-                    + "/v1/actions/" + id + "/proof")).header("Authorization", "Bearer " + agent).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(proof.statusCode()).as("proof of acknowledged action %s", id).isEqualTo(200);
-            TlogProof.parse(proof.body()).verify(key, null);
-        }
-        java.io.StringWriter out = new java.io.StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new java.io.PrintWriter(out, true));
-        commandLine.setErr(new java.io.PrintWriter(out, true));
-        int exit = commandLine.execute("audit", "verify", "--key", LogKey.parse(Files.readString(first.resolve("audit/log.key"))).verifierKey(),
-                "--server", "http://127.0.0.1:" + survivorPort, "--token", ConfigDirectory.demoKey(first, "COUNTERSIGN_ALICE_KEY"));
-        assertThat(exit).as(out.toString()).isEqualTo(ExitCode.OK);
+        AcknowledgedLog.verify(http, survivorPort, first, acknowledged);
     }
 
     private static boolean leads(HttpClient http, int port) {

@@ -46,6 +46,8 @@ public final class ActionService {
     private final Clock clock;
     private final ChangeFeed changes;
     private final Function<String, Optional<Principal>> principals;
+    private final SubmissionLimits limits;
+    private final SubmissionRate rate;
 
     /**
      * @param principals finds a requester's principal as it is now, for re-evaluating pending requests
@@ -53,6 +55,14 @@ public final class ActionService {
      */
     public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes,
                          Function<String, Optional<Principal>> principals) {
+        this(store, policy, clock, changes, principals, SubmissionLimits.NONE);
+    }
+
+    /** @param limits how much one principal may submit, and have waiting for review at once */
+    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes,
+                         Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
+        this.limits = limits;
+        this.rate = new SubmissionRate(limits, clock);
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -69,7 +79,16 @@ public final class ActionService {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
+    /**
+     * @throws TooManyRequestsException when the caller submits faster than its limit, or a held request
+     *                                  would exceed the requests it may have waiting for review
+     */
     public Submission submit(Principal caller, ActionRequest request) {
+        Duration wait = rate.take(caller.id());
+        if (wait != null) {
+            throw new TooManyRequestsException("rate_limited", caller.id() + " submits faster than its limit of "
+                    + limits.perSecond() + " per second (bursts of " + limits.burst() + "); retry after " + wait.toMillis() + " ms", wait);
+        }
         String digest = ActionDigest.of(request);
         if (request.idempotencyKey() != null) {
             Optional<ActionRecord> earlier = store.findByIdempotencyKey(caller.id(), request.idempotencyKey());
@@ -81,11 +100,14 @@ public final class ActionService {
         PolicyEngine engine = policy.get();
         Decision decision = engine.evaluate(new PolicyInput(caller, request, now));
         Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, request), request, digest, decision, now);
-        InsertResult result = store.insert(started.record(), started.events());
+        InsertResult result = store.insert(started.record(), started.events(), limits.maxPending());
         return switch (result) {
             case InsertResult.Inserted inserted -> new Submission(reevaluateIfPolicyMovedOn(inserted.record()), true);
             case InsertResult.SameIdempotencyKey same -> replay(same.record(), digest);
             case InsertResult.PendingDuplicate duplicate -> new Submission(current(duplicate.record()), false);
+            case InsertResult.TooManyPending full -> throw new TooManyRequestsException("too_many_pending", caller.id() + " already has "
+                    + full.limit() + " requests waiting for review, the most one requester may have; wait until some are decided, "
+                    + "or cancel some", null);
         };
     }
 

@@ -304,24 +304,30 @@ public final class Lifecycle {
         RequireApproval held = (RequireApproval) current.decision();
         Refused unchanged = new Refused(Refusal.UNCHANGED, "the new policy leaves the request's terms as they are");
         return switch (changed.decision()) {
-            case Deny deny -> settle(current, Status.DENIED,
-                    new Deny(deny.rules(), deny.controls(), "policy changed: " + deny.reason(), deny.version()), now);
-            case Allow allow -> changed.relax() ? settle(current, Status.APPROVED, allow, now) : unchanged;
+            case Deny deny -> {
+                String reason = "policy changed: " + deny.reason();
+                yield settle(current, Status.DENIED, new Deny(deny.rules(), deny.controls(), reason, deny.version()), reason, now);
+            }
+            case Allow allow -> changed.relax() ? settle(current, Status.APPROVED, allow, "policy changed", now) : unchanged;
             case RequireApproval next -> {
-                if (changed.relax()) {
-                    if (next.sameObligations(held)) {
-                        yield unchanged;
-                    }
-                    yield next.quorum().isMetBy(approvers(current))
-                            ? settle(current, Status.APPROVED, next, now)
-                            : rehold(current, next, current.createdAt().plus(next.ttl()), "new_terms", now);
-                }
-                RequireApproval tightened = held.tightenedBy(next);
-                if (tightened.sameObligations(held)) {
+                RequireApproval terms = changed.relax() ? next : held.tightenedBy(next);
+                if (terms.sameObligations(held)) {
                     yield unchanged;
                 }
+                List<String> deniedBy = current.reviews().stream().filter(r -> r.decision() == ReviewDecision.DENY).map(Review::reviewer).toList();
+                if (terms.quorum().anyDenyEnds() && !deniedBy.isEmpty()) {
+                    // Under the new terms one deny ends the request, and it has one already: it must not be approved,
+                    // nor wait for approvals that could no longer count.
+                    yield settle(current, Status.DENIED, terms, "policy changed: under the new terms one deny ends the request, and "
+                            + String.join(", ", deniedBy) + " denied it", now);
+                }
+                if (changed.relax()) {
+                    yield next.quorum().isMetBy(approvers(current))
+                            ? settle(current, Status.APPROVED, next, "policy changed", now)
+                            : rehold(current, next, current.createdAt().plus(next.ttl()), "new_terms", now);
+                }
                 Instant expiresAt = earlier(current.expiresAt(), current.createdAt().plus(next.ttl()));
-                yield rehold(current, tightened, expiresAt, "stricter", now);
+                yield rehold(current, terms, expiresAt, "stricter", now);
             }
         };
     }
@@ -335,10 +341,10 @@ public final class Lifecycle {
         return new Applied(next, null, List.of(reevaluated(current, terms, outcome, next, now)));
     }
 
-    private static Applied settle(ActionRecord current, Status status, Decision decision, Instant now) {
+    private static Applied settle(ActionRecord current, Status status, Decision decision, String reason, Instant now) {
         ActionRecord next = current.withDecision(status, decision, current.expiresAt(), now);
         ObjectNode outcome = boundTo(current);
-        outcome.put("reason", status == Status.DENIED ? ((Deny) decision).reason() : "policy changed");
+        outcome.put("reason", reason);
         outcome.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
         return new Applied(next, null, List.of(
                 reevaluated(current, decision, status == Status.DENIED ? "denied" : "approved", next, now),

@@ -30,13 +30,26 @@ public interface ActionStore extends AutoCloseable {
         /** An identical request (same requester and digest) is already pending; {@code record} is it. */
         record PendingDuplicate(ActionRecord record) implements InsertResult {
         }
+
+        /** The requester already has {@code limit} requests waiting for review; {@code record}, the new one, was not stored. */
+        record TooManyPending(ActionRecord record, int limit) implements InsertResult {
+        }
     }
 
     /** Which records to list, newest first. Null fields do not filter. */
     record Query(Status status, String requesterId, int limit) {
     }
 
-    InsertResult insert(ActionRecord record, List<ActionEvent> events);
+    /**
+     * Stores a new request, unless it collides with an earlier one (same idempotency key, or an identical
+     * pending request) or, when it is pending, its requester already has {@code maxPending} requests
+     * pending: counted in the transaction that inserts, so the limit holds whatever the other nodes do.
+     */
+    InsertResult insert(ActionRecord record, List<ActionEvent> events, int maxPending);
+
+    default InsertResult insert(ActionRecord record, List<ActionEvent> events) {
+        return insert(record, events, Integer.MAX_VALUE);
+    }
 
     Optional<ActionRecord> find(ActionId id);
 

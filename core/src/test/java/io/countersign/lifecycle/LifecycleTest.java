@@ -252,6 +252,25 @@ class LifecycleTest {
     }
 
     @Test
+    void newTermsWhereOneDenyEndsDenyARequestSomeoneAlreadyDenied() {
+        // Found by LifecyclePropertiesTest: the old terms let a deny stand without ending the request; the new
+        // ones end it at one deny, so it must not be approved by the approvals it has, nor wait for more.
+        ActionRecord lenient = pending(new RequireApproval(List.of("pii"), List.of(),
+                new Quorum(List.of(new ApprovalRequirement("pii", 2, Set.of("sre", "data-owners"))), false),
+                Duration.ofMinutes(15), Justification.OPTIONAL, List.of(), V), EXPORT);
+        ActionRecord contested = after(after(lenient, ALICE, ReviewDecision.APPROVE), BOB, ReviewDecision.DENY);
+        assertThat(contested.status()).isEqualTo(Status.PENDING);
+        for (boolean relax : new boolean[] {true, false}) {
+            assertThat(policyChanged(contested, approvals("pii", 1, Duration.ofMinutes(15), "sre"), relax)).as("relax %s", relax)
+                    .isInstanceOfSatisfying(Applied.class, a -> {
+                        assertThat(a.next().status()).isEqualTo(Status.DENIED);
+                        assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REEVALUATED, EventType.DENIED);
+                        assertThat(a.events().getLast().detail().get("reason").asString()).contains("bob denied it");
+                    });
+        }
+    }
+
+    @Test
     void looserPolicyLeavesTheRequestPendingUnlessItsRulesSayRelax() {
         ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
         Allow allow = new Allow(List.of("open"), List.of(), V2);

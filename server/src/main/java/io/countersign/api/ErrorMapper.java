@@ -22,6 +22,7 @@ public final class ErrorMapper {
     private static final System.Logger LOG = System.getLogger(ErrorMapper.class.getName());
 
     private static final Status UNPROCESSABLE = Status.create(422, "Unprocessable Content");
+    private static final Status TOO_MANY_REQUESTS = Status.create(429, "Too Many Requests");
 
     private ErrorMapper() {
     }
@@ -43,6 +44,12 @@ public final class ErrorMapper {
                     "requirement_not_met", e.rule(), e.getMessage());
             case IdempotencyConflictException e -> JsonResponses.sendError(response, Status.CONFLICT_409, "idempotency_conflict",
                     "idempotency_key", e.getMessage());
+            case io.countersign.lifecycle.TooManyRequestsException e -> {
+                if (e.retryAfter() != null) {
+                    response.header(io.helidon.http.HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
+                }
+                JsonResponses.sendError(response, TOO_MANY_REQUESTS, e.code(), null, e.getMessage());
+            }
             case LifecycleException e -> lifecycle(response, e);
             case io.countersign.connectors.NoConnectorException e -> JsonResponses.sendError(response, UNPROCESSABLE, "no_connector",
                     "action", e.getMessage());

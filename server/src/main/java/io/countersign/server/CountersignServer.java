@@ -131,7 +131,7 @@ public final class CountersignServer implements AutoCloseable {
         ChangeFeed changes = new ChangeFeed();
         // Changes made by other nodes of a cluster wake this node's waiters too.
         store.subscribe(changes::changed);
-        ActionService actions = new ActionService(store, () -> policy, clock, changes, identities::byId);
+        ActionService actions = new ActionService(store, () -> policy, clock, changes, identities::byId, settings.limits());
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
@@ -158,6 +158,9 @@ public final class CountersignServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .maxPayloadSize(settings.maxBodyBytes())
+                // A connection that sends no request for this long is closed, so idle clients do not pile up.
+                .idleConnectionTimeout(settings.idleTimeout())
+                .idleConnectionPeriod(java.time.Duration.ofSeconds(1))
                 .directHandlers(DirectHandlers.builder()
                         .addHandler(EventType.BAD_REQUEST, directErrors)
                         .addHandler(EventType.PAYLOAD_TOO_LARGE, directErrors)
@@ -166,9 +169,10 @@ public final class CountersignServer implements AutoCloseable {
                         .get("/healthz", (req, res) -> {
                             var body = Json.object();
                             if (!store.healthy()) {
-                                // A failed commit may have lost writes: nothing more is accepted until a restart.
+                                // Nothing can be stored now: until a restart after a failed SQLite commit (it may
+                                // have lost writes), or until PostgreSQL answers again.
                                 res.status(io.helidon.http.Status.SERVICE_UNAVAILABLE_503);
-                                body.put("status", "store_failed");
+                                body.put("status", "store_unavailable");
                                 res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                                 res.send(Json.bytes(body));
                                 return;

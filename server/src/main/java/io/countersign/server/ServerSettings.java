@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import io.countersign.lifecycle.SubmissionLimits;
 import java.util.List;
 import java.util.ArrayList;
 import java.net.URI;
@@ -27,9 +28,9 @@ import tools.jackson.databind.JsonNode;
 public record ServerSettings(Path directory, StoreSettings store, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
-                             TeamsSettings teams, WebSettings web) {
+                             TeamsSettings teams, WebSettings web, SubmissionLimits limits, Duration idleTimeout) {
     private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
-            "callbacks", "slack", "teams", "web");
+            "callbacks", "slack", "teams", "web", "limits");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -70,6 +71,10 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
         if (maxWait == null || maxWait.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": http.max_wait must be a duration up to 10m, e.g. 60s");
         }
+        Duration idleTimeout = DurationText.parse(text(root.path("http"), "idle_timeout", "10s"));
+        if (idleTimeout == null || idleTimeout.compareTo(Duration.ofSeconds(1)) < 0 || idleTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": http.idle_timeout must be a duration from 1s to 5m, e.g. 10s");
+        }
         String origin = text(root.path("audit"), "origin", null);
         if (origin != null && !io.countersign.audit.SignedNote.isValidKeyName(origin)) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": audit.origin must be a name without spaces or '+', e.g. audit.example.com/prod");
@@ -84,7 +89,40 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
                 webhooks(root.path("webhooks")), callbacks(root.path("callbacks")),
                 SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"),
                 TeamsSettings.read(root.get("teams"), directory, System::getenv, ConfigDirectory.SETTINGS + ": teams"),
-                WebSettings.read(root.get("web"), directory, System::getenv, ConfigDirectory.SETTINGS + ": web"));
+                WebSettings.read(root.get("web"), directory, System::getenv, ConfigDirectory.SETTINGS + ": web"),
+                limits(root.path("limits")), idleTimeout);
+    }
+
+    /** {@code limits: {max_pending, per_second, burst}}, each defaulting to {@link SubmissionLimits#DEFAULT}. */
+    static SubmissionLimits limits(JsonNode node) {
+        String where = ConfigDirectory.SETTINGS + ": limits";
+        if (node.isMissingNode() || node.isNull()) {
+            return SubmissionLimits.DEFAULT;
+        }
+        if (!node.isObject()) {
+            throw new ConfigException(where + " must be a mapping with max_pending, per_second and burst");
+        }
+        for (String key : node.propertyNames()) {
+            if (!Set.of("max_pending", "per_second", "burst").contains(key)) {
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected max_pending, per_second, burst)");
+            }
+        }
+        SubmissionLimits defaults = SubmissionLimits.DEFAULT;
+        return new SubmissionLimits(
+                (int) limit(node, "max_pending", defaults.maxPending(), where),
+                limit(node, "per_second", defaults.perSecond(), where),
+                (int) limit(node, "burst", defaults.burst(), where));
+    }
+
+    private static double limit(JsonNode node, String key, double fallback, String where) {
+        JsonNode value = node.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!value.isNumber() || value.asDouble() < 1 || value.asDouble() > 1_000_000) {
+            throw new ConfigException(where + "." + key + " must be a number from 1 to 1000000, got " + value);
+        }
+        return value.asDouble();
     }
 
     private static Callbacks callbacks(JsonNode node) {

@@ -12,16 +12,32 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs every write on one connection and one thread, many writes to a transaction: callers wait until
  * the transaction holding their write has committed (and so been fsynced), and share that fsync with
  * everyone who queued alongside them. Each write runs under its own savepoint, so one failing write
  * does not undo its neighbours.
+ *
+ * <p>When a commit fails, nothing of its batch is durable and every caller is told so. What comes next
+ * depends on the database. On SQLite a failed commit may mean the disk dropped writes it reported done
+ * (fsyncgate), so the writer refuses every later write until restarted. On a database server, a lost
+ * connection only means the server went away: the writer opens a new connection, as soon as the server
+ * answers again, while every write in between fails at once.
  */
 public final class GroupCommitWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
     private static final int MAX_BATCH = 512;
+
+    /** How long a writer that lost its server waits between attempts to reach it. */
+    private static final long RECONNECT_PAUSE_NANOS = 250_000_000L;
+
+    /** Opens the writer's connection; again, after the server was lost. */
+    @FunctionalInterface
+    public interface ConnectionSource {
+        Connection open() throws SQLException;
+    }
 
     /** One unit of work inside the shared transaction. */
     @FunctionalInterface
@@ -58,12 +74,20 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private static final Task<Void> STOP = new Task<>(c -> null, new CompletableFuture<>());
 
-    private final Connection connection;
-    private final PreparedStatement transactionStart;
+    /** Writer thread only (and close, once the thread has stopped). */
+    private Connection connection;
+    private PreparedStatement transactionStart;
+    private final String transactionStartSql;
+    /** Null when a failed commit is final (SQLite). */
+    private final ConnectionSource reconnect;
+    private volatile long nextReconnectAt;
     private final BlockingQueue<Task<?>> queue = new ArrayBlockingQueue<>(16_384);
     private final Thread thread;
     private volatile boolean open = true;
-    /** Set after a commit failed: the disk may have dropped writes it reported done, so nothing more is trusted. */
+    /**
+     * Set after a commit failed. Without {@code reconnect}: for good, since the disk may have dropped writes
+     * it reported done. With it: until the writer is connected again.
+     */
     private volatile StoreUnavailableException failure;
     private volatile long commits;
     private volatile long writes;
@@ -84,10 +108,29 @@ public final class GroupCommitWriter implements AutoCloseable {
      *                         the lock that puts the transactions of every node in one order (null: none)
      */
     public GroupCommitWriter(Connection connection, String name, String transactionStart) throws SQLException {
-        this.connection = connection;
-        this.transactionStart = transactionStart == null ? null : connection.prepareStatement(transactionStart);
-        connection.setAutoCommit(false);
+        this(connection, null, name, transactionStart);
+    }
+
+    private GroupCommitWriter(Connection connection, ConnectionSource reconnect, String name, String transactionStart) throws SQLException {
+        this.transactionStartSql = transactionStart;
+        this.reconnect = reconnect;
+        use(connection);
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
+    }
+
+    /**
+     * A writer on a database server: after a lost connection it connects again by itself.
+     *
+     * @param transactionStart as for {@link #GroupCommitWriter(Connection, String, String)}
+     */
+    public static GroupCommitWriter reconnecting(ConnectionSource source, String name, String transactionStart) throws SQLException {
+        return new GroupCommitWriter(source.open(), source, name, transactionStart);
+    }
+
+    private void use(Connection fresh) throws SQLException {
+        fresh.setAutoCommit(false);
+        this.transactionStart = transactionStartSql == null ? null : fresh.prepareStatement(transactionStartSql);
+        this.connection = fresh;
     }
 
     /**
@@ -100,8 +143,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         if (!open) {
             throw new StoreUnavailableException("store is closed", null);
         }
-        if (failure != null) {
-            throw failure;
+        StoreUnavailableException failed = failure;
+        if (failed != null && (reconnect == null || System.nanoTime() < nextReconnectAt)) {
+            // Fail fast: a caller learns at once that nothing can be stored now (503), instead of queueing.
+            throw failed;
         }
         Task<T> task = new Task<>(work, new CompletableFuture<>());
         try {
@@ -129,7 +174,17 @@ public final class GroupCommitWriter implements AutoCloseable {
         List<Runnable> completions = new ArrayList<>(MAX_BATCH);
         while (true) {
             try {
-                batch.add(queue.take());
+                if (failure != null && reconnect != null) {
+                    // Reconnect even when no write comes: the node's health (and the load balancer) depends on it.
+                    Task<?> first = queue.poll(RECONNECT_PAUSE_NANOS, TimeUnit.NANOSECONDS);
+                    reconnectIfDue();
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                } else {
+                    batch.add(queue.take());
+                }
             } catch (InterruptedException e) {
                 continue;
             }
@@ -138,6 +193,13 @@ public final class GroupCommitWriter implements AutoCloseable {
             if (failure != null) {
                 batch.forEach(task -> task.done().completeExceptionally(failure));
                 batch.clear();
+            }
+            if (batch.isEmpty()) {
+                if (stop) {
+                    drainClosed();
+                    return;
+                }
+                continue;
             }
             try {
                 start();
@@ -156,8 +218,14 @@ public final class GroupCommitWriter implements AutoCloseable {
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
                 }
-                // As with fsync errors, a retry could "succeed" without the data: refuse every later write until restart.
-                failure = new StoreUnavailableException("the store could not commit and refuses writes until restarted", e);
+                if (reconnect == null) {
+                    // As with fsync errors, a retry could "succeed" without the data: refuse every later write until restart.
+                    failure = new StoreUnavailableException("the store could not commit and refuses writes until restarted", e);
+                } else {
+                    failure = new StoreUnavailableException("the database could not commit (" + e.getMessage()
+                            + "); writes are refused until it answers again", e);
+                    dropConnection();
+                }
                 batch.forEach(task -> task.done().completeExceptionally(failure));
             }
             batch.clear();
@@ -166,6 +234,30 @@ public final class GroupCommitWriter implements AutoCloseable {
                 drainClosed();
                 return;
             }
+        }
+    }
+
+    /** One attempt to reach the server again, at most every {@link #RECONNECT_PAUSE_NANOS}. */
+    private void reconnectIfDue() {
+        if (failure == null || System.nanoTime() < nextReconnectAt) {
+            return;
+        }
+        nextReconnectAt = System.nanoTime() + RECONNECT_PAUSE_NANOS;
+        try {
+            use(reconnect.open());
+            failure = null;
+            LOG.log(Level.INFO, "the writer is connected to the database again");
+        } catch (SQLException e) {
+            failure = new StoreUnavailableException("cannot reach the database: " + e.getMessage(), e);
+        }
+    }
+
+    private void dropConnection() {
+        nextReconnectAt = System.nanoTime() + RECONNECT_PAUSE_NANOS;
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.log(Level.DEBUG, "closing the lost connection failed", e);
         }
     }
 
@@ -190,7 +282,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         return new Stats(commits, writes);
     }
 
-    /** False once a commit has failed; the node then answers 503 until restarted. */
+    /**
+     * False once a commit has failed; the node then answers 503, until restarted (SQLite) or until the
+     * writer is connected to its server again.
+     */
     public boolean healthy() {
         return failure == null && open;
     }

@@ -105,7 +105,7 @@ public class JdbcActionStore implements ActionStore {
     }
 
     @Override
-    public InsertResult insert(ActionRecord record, List<ActionEvent> events) {
+    public InsertResult insert(ActionRecord record, List<ActionEvent> events, int maxPending) {
         List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
         return writeLeaves(connection -> {
             String key = record.request().idempotencyKey();
@@ -123,6 +123,9 @@ public class JdbcActionStore implements ActionStore {
                         record.requester().id(), record.digest());
                 if (duplicate.isPresent()) {
                     return new InsertResult.PendingDuplicate(duplicate.get());
+                }
+                if (maxPending < Integer.MAX_VALUE && pendingOf(connection, record.requester().id(), maxPending) >= maxPending) {
+                    return new InsertResult.TooManyPending(record, maxPending);
                 }
             }
             {
@@ -335,6 +338,18 @@ public class JdbcActionStore implements ActionStore {
 
     private void insertEvents(Connection connection, List<JdbcAuditLog.NewLeaf> leaves) throws SQLException {
         JdbcAuditLog.append(connection, statements, leaves);
+    }
+
+    /** How many requests of {@code requesterId} are pending, counting no further than {@code atMost}. */
+    private int pendingOf(Connection connection, String requesterId, int atMost) throws SQLException {
+        PreparedStatement count = statements.get(connection,
+                "SELECT COUNT(*) FROM (SELECT 1 FROM actions WHERE requester_id = ? AND status = 'pending' LIMIT ?) AS held");
+        count.setString(1, requesterId);
+        count.setInt(2, atMost);
+        try (ResultSet rows = count.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     private static Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {

@@ -1,0 +1,188 @@
+package io.countersign.lifecycle;
+
+import static io.countersign.testing.Fixtures.AGENT;
+import static io.countersign.testing.Fixtures.ALICE;
+import static io.countersign.testing.Fixtures.BOB;
+import static io.countersign.testing.Fixtures.CAROL;
+import static io.countersign.testing.Fixtures.DAVE;
+import static io.countersign.testing.Fixtures.SERVICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
+import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
+import io.countersign.lifecycle.LifecycleEvent.GrantUsed;
+import io.countersign.lifecycle.LifecycleEvent.OutcomeReported;
+import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
+import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
+import io.countersign.model.ActionDigest;
+import io.countersign.model.ActionId;
+import io.countersign.model.ActionRequest;
+import io.countersign.model.Principal;
+import io.countersign.model.Status;
+import io.countersign.policy.Allow;
+import io.countersign.policy.ApprovalRequirement;
+import io.countersign.policy.Decision;
+import io.countersign.policy.Deny;
+import io.countersign.policy.Justification;
+import io.countersign.policy.PolicyVersion;
+import io.countersign.policy.Quorum;
+import io.countersign.policy.RequireApproval;
+import io.countersign.testing.Fixtures;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+
+/**
+ * The lifecycle under random histories: any mix of reviews (by anyone: agents, services, the requester,
+ * its owner, the human it acts for, eligible and ineligible humans), cancels, expiry, policy changes,
+ * grant uses and outcome reports, in any order and at any time. Each event is applied as the store
+ * applies it (the new record replaces the old one only when the transition says so), and after every
+ * step the record must make sense on its own terms, checked here without the lifecycle's own helpers.
+ */
+class LifecyclePropertiesTest {
+    private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+    private static final Duration TTL = Duration.ofMinutes(15);
+    private static final PolicyVersion V1 = new PolicyVersion("sha256:v1");
+    private static final PolicyVersion V2 = new PolicyVersion("sha256:v2");
+    /** Erin is the human the agent says it acts for: she may never review its request. */
+    private static final Principal ERIN = new Principal("erin", Principal.Kind.HUMAN, "Erin", "erin@example.com", Set.of("sre", "security"), null);
+    private static final Principal FRANK = new Principal("frank", Principal.Kind.HUMAN, "Frank", "frank@example.com", Set.of("security"), null);
+    private static final List<Principal> CAST = List.of(ALICE, BOB, CAROL, DAVE, ERIN, FRANK, AGENT, SERVICE);
+    private static final Set<Status> FINAL = Set.of(Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.FAILED);
+
+    /** One step of a history: an event, and how long after the start it happens. */
+    record Step(LifecycleEvent event, Duration at) {
+        @Override
+        public String toString() {
+            return "+" + at.toSeconds() + "s " + event;
+        }
+    }
+
+    @Property(tries = 2000)
+    void noHistoryReachesAnInconsistentRecord(@ForAll("terms") RequireApproval terms, @ForAll("histories") List<Step> history) {
+        ActionRequest request = Fixtures.onBehalfOf(Fixtures.export("prod", Map.of("data_class", "pii"), "OPS-42"), ERIN.email());
+        ActionRecord record = Lifecycle.start(ActionId.newId(T0), Requester.of(AGENT, request), request, ActionDigest.of(request), terms, T0).record();
+        Set<String> grantsUsed = new HashSet<>();
+        int executedEvents = 0;
+        Status lastStatus = record.status();
+        for (Step step : history) {
+            Transition transition = Lifecycle.transition(record, step.event(), T0.plus(step.at()));
+            if (!(transition instanceof Transition.Applied applied)) {
+                continue;
+            }
+            ActionRecord next = applied.next();
+            assertThat(next.id()).isEqualTo(record.id());
+            assertThat(next.digest()).as("what the action is never changes").isEqualTo(record.digest());
+            assertThat(next.reviews()).as("reviews are only ever appended").hasSizeGreaterThanOrEqualTo(record.reviews().size());
+            assertThat(next.reviews().subList(0, record.reviews().size())).as("earlier reviews unchanged").isEqualTo(record.reviews());
+            executedEvents += (int) applied.events().stream().filter(e -> e.type() == EventType.EXECUTED).count();
+            if (next.execution() != null) {
+                grantsUsed.add(next.execution().grantId());
+            }
+            if (FINAL.contains(lastStatus)) {
+                assertThat(next.status()).as("a final state stays final, after %s", step).isEqualTo(lastStatus);
+            }
+            checkReviews(next);
+            checkApproval(next, step);
+            record = next;
+            lastStatus = next.status();
+        }
+        assertThat(executedEvents).as("runs recorded").isLessThanOrEqualTo(1);
+        assertThat(grantsUsed).as("grants used").hasSizeLessThanOrEqualTo(1);
+    }
+
+    /** Only eligible humans review, never the requester, its owner or the human it acts for, each once. */
+    private static void checkReviews(ActionRecord record) {
+        Set<String> reviewers = new HashSet<>();
+        for (Review review : record.reviews()) {
+            Principal reviewer = CAST.stream().filter(p -> p.id().equals(review.reviewer())).findFirst().orElseThrow();
+            assertThat(reviewer.isHuman()).as("%s is human", reviewer.id()).isTrue();
+            assertThat(reviewer.id()).as("reviewer").isNotIn(AGENT.id(), AGENT.owner(), ERIN.id());
+            assertThat(reviewers.add(reviewer.id())).as("%s reviewed once", reviewer.id()).isTrue();
+        }
+    }
+
+    /** Approved (and anything that follows it) only with enough distinct eligible humans for every requirement. */
+    private static void checkApproval(ActionRecord record, Step step) {
+        boolean approvedByPeople = record.status() == Status.APPROVED || record.status() == Status.EXECUTED || record.status() == Status.FAILED;
+        // A policy that now allows the request outright approves it without people: nothing to count then.
+        if (!approvedByPeople || !(record.decision() instanceof RequireApproval terms)) {
+            return;
+        }
+        for (ApprovalRequirement requirement : terms.quorum().requirements()) {
+            long distinct = record.reviews().stream()
+                    .filter(r -> r.decision() == ReviewDecision.APPROVE)
+                    .filter(r -> requirement.from().isEmpty() || r.groups().stream().anyMatch(requirement.from()::contains))
+                    .map(Review::reviewer).distinct().count();
+            assertThat(distinct).as("approvers for rule %s after %s", requirement.rule(), step).isGreaterThanOrEqualTo(requirement.min());
+        }
+        if (terms.quorum().anyDenyEnds()) {
+            assertThat(record.reviews()).as("approved although someone denied").noneMatch(r -> r.decision() == ReviewDecision.DENY);
+        }
+        Instant lastApproval = record.reviews().stream().filter(r -> r.decision() == ReviewDecision.APPROVE)
+                .map(Review::at).max(Instant::compareTo).orElseThrow();
+        assertThat(lastApproval).as("approved only before it expired").isBefore(record.expiresAt());
+    }
+
+    @Provide
+    Arbitrary<RequireApproval> terms() {
+        Arbitrary<ApprovalRequirement> requirement = Combinators.combine(
+                Arbitraries.of("pii", "prod", "sec"), Arbitraries.integers().between(1, 3),
+                Arbitraries.subsetOf("sre", "data-owners", "security", "finance"))
+                .as((rule, min, from) -> new ApprovalRequirement(rule, min, from));
+        return Combinators.combine(requirement.list().ofMinSize(1).ofMaxSize(3), Arbitraries.of(true, false),
+                        Arbitraries.of(Justification.OPTIONAL, Justification.REQUIRED))
+                .as((requirements, anyDenyEnds, justification) -> new RequireApproval(List.of("pii"), List.of(),
+                        new Quorum(requirements, anyDenyEnds), TTL, justification, List.of(), V1));
+    }
+
+    @Provide
+    Arbitrary<List<Step>> histories() {
+        return step().list().ofMinSize(1).ofMaxSize(24).map(steps -> {
+            List<Step> ordered = new ArrayList<>(steps);
+            ordered.sort(java.util.Comparator.comparing(Step::at));
+            return ordered;
+        });
+    }
+
+    private Arbitrary<Step> step() {
+        Arbitrary<Principal> anyone = Arbitraries.of(CAST);
+        Arbitrary<String> comment = Arbitraries.of(null, "", "  ", "looks right", "no: wrong table");
+        Arbitrary<LifecycleEvent> review = Combinators.combine(anyone, Arbitraries.of(ReviewDecision.class), comment)
+                .as(ReviewSubmitted::new);
+        Arbitrary<LifecycleEvent> cancel = anyone.map(CancelRequested::new);
+        Arbitrary<LifecycleEvent> expiry = Arbitraries.just(new ExpiryDue());
+        Arbitrary<LifecycleEvent> policy = Combinators.combine(policyNow(), Arbitraries.of(true, false)).as(PolicyChanged::new);
+        Arbitrary<String> grant = Arbitraries.of("grt_a", "grt_b");
+        Arbitrary<LifecycleEvent> use = Combinators.combine(anyone, grant, policyNow()).as(GrantUsed::new);
+        Arbitrary<LifecycleEvent> report = Combinators.combine(anyone, grant, Arbitraries.of(Execution.Outcome.class))
+                .as((by, id, outcome) -> new OutcomeReported(by, id, outcome, null));
+        Arbitrary<LifecycleEvent> event = Arbitraries.frequencyOf(
+                Tuple.of(8, review), Tuple.of(1, cancel), Tuple.of(1, expiry), Tuple.of(1, policy), Tuple.of(2, use), Tuple.of(2, report));
+        // Mostly within the TTL, sometimes past it.
+        Arbitrary<Duration> at = Arbitraries.longs().between(0, TTL.toSeconds() + 120).map(Duration::ofSeconds);
+        return Combinators.combine(event, at).as(Step::new);
+    }
+
+    /** What the policy in force later says of the same request. */
+    private Arbitrary<Decision> policyNow() {
+        Arbitrary<Decision> stricter = Arbitraries.integers().between(1, 4).map(min -> new RequireApproval(List.of("pii"), List.of(),
+                new Quorum(List.of(new ApprovalRequirement("pii", min, Set.of("sre", "data-owners"))), true), TTL,
+                Justification.OPTIONAL, List.of(), V2));
+        return Arbitraries.frequencyOf(
+                Tuple.of(3, Arbitraries.just(new Allow(List.of("open"), List.of(), V2))),
+                Tuple.of(1, Arbitraries.just(new Deny(List.of("closed"), List.of(), "closed now", V2))),
+                Tuple.of(2, stricter));
+    }
+}

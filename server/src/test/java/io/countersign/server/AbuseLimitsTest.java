@@ -1,0 +1,151 @@
+package io.countersign.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.server.TestServer.Answer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What one principal may ask, over HTTP: requests waiting for review at once (approval fatigue), the
+ * submission rate, and the size of what it sends. Over a limit the caller is told which, and why, and
+ * nothing is stored.
+ */
+class AbuseLimitsTest {
+    @TempDir
+    Path config;
+
+    TestServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void startWithLimits(String limits) throws IOException {
+        ConfigDirectory.ensureExample(config);
+        Path settings = config.resolve(ConfigDirectory.SETTINGS);
+        String text = Files.readString(settings);
+        int start = text.indexOf("limits:\n");
+        int end = text.indexOf("\n#", start);
+        Files.writeString(settings, text.substring(0, start) + limits + text.substring(end));
+        server = TestServer.start(config);
+    }
+
+    private void startWithIdleTimeout(String timeout) throws IOException {
+        ConfigDirectory.ensureExample(config);
+        Path settings = config.resolve(ConfigDirectory.SETTINGS);
+        Files.writeString(settings, Files.readString(settings).replace("idle_timeout: 10s", "idle_timeout: " + timeout));
+        server = TestServer.start(config);
+    }
+
+    private static String held(int n) {
+        return TestServer.request("db.migrate", "prod", ", \"payload\": {\"step\": " + n + "}");
+    }
+
+    @Test
+    void aRequesterMayHaveOnlySoManyRequestsWaitingForReview() throws IOException {
+        startWithLimits("limits: {max_pending: 3}");
+        String first = server.post("agent", "/v1/actions", held(1)).id();
+        assertThat(server.post("agent", "/v1/actions", held(2)).status()).isEqualTo(202);
+        assertThat(server.post("agent", "/v1/actions", held(3)).status()).isEqualTo(202);
+
+        Answer fourth = server.post("agent", "/v1/actions", held(4));
+        assertThat(fourth.status()).isEqualTo(429);
+        assertThat(fourth.error()).isEqualTo("too_many_pending");
+        assertThat(fourth.body().path("error").path("message").asString())
+                .isEqualTo("deploy-agent already has 3 requests waiting for review, the most one requester may have; "
+                        + "wait until some are decided, or cancel some");
+        assertThat(server.get("alice", "/v1/actions?status=pending").ids()).as("nothing stored").hasSize(3);
+
+        // The same request again is the same request: no new prompt for anyone, so it is not refused.
+        assertThat(server.post("agent", "/v1/actions", held(1)).id()).isEqualTo(first);
+        // Allowed actions prompt nobody and are not counted.
+        assertThat(server.post("agent", "/v1/actions", TestServer.request("db.read", "prod", "")).status()).isEqualTo(200);
+        // Others have their own allowance.
+        assertThat(server.post("alice", "/v1/actions", held(5)).status()).isEqualTo(202);
+
+        assertThat(server.review("alice", first, "approve", "fine").body().path("status").asString()).isEqualTo("approved");
+        assertThat(server.post("agent", "/v1/actions", held(4)).status()).as("room again once one is decided").isEqualTo(202);
+    }
+
+    @Test
+    void submissionsBeyondTheRateAreRefusedWithWhenToRetry() throws Exception {
+        startWithLimits("limits: {per_second: 2, burst: 4}");
+        for (int i = 0; i < 4; i++) {
+            assertThat(server.post("agent", "/v1/actions", TestServer.request("db.read", "prod", ", \"payload\": {\"n\": " + i + "}")).status())
+                    .as("submission %d of the burst", i).isEqualTo(200);
+        }
+        HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri("/v1/actions"))
+                .header("Authorization", "Bearer " + server.key("agent")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(TestServer.request("db.read", "prod", ", \"payload\": {\"n\": 9}"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(seconds -> assertThat(Integer.parseInt(seconds)).isBetween(1, 2));
+        assertThat(refused.body()).contains("\"code\":\"rate_limited\"").contains("deploy-agent submits faster than its limit of 2.0 per second");
+        assertThat(server.post("alice", "/v1/actions", TestServer.request("db.read", "prod", "")).status()).as("another principal").isEqualTo(200);
+
+        Thread.sleep(600); // a token back at 2 per second
+        assertThat(server.post("agent", "/v1/actions", TestServer.request("db.read", "prod", ", \"payload\": {\"n\": 10}")).status()).isEqualTo(200);
+    }
+
+    @Test
+    void badLimitsInTheSettingsAreRefusedAtStartWithTheKey() throws IOException {
+        ConfigDirectory.ensureExample(config);
+        Path settings = config.resolve(ConfigDirectory.SETTINGS);
+        String text = Files.readString(settings);
+        Files.writeString(settings, text.replace("  max_pending: 50", "  max_pending: 0"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.start(config))
+                .hasMessage("countersign.yaml: limits.max_pending must be a number from 1 to 1000000, got 0");
+        Files.writeString(settings, text.replace("  max_pending: 50", "  max_pendng: 5"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.start(config))
+                .hasMessage("countersign.yaml: limits: unknown key 'max_pendng' (expected max_pending, per_second, burst)");
+    }
+
+    @Test
+    void oversizedHeadersAreRefusedAsJson() throws IOException {
+        startWithLimits("limits: {max_pending: 50}");
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + "a".repeat(64 * 1024) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(socket.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+            assertThat(answer).matches("(?s)HTTP/1.1 4(00|31) .*").contains("\"error\"");
+        }
+    }
+
+    @Test
+    void aLongPollOutlastsTheIdleTimeout() throws IOException {
+        startWithIdleTimeout("2s");
+        String id = server.post("agent", "/v1/actions", held(1)).id();
+        long start = System.nanoTime();
+        Answer waited = server.get("agent", "/v1/actions/" + id + "?wait=5s");
+        assertThat(waited.status()).isEqualTo(200);
+        assertThat(waited.body().path("status").asString()).isEqualTo("pending");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(4900));
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosed() throws IOException {
+        startWithIdleTimeout("2s");
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
+            long start = System.nanoTime();
+            assertThat(socket.getInputStream().read()).as("the node closed the connection").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(10));
+        }
+    }
+}
