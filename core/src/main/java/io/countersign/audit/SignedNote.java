@@ -69,6 +69,10 @@ public final class SignedNote {
             }
             signatureLines.add(line);
             int space = line.lastIndexOf(' ');
+            if (space <= DASH.length()) {
+                // Found by ParserFuzzTest: "— " followed by one word has no name before the signature.
+                throw new NoteException("malformed signature line (expected '— <name> <signature>'): " + abbreviate(line));
+            }
             String name = line.substring(DASH.length(), space);
             byte[] signature;
             try {

@@ -26,6 +26,14 @@ class SignedCheckpointTest {
     }
 
     @Test
+    void aSignatureLineWithoutANameIsRefusedNotACrash() {
+        // Regression from ParserFuzzTest: the line's only space was the one after the dash.
+        String nameless = NOTE.substring(0, NOTE.indexOf("\u2014 ")) + "\u2014 MpIghwdLQvu\n";
+        assertThatThrownBy(() -> SignedNote.open(nameless, List.of(NoteVerifier.parse(VKEY))))
+                .isInstanceOf(SignedNote.NoteException.class).hasMessageContaining("malformed signature line");
+    }
+
+    @Test
     void keyIdsAndFormatsRoundTripLikeGosNotePackage() throws Exception {
         LogKey key = LogKey.generate("audit.example.com/log");
         LogKey reread = LogKey.parse(key.privateKeyText());
