@@ -4,7 +4,8 @@
 #   bench/run.sh            about 12 minutes: policy engines, audit append, HTTP decisions, held action to
 #                           Slack, waiting capacity, MCP gateway
 #   bench/run.sh --quick    about 6 minutes: the same parts, shorter
-#   bench/run.sh --full     adds several nodes on PostgreSQL (bench/cluster.sh), about 3 minutes more
+#   bench/run.sh --full     adds a 3-minute soak (bench/soak.sh) and several nodes on PostgreSQL
+#                           (bench/cluster.sh), about 7 minutes more
 # Needs: a JDK 21+, Node.js (MCP part; skipped without it), wrk (installed from Debian when missing),
 # PostgreSQL on 127.0.0.1:5432 for the PostgreSQL rows (skipped when it is not running).
 set -euo pipefail
@@ -70,9 +71,13 @@ else
   echo "== MCP gateway: skipped (no Node.js)"
 fi
 
-if [ "$profile" = "--full" ] && [ "$pg_version" != "not running" ]; then
-  echo "== several nodes"
-  bench/cluster.sh "$seconds" 32 | collect
+if [ "$profile" = "--full" ]; then
+  echo "== soak (3 minutes of mixed traffic)"
+  "$java" -cp "$cp" io.countersign.bench.Soak "$work/soak" bin/countersign "$JAVA_HOME/bin/jcmd" 180 16 2>/dev/null | collect
+  if [ "$pg_version" != "not running" ]; then
+    echo "== several nodes"
+    bench/cluster.sh "$seconds" 32 | collect
+  fi
 fi
 
 mkdir -p bench/results

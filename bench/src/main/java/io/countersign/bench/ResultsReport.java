@@ -166,6 +166,15 @@ public final class ResultsReport {
             }
         }
 
+        for (JsonNode row : section(rows, "soak")) {
+            JsonNode m = row.path("metrics");
+            md.append(String.format(Locale.ROOT, "%n## Soak: %s%n%n| operations | per second | unexpected answers | heap after GC (30 s → end) "
+                            + "| RSS (30 s → end) | audit log verified |%n|---|---|---|---|---|---|%n| %s | %s | %d | %d → %d MiB | %d → %d MiB | %s |%n",
+                    row.path("name").asString(), count(m.path("operations").asDouble()), count(m.path("operations_per_s").asDouble()),
+                    m.path("unexpected_answers").asLong(), m.path("heap_mib_at_30s").asLong(), m.path("heap_mib_at_end").asLong(),
+                    m.path("rss_mib_at_30s").asLong(), m.path("rss_mib_at_end").asLong(), m.path("log_verified").asString()));
+        }
+
         List<JsonNode> cluster = section(rows, "cluster");
         if (!cluster.isEmpty()) {
             md.append("\n## Several nodes (allowed decisions, wrk per node)\n\n| store | nodes | decisions/s | p50 per node | p99 per node | errors |\n|---|---|---|---|---|---|\n");

@@ -35,18 +35,13 @@ public final class WaitingCapacity {
         String jcmd = args[2];
         int[] steps = java.util.Arrays.stream((args.length > 3 ? args[3] : "1000,5000,10000").split(",")).mapToInt(Integer::parseInt).toArray();
         int total = steps[steps.length - 1];
-        Path config = work.resolve("config");
-        BenchConfig.unlimited(config);
-        Process node = new ProcessBuilder(countersign, "serve", "--config", config.toString(), "--port", String.valueOf(PORT))
-                .redirectErrorStream(true).redirectOutput(work.resolve("node.log").toFile()).start();
-        try {
-            URI base = URI.create("http://127.0.0.1:" + PORT);
-            HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-            awaitHealthy(http, base);
-            Map<String, String> keys = DemoKeys.read(config);
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        try (BenchNode node = BenchNode.start(countersign, work, PORT, http)) {
+            URI base = node.base;
+            Map<String, String> keys = node.keys;
             List<String> ids = submitHeld(http, base, keys.get("COUNTERSIGN_AGENT_KEY"), total);
             long pid = node.pid();
-            Memory idle = Memory.of(pid, jcmd);
+            NodeMemory idle = NodeMemory.of(pid, jcmd);
             System.out.printf("%d actions pending, no waiter: RSS %d MiB, heap after GC %d MiB%n", total, idle.rssMiB(), idle.heapMiB());
             List<CompletableFuture<HttpResponse<String>>> waiters = new ArrayList<>();
             int opened = 0;
@@ -61,7 +56,7 @@ public final class WaitingCapacity {
                 }
                 Thread.sleep(2_000);
                 long ended = waiters.stream().filter(CompletableFuture::isDone).count();
-                Memory held = Memory.of(pid, jcmd);
+                NodeMemory held = NodeMemory.of(pid, jcmd);
                 System.out.printf("%6d waiters open (%d ended early): RSS %d MiB (+%d), heap after GC %d MiB (+%d), %.1f KiB per waiter%n",
                         step, ended, held.rssMiB(), held.rssMiB() - idle.rssMiB(), held.heapMiB(), held.heapMiB() - idle.heapMiB(),
                         (held.rssBytes() - idle.rssBytes()) / 1024.0 / step);
@@ -91,25 +86,8 @@ public final class WaitingCapacity {
             System.out.printf("approve to waiter woken (%d of them): %s; %d others still waiting%n", sample, wakes.describe(), stillWaiting);
             wakes.addTo(BenchResult.of("waiting", "approve to waiter woken, " + total + " waiting").metric("sampled", sample)
                     .metric("still_waiting", stillWaiting), "").print();
-        } finally {
-            node.destroy();
-            node.waitFor(20, TimeUnit.SECONDS);
         }
         System.exit(0);
-    }
-
-    private static void awaitHealthy(HttpClient http, URI base) throws InterruptedException {
-        for (int i = 0; i < 240; i++) {
-            try {
-                if (http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // the node is still starting
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException("the node did not become healthy; see node.log");
     }
 
     private static List<String> submitHeld(HttpClient http, URI base, String agentKey, int count) throws Exception {
@@ -140,34 +118,6 @@ public final class WaitingCapacity {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
             throw new IllegalStateException(request.uri() + " answered " + response.statusCode() + ": " + response.body());
-        }
-    }
-
-    /** The node's resident set (from /proc) and its heap in use after a full GC (jcmd GC.run, then GC.heap_info). */
-    record Memory(long rssBytes, long heapBytes) {
-        static Memory of(long pid, String jcmd) throws IOException, InterruptedException {
-            run(jcmd, String.valueOf(pid), "GC.run");
-            String heapInfo = run(jcmd, String.valueOf(pid), "GC.heap_info");
-            var used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(heapInfo);
-            long heap = used.find() ? Long.parseLong(used.group(1)) * 1024 : -1;
-            long rss = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                    .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024).findFirst().orElse(-1);
-            return new Memory(rss, heap);
-        }
-
-        long rssMiB() {
-            return rssBytes >> 20;
-        }
-
-        long heapMiB() {
-            return heapBytes >> 20;
-        }
-
-        private static String run(String... command) throws IOException, InterruptedException {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes());
-            process.waitFor();
-            return out;
         }
     }
 }

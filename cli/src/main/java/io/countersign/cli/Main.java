@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Human approval for automated actions: policy, review and a verifiable record.",
         subcommands = {ServeCommand.class, RequestCommand.class, GetCommand.class, WaitCommand.class, ListCommand.class,
                 ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, RunCommand.class, ExecuteCommand.class,
-                PolicyCommand.class, ReportCommand.class, AuditCommand.class, McpCommand.class})
+                PolicyCommand.class, ReportCommand.class, AuditCommand.class, McpCommand.class, BackupCommand.class})
 public final class Main {
     public static void main(String[] args) {
         configureLogging();

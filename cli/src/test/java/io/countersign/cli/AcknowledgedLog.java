@@ -6,8 +6,6 @@ import io.countersign.audit.LogKey;
 import io.countersign.audit.NoteVerifier;
 import io.countersign.audit.TlogProof;
 import io.countersign.server.ConfigDirectory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,12 +33,8 @@ final class AcknowledgedLog {
             assertThat(proof.statusCode()).as("proof of acknowledged action %s", id).isEqualTo(200);
             TlogProof.parse(proof.body()).verify(key, null);
         }
-        StringWriter out = new StringWriter();
-        var commandLine = Main.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(out, true));
-        int exit = commandLine.execute("audit", "verify", "--key", logKey.verifierKey(), "--server", "http://127.0.0.1:" + port,
+        Cli.Run verify = Cli.run("audit", "verify", "--key", logKey.verifierKey(), "--server", "http://127.0.0.1:" + port,
                 "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_ALICE_KEY"));
-        assertThat(exit).as(out.toString()).isEqualTo(ExitCode.OK);
+        assertThat(verify.exit()).as(verify.out() + verify.err()).isEqualTo(ExitCode.OK);
     }
 }

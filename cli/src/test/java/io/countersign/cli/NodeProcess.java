@@ -25,9 +25,15 @@ final class NodeProcess {
 
     /** Starts {@code serve --config directory --port port} plus {@code options}, its output in {@code log}. */
     static Process start(Path directory, int port, Path log, String... options) throws IOException {
+        return startUnder(List.of(), directory, port, log, options);
+    }
+
+    /** As {@link #start}, the JVM started by {@code wrapper} (e.g. {@code prlimit --fsize=…} for a full disk). */
+    static Process startUnder(List<String> wrapper, Path directory, int port, Path log, String... options) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(java, "-cp", classpath, Main.class.getName(), "serve", "--config", directory.toString(),
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(java, "-cp", classpath, Main.class.getName(), "serve", "--config", directory.toString(),
                 "--port", Integer.toString(port)));
         command.addAll(List.of(options));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -15,7 +15,7 @@ import tools.jackson.databind.JsonNode;
  * The {@code store} section: the embedded SQLite file (one node), or a PostgreSQL URL that several
  * nodes share. The password is a {@code ${env:…}} / {@code ${file:…}} reference.
  */
-sealed interface StoreSettings {
+public sealed interface StoreSettings {
     /** @param nodeId this node's name, for the database's view of its sessions */
     ActionStore open(String nodeId);
 

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -190,6 +189,30 @@ class GrantTest {
         assertThatThrownBy(() -> verifier.verify(tampered, audience)).hasMessageContaining("signature");
         assertThat(Files.getPosixFilePermissions(config.resolve("keys/grants.jwk")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
         assertThat(server.get(null, "/.well-known/jwks.json").body().path("keys").get(0).has("d")).isFalse();
+    }
+
+    @Test
+    void rotatingTheGrantKeyRetiresEveryGrantOfTheOldKey() throws Exception {
+        // The procedure in SECURITY.md: stop the node, remove keys/grants.jwk, start it; a new key is made.
+        var before = allowedRead("rot-1");
+        String oldKid = server.get(null, "/.well-known/jwks.json").body().path("keys").get(0).path("kid").asString();
+        server.restart(() -> {
+            try {
+                Files.delete(config.resolve("keys/grants.jwk"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String newKid = server.get(null, "/.well-known/jwks.json").body().path("keys").get(0).path("kid").asString();
+        assertThat(newKid).isNotEqualTo(oldKid);
+        assertThat(server.get(null, "/.well-known/jwks.json").body().path("keys").size()).as("only the new key is published").isEqualTo(1);
+        var refused = verify("agent", token(before), true);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.error()).isEqualTo("invalid_grant");
+        assertThatThrownBy(() -> Countersign.connect(server.uri("/").toString(), server.key("agent")).grantVerifier()
+                .verify(token(before), "postgres.table:prod/customers")).as("offline too").isInstanceOf(Exception.class);
+        var after = allowedRead("rot-2");
+        assertThat(verify("agent", token(after), true).status()).isEqualTo(200);
     }
 
     @Test

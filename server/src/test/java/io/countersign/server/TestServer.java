@@ -89,7 +89,13 @@ final class TestServer implements AutoCloseable {
     }
 
     void restart() {
+        restart(() -> { });
+    }
+
+    /** Stops the node, does {@code whileStopped} (as an operator would to its files), and starts it again. */
+    void restart(Runnable whileStopped) {
         server.close();
+        whileStopped.run();
         server = CountersignServer.start(directory, "127.0.0.1", port, Clock.systemUTC());
     }
 

@@ -7,7 +7,10 @@ import io.countersign.store.StoreUnavailableException;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.jdbc.JdbcActionStore;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -54,6 +57,56 @@ public final class SqliteStore {
             return store;
         } catch (SQLException | IOException | RuntimeException e) {
             throw new StoreUnavailableException("cannot open the SQLite store at " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What a backup holds: how many actions, and the audit log's size. */
+    public record Backup(Path file, long actions, long logSize) {
+    }
+
+    /**
+     * Copies the store, consistent as of one moment, into {@code target} while the node keeps running
+     * ({@code VACUUM INTO} over a read-only connection: WAL lets it read while the writer writes). The copy
+     * is written beside {@code target} and renamed into place, readable by its owner only.
+     *
+     * @throws StoreUnavailableException when the store cannot be read or {@code target} exists
+     */
+    public static Backup backup(Path file, Path target) {
+        if (!Files.isRegularFile(file)) {
+            throw new StoreUnavailableException("there is no SQLite store at " + file, null);
+        }
+        if (Files.exists(target)) {
+            throw new StoreUnavailableException(target + " exists already; a backup never overwrites a file", null);
+        }
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        try (Connection connection = dataSource("jdbc:sqlite:" + file.toAbsolutePath(), true).getConnection()) {
+            Files.deleteIfExists(partial);
+            try (var vacuum = connection.prepareStatement("VACUUM INTO ?")) {
+                vacuum.setString(1, partial.toAbsolutePath().toString());
+                vacuum.execute();
+            }
+            long actions;
+            long logSize;
+            // Counted in the copy itself, so they describe exactly what it holds.
+            try (Connection copy = java.sql.DriverManager.getConnection("jdbc:sqlite:" + partial.toAbsolutePath());
+                 Statement statement = copy.createStatement();
+                 var rows = statement.executeQuery("SELECT (SELECT COUNT(*) FROM actions), (SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM events)")) {
+                rows.next();
+                actions = rows.getLong(1);
+                logSize = rows.getLong(2);
+            }
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            return new Backup(target, actions, logSize);
+        } catch (SQLException | IOException e) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // the partial copy is named as such
+            }
+            throw new StoreUnavailableException("backing up " + file + " failed: " + e.getMessage(), e);
         }
     }
 
