@@ -19,7 +19,7 @@ kill "$server"; wait "$server" 2>/dev/null || true
 unlimited_config "$work/config"
 "$root/bin/countersign" serve --config "$work/config" --port "$port" > "$work/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
 set -a; . "$work/config/demo-keys.env"; set +a
 

@@ -27,6 +27,8 @@ esac
 work="$(mktemp -d -p bench/target)"; trap 'rm -rf "$work"' EXIT
 results="$work/results.jsonl"; : > "$results"
 collect() { tee -a "$work/log" | { grep '^RESULT ' || true; } | sed 's/^RESULT //' >> "$results"; }
+# A part that fails is said so; the others still run and the table shows what was measured.
+failed() { echo "== that part failed (exit $?); its output is in bench/results/run.log"; }
 cp="bench/target/classes:bench/target/lib/*"
 flags=(--enable-native-access=ALL-UNNAMED)
 
@@ -44,39 +46,39 @@ EOF
 
 echo "== policy engines (JMH)"
 "$java" -cp "$cp" org.openjdk.jmh.Main PolicyEnginesBenchmark "${jmh[@]}" -rf json -rff "$work/jmh.json" 2>&1 \
-  | tee -a "$work/log" | grep -E '^# .*agree|^PolicyEngines|^Benchmark' || true
+  | tee -a "$work/log" | grep -E '^# .*agree|^PolicyEngines|^Benchmark' || failed
 
 echo "== audit append"
-"$java" -cp "$cp" io.countersign.bench.AuditAppendLoad "$work/append" 64 "$seconds" 2>/dev/null | collect
+"$java" -cp "$cp" io.countersign.bench.AuditAppendLoad "$work/append" 64 "$seconds" 2>/dev/null | collect || failed
 if [ "$pg_version" != "not running" ]; then
   schema="cs_run_$$"; psql -q postgresql://postgres@127.0.0.1:5432/test -c "CREATE SCHEMA $schema"
   "$java" -cp "$cp" io.countersign.bench.AuditAppendLoad "$work/append-pg" 64 "$seconds" \
-    "jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema" 2>/dev/null | collect
+    "jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema" 2>/dev/null | collect || failed
   psql -q postgresql://postgres@127.0.0.1:5432/test -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
 fi
 
 echo "== allowed decisions over HTTP"
-bench/decisions.sh "$seconds" "32" | collect
+bench/decisions.sh "$seconds" "32" | collect || failed
 
 echo "== held action to Slack"
-"$java" "${flags[@]}" -cp "$cp" io.countersign.bench.HeldToSlackLatency "$work/held" "$held" 2>/dev/null | collect
+"$java" "${flags[@]}" -cp "$cp" io.countersign.bench.HeldToSlackLatency "$work/held" "$held" 2>/dev/null | collect || failed
 
 echo "== waiting capacity"
-"$java" -cp "$cp" io.countersign.bench.WaitingCapacity "$work/waiting" bin/countersign "$JAVA_HOME/bin/jcmd" "$waiters" 2>/dev/null | collect
+"$java" -cp "$cp" io.countersign.bench.WaitingCapacity "$work/waiting" bin/countersign "$JAVA_HOME/bin/jcmd" "$waiters" 2>/dev/null | collect || failed
 
 if command -v node >/dev/null; then
   echo "== MCP gateway"
-  bench/mcp.sh "$calls" | collect
+  bench/mcp.sh "$calls" | collect || failed
 else
   echo "== MCP gateway: skipped (no Node.js)"
 fi
 
 if [ "$profile" = "--full" ]; then
   echo "== soak (3 minutes of mixed traffic)"
-  "$java" -cp "$cp" io.countersign.bench.Soak "$work/soak" bin/countersign "$JAVA_HOME/bin/jcmd" 180 16 2>/dev/null | collect
+  "$java" -cp "$cp" io.countersign.bench.Soak "$work/soak" bin/countersign "$JAVA_HOME/bin/jcmd" 180 16 2>/dev/null | collect || failed
   if [ "$pg_version" != "not running" ]; then
     echo "== several nodes"
-    bench/cluster.sh "$seconds" 32 | collect
+    bench/cluster.sh "$seconds" 32 | collect || failed
   fi
 fi
 
