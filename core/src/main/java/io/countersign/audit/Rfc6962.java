@@ -52,6 +52,11 @@ public final class Rfc6962 {
         if (hash.length != HASH_SIZE) {
             throw new IllegalArgumentException("a hash must be 32 bytes, got " + hash.length);
         }
+        // One spelling per hash (standard alphabet, with padding), as C2SP formats write them: found by
+        // ParserFuzzTest, which saw an unpadded root accepted and written back longer than it came.
+        if (!base64(hash).equals(text)) {
+            throw new IllegalArgumentException("not canonical base64 (standard alphabet, with padding): " + abbreviate(text));
+        }
         return hash;
     }
 

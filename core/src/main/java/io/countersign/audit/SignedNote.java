@@ -55,6 +55,10 @@ public final class SignedNote {
         if (split < 0 || !note.endsWith("\n")) {
             throw new NoteException("not a signed note: no blank line before the signatures");
         }
+        if (split + 2 >= note.length()) {
+            // Found by ParserFuzzTest: a note ending in a blank line has no signature lines after it.
+            throw new NoteException("not a signed note: no signature lines after the blank line");
+        }
         String text = note.substring(0, split + 1);
         String[] lines = note.substring(split + 2, note.length() - 1).split("\n", -1);
         if (lines.length > MAX_SIGNATURES) {

@@ -26,6 +26,24 @@ class SignedCheckpointTest {
     }
 
     @Test
+    void aRootSpelledOtherThanCanonicallyIsRefused() {
+        // Regression from ParserFuzzTest: the root without its '=' padding was accepted.
+        Checkpoint checkpoint = new Checkpoint("log.example/a", 11, Rfc6962.sha256("x".getBytes()));
+        String unpadded = checkpoint.body().replace("=\n", "\n");
+        assertThat(unpadded).isNotEqualTo(checkpoint.body());
+        assertThatThrownBy(() -> Checkpoint.parse(unpadded)).hasMessageContaining("not canonical base64");
+        assertThat(Checkpoint.parse(checkpoint.body())).isEqualTo(checkpoint);
+    }
+
+    @Test
+    void aNoteEndingInABlankLineIsRefusedNotACrash() {
+        // Regression from ParserFuzzTest: no signature lines after the last blank line.
+        String unsigned = "log.example/a\n11\nMpIghwdLQvu/Ojo2cjqyeCX9m62x4pvd68P+qD6ewE0=\n\n";
+        assertThatThrownBy(() -> SignedNote.open(unsigned, List.of(NoteVerifier.parse(VKEY))))
+                .isInstanceOf(SignedNote.NoteException.class).hasMessageContaining("no signature lines");
+    }
+
+    @Test
     void aSignatureLineWithoutANameIsRefusedNotACrash() {
         // Regression from ParserFuzzTest: the line's only space was the one after the dash.
         String nameless = NOTE.substring(0, NOTE.indexOf("\u2014 ")) + "\u2014 MpIghwdLQvu\n";

@@ -1,6 +1,7 @@
 package io.countersign.testing;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -19,10 +20,15 @@ public final class Mutations {
 
     /** One of the seeds, mutated. */
     public static Arbitrary<String> of(List<String> seeds) {
+        return Combinators.combine(Arbitraries.of(seeds), mutation()).as((seed, mutate) -> mutate.apply(seed));
+    }
+
+    /** A mutation to apply to a seed made afresh for each try (one that must carry a new id each time, say). */
+    public static Arbitrary<UnaryOperator<String>> mutation() {
         Arbitrary<Edit> edit = Combinators.combine(Arbitraries.integers().between(0, 4), Arbitraries.doubles().between(0, 1),
                 Arbitraries.integers().between(1, 40), Arbitraries.strings().withChars(SIGNIFICANT).ofMinLength(1).ofMaxLength(8))
                 .as(Edit::new);
-        return Combinators.combine(Arbitraries.of(seeds), edit.list().ofMinSize(1).ofMaxSize(6)).as((seed, edits) -> {
+        return edit.list().ofMinSize(1).ofMaxSize(6).map(edits -> seed -> {
             String text = seed;
             for (Edit e : edits) {
                 text = e.apply(text);

@@ -26,7 +26,8 @@ final class ChangeListener implements AutoCloseable {
             }
             PGConnection listening = connection.unwrap(PGConnection.class);
             while (open.getAsBoolean()) {
-                PGNotification[] heard = listening.getNotifications(500);
+                // A short wait, so that closing (which must wait for it) takes a tenth of a second at most.
+                PGNotification[] heard = listening.getNotifications(100);
                 for (PGNotification notification : heard == null ? new PGNotification[0] : heard) {
                     if (ActionId.isWellFormed(notification.getParameter())) {
                         changed.accept(new ActionId(notification.getParameter()));
