@@ -39,6 +39,12 @@ public final class ErrorMapper {
                 JsonResponses.sendError(response, e.status(), e.code(), e.field(), e.getMessage());
             }
             case InvalidInputException e -> JsonResponses.sendError(response, Status.BAD_REQUEST_400, e.code(), e.field(), e.getMessage());
+            case RequestBodies.BodyTimeoutException e -> {
+                // The rest of the body may never come: this connection is done.
+                response.header(io.helidon.http.HeaderValues.CONNECTION_CLOSE);
+                JsonResponses.sendError(response, Status.REQUEST_TIMEOUT_408, "body_timeout", null, e.getMessage());
+                e.abandon();
+            }
             case ActionNotFoundException e -> JsonResponses.sendError(response, Status.NOT_FOUND_404, "not_found", "id", e.getMessage());
             case RequirementNotMet e -> JsonResponses.sendRuleError(response, UNPROCESSABLE,
                     "requirement_not_met", e.rule(), e.getMessage());

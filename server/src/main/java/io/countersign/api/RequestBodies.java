@@ -3,7 +3,13 @@ package io.countersign.api;
 import io.countersign.json.Json;
 import io.countersign.model.InvalidInputException;
 import io.helidon.webserver.http.ServerRequest;
-import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -41,17 +47,56 @@ public final class RequestBodies {
         return values;
     }
 
+    /**
+     * How long a whole body may take to arrive; a client that stalls longer is answered 408 and cut off.
+     * One value for the process ({@code http.body_timeout}), set when a node starts.
+     */
+    private static volatile Duration deadline = Duration.ofSeconds(20);
+    private static final ExecutorService READERS = Executors.newVirtualThreadPerTaskExecutor();
+
+    public static void deadline(Duration whole) {
+        deadline = whole;
+    }
+
     /** The body's bytes exactly as sent: what signatures over the raw body are checked against. */
     public static byte[] raw(ServerRequest request, long maxBytes) {
-        try (InputStream in = request.content().inputStream()) {
-            byte[] bytes = in.readNBytes((int) maxBytes + 1);
-            if (bytes.length > maxBytes) {
-                throw new ApiException(io.helidon.http.Status.REQUEST_ENTITY_TOO_LARGE_413, "body_too_large", null,
-                        "the request body is larger than " + maxBytes + " bytes");
-            }
-            return bytes;
-        } catch (IOException e) {
+        InputStream in = request.content().inputStream();
+        // Read on a thread of its own, so that a client sending its body a byte at a time (slowloris)
+        // meets a deadline for the whole body, not one per read.
+        Future<byte[]> reading = READERS.submit(() -> in.readNBytes((int) maxBytes + 1));
+        byte[] bytes;
+        try {
+            bytes = reading.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new BodyTimeoutException(reading, "the request body did not arrive within " + deadline.toSeconds() + " s");
+        } catch (ExecutionException e) {
             throw new InvalidInputException("malformed_body", null, "the request body could not be read");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InvalidInputException("malformed_body", null, "the request body could not be read");
+        }
+        if (bytes.length > maxBytes) {
+            throw new ApiException(io.helidon.http.Status.REQUEST_ENTITY_TOO_LARGE_413, "body_too_large", null,
+                    "the request body is larger than " + maxBytes + " bytes");
+        }
+        return bytes;
+    }
+
+    /** A body that did not arrive in time: answered 408, and the connection is closed. */
+    public static final class BodyTimeoutException extends RuntimeException {
+        private final transient Future<byte[]> reading;
+
+        BodyTimeoutException(Future<byte[]> reading, String message) {
+            super(message);
+            this.reading = reading;
+        }
+
+        /**
+         * Stops waiting for the rest: interrupting the reader closes the connection under it. Called once
+         * the 408 is written, since the server would otherwise try to read the rest of the body first.
+         */
+        public void abandon() {
+            reading.cancel(true);
         }
     }
 }

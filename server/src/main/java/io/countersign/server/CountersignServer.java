@@ -153,6 +153,7 @@ public final class CountersignServer implements AutoCloseable {
         ConsoleRoutes console = new ConsoleRoutes(actions, auditLog, store.auditLog(), logKey.verifierKey(), policy, reloader, sessions, clock);
         reloader.started();
 
+        io.countersign.api.RequestBodies.deadline(settings.bodyTimeout());
         var directErrors = ErrorMapper.direct();
         WebServer web = WebServer.builder()
                 .host(host)

@@ -28,7 +28,8 @@ import tools.jackson.databind.JsonNode;
 public record ServerSettings(Path directory, StoreSettings store, Path identitiesFile, Path policyDirectory, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
-                             TeamsSettings teams, WebSettings web, SubmissionLimits limits, Duration idleTimeout) {
+                             TeamsSettings teams, WebSettings web, SubmissionLimits limits, Duration idleTimeout,
+                             Duration bodyTimeout) {
     private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
             "callbacks", "slack", "teams", "web", "limits");
 
@@ -75,6 +76,10 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
         if (idleTimeout == null || idleTimeout.compareTo(Duration.ofSeconds(1)) < 0 || idleTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": http.idle_timeout must be a duration from 1s to 5m, e.g. 10s");
         }
+        Duration bodyTimeout = DurationText.parse(text(root.path("http"), "body_timeout", "20s"));
+        if (bodyTimeout == null || bodyTimeout.compareTo(Duration.ofSeconds(1)) < 0 || bodyTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new ConfigException(ConfigDirectory.SETTINGS + ": http.body_timeout must be a duration from 1s to 10m, e.g. 20s");
+        }
         String origin = text(root.path("audit"), "origin", null);
         if (origin != null && !io.countersign.audit.SignedNote.isValidKeyName(origin)) {
             throw new ConfigException(ConfigDirectory.SETTINGS + ": audit.origin must be a name without spaces or '+', e.g. audit.example.com/prod");
@@ -90,7 +95,7 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
                 SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"),
                 TeamsSettings.read(root.get("teams"), directory, System::getenv, ConfigDirectory.SETTINGS + ": teams"),
                 WebSettings.read(root.get("web"), directory, System::getenv, ConfigDirectory.SETTINGS + ": web"),
-                limits(root.path("limits")), idleTimeout);
+                limits(root.path("limits")), idleTimeout, bodyTimeout);
     }
 
     /** {@code limits: {max_pending, per_second, burst}}, each defaulting to {@link SubmissionLimits#DEFAULT}. */

@@ -45,10 +45,13 @@ class AbuseLimitsTest {
         server = TestServer.start(config);
     }
 
-    private void startWithIdleTimeout(String timeout) throws IOException {
+    /** Starts a node whose example settings have {@code setting} replaced by {@code replacement}. */
+    private void startWithSetting(String setting, String replacement) throws IOException {
         ConfigDirectory.ensureExample(config);
         Path settings = config.resolve(ConfigDirectory.SETTINGS);
-        Files.writeString(settings, Files.readString(settings).replace("idle_timeout: 10s", "idle_timeout: " + timeout));
+        String text = Files.readString(settings);
+        assertThat(text).contains(setting);
+        Files.writeString(settings, text.replace(setting, replacement));
         server = TestServer.start(config);
     }
 
@@ -129,7 +132,7 @@ class AbuseLimitsTest {
 
     @Test
     void aLongPollOutlastsTheIdleTimeout() throws IOException {
-        startWithIdleTimeout("2s");
+        startWithSetting("idle_timeout: 10s", "idle_timeout: 2s");
         String id = server.post("agent", "/v1/actions", held(1)).id();
         long start = System.nanoTime();
         Answer waited = server.get("agent", "/v1/actions/" + id + "?wait=5s");
@@ -139,8 +142,25 @@ class AbuseLimitsTest {
     }
 
     @Test
+    void aClientThatStopsSendingItsBodyIsAnswered408AndCutOff() throws IOException {
+        startWithSetting("body_timeout: 20s", "body_timeout: 3s");
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout((int) Duration.ofSeconds(60).toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/actions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + server.key("agent")
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"action\"").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // until the node closes
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(20));
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("\"code\":\"body_timeout\"");
+        }
+        assertThat(server.get("alice", "/v1/actions").ids()).as("nothing stored").isEmpty();
+    }
+
+    @Test
     void aConnectionThatSendsNothingIsClosed() throws IOException {
-        startWithIdleTimeout("2s");
+        startWithSetting("idle_timeout: 10s", "idle_timeout: 2s");
         try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
             socket.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
             long start = System.nanoTime();
