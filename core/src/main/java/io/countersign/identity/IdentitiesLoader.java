@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -22,7 +21,7 @@ import tools.jackson.databind.JsonNode;
 public final class IdentitiesLoader {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}");
     private static final Pattern KEY_HASH = Pattern.compile("sha256:[0-9a-f]{64}");
-    private static final Set<String> FIELDS = Set.of("id", "kind", "name", "email", "groups", "owner", "api_keys", "accounts");
+    private static final Set<String> FIELDS = Set.of("id", "kind", "name", "email", "groups", "owner", "api_keys", "accounts", "roles");
     private static final Set<String> CHAT_SYSTEMS = Set.of("slack", "teams");
 
     private IdentitiesLoader() {
@@ -72,8 +71,12 @@ public final class IdentitiesLoader {
             if (kind != Principal.Kind.HUMAN && !groups.isEmpty()) {
                 throw new ConfigException(where + ": only humans review, so only humans belong to reviewer groups");
             }
+            Set<Principal.Role> roles = roles(node.get("roles"), kind, where);
+            if (roles.contains(Principal.Role.AUDITOR) && !groups.isEmpty()) {
+                throw new ConfigException(where + ": an auditor does not review, so belongs to no reviewer group");
+            }
             Principal principal = new Principal(id, kind, text(node, "name", where, false), text(node, "email", where, false),
-                    groups, text(node, "owner", where, false));
+                    groups, text(node, "owner", where, false), roles);
             if (byId.put(id, principal) != null) {
                 throw new ConfigException(where + ": duplicate id");
             }
@@ -139,5 +142,24 @@ public final class IdentitiesLoader {
             throw new ConfigException(where + ": '" + key + "' must be text");
         }
         return value.stringValue();
+    }
+
+    /** {@code roles: [auditor]}, for humans only; an auditor in reviewer groups would be a contradiction. */
+    private static Set<Principal.Role> roles(JsonNode list, Principal.Kind kind, String where) {
+        Set<Principal.Role> roles = java.util.EnumSet.noneOf(Principal.Role.class);
+        if (list == null) {
+            return roles;
+        }
+        if (!list.isArray() || kind != Principal.Kind.HUMAN) {
+            throw new ConfigException(where + ": 'roles' is a list (roles: [auditor]), for humans only");
+        }
+        for (JsonNode value : list.values()) {
+            String text = value.asString("");
+            Principal.Role role = java.util.Arrays.stream(Principal.Role.values()).filter(r -> r.wireName().equals(text)).findFirst()
+                    .orElseThrow(() -> new ConfigException(where + ": unknown role '" + text + "' (known: auditor; there is no role "
+                            + "that approves or overrides)"));
+            roles.add(role);
+        }
+        return roles;
     }
 }

@@ -185,6 +185,9 @@ public final class Lifecycle {
         if (!principal.isHuman()) {
             return new Refused(Refusal.NOT_HUMAN, "only humans review; " + principal.id() + " is of kind " + principal.kind().wireName());
         }
+        if (principal.has(Principal.Role.AUDITOR)) {
+            return new Refused(Refusal.NOT_ELIGIBLE, principal.id() + " is an auditor: auditors read requests and the log, they do not review");
+        }
         Requester requester = record.requester();
         if (principal.id().equals(requester.id())) {
             return new Refused(Refusal.SELF_REVIEW, "the requester cannot review their own request");

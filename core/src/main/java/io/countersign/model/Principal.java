@@ -10,8 +10,22 @@ import java.util.Set;
  * @param email  for humans, the address an agent may name in {@code on_behalf_of}; null otherwise
  * @param groups reviewer groups (humans); policy names these in {@code approvals.from}
  * @param owner  for agents and services, the id of the human responsible for it; that human may never review its requests
+ * @param roles  what else a human is, beyond reviewing for their groups: an {@link Role#AUDITOR} reads and never reviews
  */
-public record Principal(String id, Kind kind, String name, String email, Set<String> groups, String owner) {
+public record Principal(String id, Kind kind, String name, String email, Set<String> groups, String owner, Set<Role> roles) {
+    /**
+     * Roles of humans. There is deliberately no administrator role that could approve or override:
+     * nobody is exempt from the review rules.
+     */
+    public enum Role {
+        /** Reads every request, the audit log, policy and reports, and never reviews (separation of duties). */
+        AUDITOR;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     public enum Kind {
         AGENT, HUMAN, SERVICE;
 
@@ -24,7 +38,16 @@ public record Principal(String id, Kind kind, String name, String email, Set<Str
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(kind, "kind");
         groups = groups == null ? Set.of() : Set.copyOf(groups);
+        roles = roles == null ? Set.of() : Set.copyOf(roles);
         name = name == null ? id : name;
+    }
+
+    public Principal(String id, Kind kind, String name, String email, Set<String> groups, String owner) {
+        this(id, kind, name, email, groups, owner, Set.of());
+    }
+
+    public boolean has(Role role) {
+        return roles.contains(role);
     }
 
     public boolean isHuman() {

@@ -58,7 +58,10 @@ class LifecyclePropertiesTest {
     /** Erin is the human the agent says it acts for: she may never review its request. */
     private static final Principal ERIN = new Principal("erin", Principal.Kind.HUMAN, "Erin", "erin@example.com", Set.of("sre", "security"), null);
     private static final Principal FRANK = new Principal("frank", Principal.Kind.HUMAN, "Frank", "frank@example.com", Set.of("security"), null);
-    private static final List<Principal> CAST = List.of(ALICE, BOB, CAROL, DAVE, ERIN, FRANK, AGENT, SERVICE);
+    /** Gail audits: she reads everything and may never review. */
+    private static final Principal GAIL = new Principal("gail", Principal.Kind.HUMAN, "Gail", "gail@example.com", Set.of(), null,
+            Set.of(Principal.Role.AUDITOR));
+    private static final List<Principal> CAST = List.of(ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GAIL, AGENT, SERVICE);
     private static final Set<Status> FINAL = Set.of(Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.FAILED);
 
     /** One step of a history: an event, and how long after the start it happens. */
@@ -109,6 +112,7 @@ class LifecyclePropertiesTest {
             Principal reviewer = CAST.stream().filter(p -> p.id().equals(review.reviewer())).findFirst().orElseThrow();
             assertThat(reviewer.isHuman()).as("%s is human", reviewer.id()).isTrue();
             assertThat(reviewer.id()).as("reviewer").isNotIn(AGENT.id(), AGENT.owner(), ERIN.id());
+            assertThat(reviewer.has(Principal.Role.AUDITOR)).as("%s is an auditor", reviewer.id()).isFalse();
             assertThat(reviewers.add(reviewer.id())).as("%s reviewed once", reviewer.id()).isTrue();
         }
     }

@@ -93,6 +93,22 @@ class LifecycleTest {
     }
 
     @Test
+    void anAuditorNeverReviewsNotEvenWhereAnyHumanMay() {
+        ActionRecord anyHuman = pending(new RequireApproval(List.of("any"), List.of(),
+                new Quorum(List.of(new ApprovalRequirement("any", 1, Set.of())), true), Duration.ofMinutes(15),
+                Justification.OPTIONAL, List.of(), V), EXPORT);
+        Principal auditor = new Principal("gail", Principal.Kind.HUMAN, "Gail", null, Set.of(), null, Set.of(Principal.Role.AUDITOR));
+        Principal nobody = new Principal("hal", Principal.Kind.HUMAN, "Hal", null, Set.of(), null);
+        assertThat(Lifecycle.transition(anyHuman, new ReviewSubmitted(nobody, ReviewDecision.APPROVE, "fine"), T0.plusSeconds(1)))
+                .as("a human in no group may approve where any human may").isInstanceOf(Applied.class);
+        Transition t = Lifecycle.transition(anyHuman, new ReviewSubmitted(auditor, ReviewDecision.APPROVE, "fine"), T0.plusSeconds(1));
+        assertThat(t).isInstanceOfSatisfying(Refused.class, r -> {
+            assertThat(r.reason()).isEqualTo(Refusal.NOT_ELIGIBLE);
+            assertThat(r.message()).contains("auditors read requests and the log, they do not review");
+        });
+    }
+
+    @Test
     void quorumOfTwoNeedsTwoDistinctHumans() {
         ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
         assertThat(once.status()).isEqualTo(Status.PENDING);
