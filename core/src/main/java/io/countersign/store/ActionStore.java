@@ -115,6 +115,9 @@ public interface ActionStore extends AutoCloseable {
     /** What chat channels have already taken, so that a replayed message counts once on any node. */
     ReplayStore replays();
 
+    /** Console sign-in sessions, shared by every node. */
+    SessionStore sessions();
+
     @Override
     void close();
 }

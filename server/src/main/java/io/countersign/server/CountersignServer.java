@@ -146,7 +146,7 @@ public final class CountersignServer implements AutoCloseable {
         TeamsChannel teams = settings.teams() == null ? null : new TeamsChannel(settings.teams(), actions, store, () -> identities, clock);
         io.helidon.webserver.http.HttpService teamsMessages = teams == null ? NOT_CONFIGURED
                 : Objects.requireNonNullElse(teams.messages(), notConfigured("Teams is notify-only here (workflows, no bot): there are no cards to click"));
-        Sessions sessions = new Sessions(settings.web().sessionTtl(), clock);
+        Sessions sessions = new Sessions(store.sessions(), settings.web().sessionTtl(), clock);
         WebSettings webSettings = settings.web();
         OidcSignIn oidc = webSettings.oidc() == null ? null : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), () -> identities, clock);
         SignInRoutes signIn = new SignInRoutes(webSettings, sessions, oidc, () -> identities);

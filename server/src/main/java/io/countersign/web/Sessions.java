@@ -1,59 +1,58 @@
 package io.countersign.web;
 
+import io.countersign.model.ActionDigest;
 import io.countersign.model.Principal;
+import io.countersign.store.SessionStore;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Map;
+import java.util.HexFormat;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Console sessions, in this node's memory: a restart signs everyone out. Ids are 256 random bits;
- * an expired session is gone at the next look.
+ * Console sessions, kept in the store (by the SHA-256 of their id) so that every node serves a signed-in
+ * reviewer and a restart signs nobody out. Ids are 256 random bits; an expired session is never found.
  */
 public final class Sessions {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Map<String, ConsoleSession> byId = new ConcurrentHashMap<>();
+    private final SessionStore store;
     private final Duration ttl;
     private final Clock clock;
 
-    public Sessions(Duration ttl, Clock clock) {
+    public Sessions(SessionStore store, Duration ttl, Clock clock) {
+        this.store = store;
         this.ttl = ttl;
         this.clock = clock;
     }
 
     public ConsoleSession create(Principal principal, String method) {
         Instant now = clock.instant();
-        byId.values().removeIf(s -> !s.expiresAt().isAfter(now));
         ConsoleSession session = new ConsoleSession(randomToken(), principal, randomToken(), method, now.plus(ttl));
-        byId.put(session.id(), session);
+        store.save(new SessionStore.Session(hash(session.id()), principal, session.csrf(), method, session.expiresAt()), now);
         return session;
     }
 
     public Optional<ConsoleSession> find(String id) {
-        if (id == null) {
+        if (id == null || id.length() > 128) {
             return Optional.empty();
         }
-        ConsoleSession session = byId.get(id);
-        if (session == null) {
-            return Optional.empty();
-        }
-        if (!session.expiresAt().isAfter(clock.instant())) {
-            byId.remove(id);
-            return Optional.empty();
-        }
-        return Optional.of(session);
+        return store.find(hash(id), clock.instant())
+                .map(s -> new ConsoleSession(id, s.principal(), s.csrf(), s.method(), s.expiresAt()));
     }
 
     public void end(String id) {
-        if (id != null) {
-            byId.remove(id);
+        if (id != null && id.length() <= 128) {
+            store.delete(hash(id));
         }
+    }
+
+    private static String hash(String id) {
+        return HexFormat.of().formatHex(ActionDigest.sha256(id.getBytes(StandardCharsets.UTF_8)));
     }
 
     public Duration ttl() {

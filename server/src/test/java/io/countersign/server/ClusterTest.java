@@ -7,7 +7,6 @@ import io.countersign.audit.LogIntegrity;
 import io.countersign.json.Json;
 import io.countersign.testing.Directories;
 import io.countersign.testing.PostgresSchema;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +107,38 @@ class ClusterTest {
             assertThat(waited).isLessThan(Duration.ofSeconds(4));
         }
         assertThat(a.get("alice", "/v1/actions/" + id).body().path("status").asString()).isEqualTo("approved");
+    }
+
+    @Test
+    void aReviewerSignedInOnOneNodeIsSignedInOnEveryNodeUntilSignedOut() throws Exception {
+        TestServer a = nodes.get(0);
+        TestServer b = nodes.get(1);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient(); // follows no redirects
+        var signIn = http.send(java.net.http.HttpRequest.newBuilder(a.uri("/login/demo"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + java.net.URLEncoder.encode(a.key("alice"),
+                        java.nio.charset.StandardCharsets.UTF_8) + "&next=%2Finbox")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(signIn.statusCode()).isEqualTo(303);
+        String setCookie = signIn.headers().firstValue("set-cookie").orElseThrow();
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        var inboxOnB = http.send(java.net.http.HttpRequest.newBuilder(b.uri("/inbox")).header("Cookie", cookie).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(inboxOnB.statusCode()).as("the session made on node A, on node B").isEqualTo(200);
+        var csrf = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(inboxOnB.body());
+        assertThat(csrf.find()).isTrue();
+        var signOutOnB = http.send(java.net.http.HttpRequest.newBuilder(b.uri("/logout")).header("Cookie", cookie)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("_csrf=" + csrf.group(1))).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(signOutOnB.statusCode()).isEqualTo(303);
+        var inboxOnA = http.send(java.net.http.HttpRequest.newBuilder(a.uri("/inbox")).header("Cookie", cookie).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(inboxOnA.statusCode()).as("signed out on B, so on A too").isEqualTo(303);
+        try (var connection = schema.connect();
+             var rows = connection.createStatement().executeQuery("SELECT COUNT(*) FROM " + schema.name + ".console_sessions WHERE id_hash = '"
+                     + cookie.substring(cookie.indexOf('=') + 1) + "'")) {
+            rows.next();
+            assertThat(rows.getInt(1)).as("the cookie itself is never stored").isZero();
+        }
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.countersign.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -134,8 +133,11 @@ class ConsoleTest {
         assertThat(out.statusCode()).isEqualTo(303);
         assertThat(get("/requests/" + id, alice.cookie()).statusCode()).as("the session ended on the server, not only in the browser").isEqualTo(303);
 
+        // Sessions are kept in the store: a restart signs nobody out (and any node of a cluster serves them).
         Browser again = signIn("alice");
         console.server.restart();
+        assertThat(get("/requests/" + id, again.cookie()).statusCode()).as("signed in across a restart").isEqualTo(200);
+        post("/logout", again.cookie(), "_csrf=" + again.csrf());
         HttpResponse<String> fragment = http.send(HttpRequest.newBuilder(console.server.uri("/inbox/rows"))
                 .header("Cookie", again.cookie()).header("HX-Request", "true").header("Referer", console.server.uri("/inbox").toString())
                 .GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -49,7 +49,7 @@ class TeamsActivitiesFuzzTest {
         teams.close();
     }
 
-    @Property(tries = 300)
+    @Property
     void mutatedInvokesAreAnsweredWithoutAServerError(@ForAll("clicks") int click, @ForAll("mutations") UnaryOperator<String> mutate)
             throws Exception {
         // A fresh activity each time (a new id: a repeated one is refused as a replay before it is read),
@@ -63,7 +63,9 @@ class TeamsActivitiesFuzzTest {
         HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(server.uri("/v1/channels/teams/messages"))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + teams.token(seed))
                 .POST(HttpRequest.BodyPublishers.ofString(activity)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as("answer to %s: %s", activity, answer.body()).isLessThan(500);
+        // 501 is the Bot Framework's own answer to an invoke a bot does not handle: a refusal, not a failure.
+        boolean notHandled = answer.statusCode() == 501 && answer.body().contains("\"code\":\"unsupported_invoke\"");
+        assertThat(answer.statusCode() < 500 || notHandled).as("answer to %s: %d %s", activity, answer.statusCode(), answer.body()).isTrue();
         assertThat(answer.body()).doesNotContain("Exception").doesNotContain("\tat ");
         JsonNode record = server.get("alice", "/v1/actions/" + actionId).body();
         for (JsonNode review : record.path("reviews")) {

@@ -23,13 +23,7 @@ import io.countersign.policy.PolicyVersion;
 import io.countersign.policy.Quorum;
 import io.countersign.policy.RequireApproval;
 import io.countersign.store.ActionStore.InsertResult;
-import io.countersign.store.jdbc.GroupCommitWriter;
-import io.countersign.store.sqlite.SqliteStore;
 import io.countersign.testing.Fixtures;
-import java.nio.file.Path;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -43,7 +37,6 @@ import java.util.ArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The {@link ActionStore} contract: every store (SQLite, PostgreSQL) passes the same tests. */
 abstract class ActionStoreContract {
@@ -110,6 +103,22 @@ abstract class ActionStoreContract {
         // Past its time no copy could pass the channel's own checks, so the key is let go.
         assertThat(store.replays().firstTime("slack-request:v0=abc", NOW.plusSeconds(1200), NOW.plusSeconds(601))).isTrue();
         assertThat(store.replays().firstTime("slack-request:v0=abc", NOW.plusSeconds(1200), NOW.plusSeconds(602))).isFalse();
+    }
+
+    @Test
+    void consoleSessionsAreFoundUntilTheyExpireOrEndAlsoAfterReopening() {
+        var alice = new io.countersign.model.Principal("alice", io.countersign.model.Principal.Kind.HUMAN, "Alice", "alice@example.com",
+                Set.of("sre"), null, Set.of(io.countersign.model.Principal.Role.AUDITOR));
+        var session = new SessionStore.Session("ab".repeat(32), alice, "csrf-token", "oidc", NOW.plusSeconds(3600));
+        store.sessions().save(session, NOW);
+        store.sessions().save(new SessionStore.Session("cd".repeat(32), alice, "other", "demo", NOW.plusSeconds(10)), NOW);
+        store.close();
+        store = open();
+        assertThat(store.sessions().find("ab".repeat(32), NOW.plusSeconds(1))).contains(session);
+        assertThat(store.sessions().find("cd".repeat(32), NOW.plusSeconds(10))).as("expired").isEmpty();
+        assertThat(store.sessions().find("ef".repeat(32), NOW)).isEmpty();
+        store.sessions().delete("ab".repeat(32));
+        assertThat(store.sessions().find("ab".repeat(32), NOW.plusSeconds(1))).as("ended").isEmpty();
     }
 
     @Test

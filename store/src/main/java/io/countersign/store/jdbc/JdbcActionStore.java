@@ -50,6 +50,7 @@ public class JdbcActionStore implements ActionStore {
     private final JdbcWebhookStore webhooks;
     private final JdbcChatMessageStore chatMessages;
     private final JdbcReplayStore replays;
+    private final JdbcSessionStore sessions;
 
     public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
         this(writer, readers, onClose, null);
@@ -68,11 +69,17 @@ public class JdbcActionStore implements ActionStore {
         this.webhooks = new JdbcWebhookStore(writer, readers);
         this.chatMessages = new JdbcChatMessageStore(writer, readers);
         this.replays = new JdbcReplayStore(writer);
+        this.sessions = new JdbcSessionStore(writer, readers);
     }
 
     @Override
     public io.countersign.store.ChatMessageStore chatMessages() {
         return chatMessages;
+    }
+
+    @Override
+    public io.countersign.store.SessionStore sessions() {
+        return sessions;
     }
 
     @Override
