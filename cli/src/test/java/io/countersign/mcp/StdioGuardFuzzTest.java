@@ -3,6 +3,7 @@ package io.countersign.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.json.Json;
+import io.countersign.testing.Fuzzing;
 import io.countersign.testing.Mutations;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -32,7 +33,7 @@ class StdioGuardFuzzTest {
                     + "\"arguments\":{\"path\":\"/tmp/x\",\"content\":\"hello \\u00e9 \\\"quoted\\\"\"}}}",
             "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"roots\":[]}}");
 
-    @Property
+    @Property(seed = Fuzzing.SEED)
     void everyLineIsPassedOnOrAnsweredWithAJsonRpcError(@ForAll("lines") String input) throws Exception {
         ByteArrayOutputStream toAgent = new ByteArrayOutputStream();
         StdioGuard guard = new StdioGuard(toAgent);

@@ -13,6 +13,7 @@ import io.countersign.json.Json;
 import io.countersign.model.InvalidInputException;
 import io.countersign.policy.PolicyException;
 import io.countersign.policy.PolicyLoader;
+import io.countersign.testing.Fuzzing;
 import io.countersign.testing.Mutations;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +30,10 @@ import net.jqwik.api.Provide;
 /**
  * Every parser that takes outside input, fed mutants of valid input: each either accepts or refuses with
  * its own documented error (which the API turns into a 4xx naming the problem), never anything else; and
- * a signed note or proof that was changed never verifies as something it does not say. The number of
- * tries is jqwik's default ({@code jqwik.tries.default} in junit-platform.properties) in CI; a longer
- * run: {@code bin/test -pl core -am -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Djqwik.tries.default=200000}.
- * A failure found so becomes a seed below (or its own test), so it is checked on every run after.
+ * a signed note or proof that was changed never verifies as something it does not say. CI runs jqwik's
+ * default number of tries from {@link Fuzzing#SEED}; a longer run goes on along the same stream:
+ * {@code bin/test -pl core -am -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Djqwik.tries.default=200000}.
+ * A failure found so becomes a regression test of its own ({@code SignedCheckpointTest}), checked on every run after.
  */
 class ParserFuzzTest {
     private static final List<String> ACTION_REQUESTS = List.of("""
@@ -45,7 +46,7 @@ class ParserFuzzTest {
             """
             {"action":"aws.iam.attach_policy","resource":{"type":"aws.iam.role","id":"deployer"},"intent":{"summary":"x"},"payload":{"policy_arn":"arn:aws:iam::aws:policy/AdministratorAccess"}}""");
 
-    @Property
+    @Property(seed = Fuzzing.SEED)
     void actionRequestsParseOrAreRefusedWithTheField(@ForAll("actionRequests") String body) {
         try {
             ActionRequestJson.fromJson(Json.parse(body.getBytes(StandardCharsets.UTF_8)));
@@ -82,7 +83,7 @@ class ParserFuzzTest {
                 effect: deny
             """;
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = Fuzzing.SEED)
     void policiesLoadOrAreRefusedWithFileAndReason(@ForAll("policies") String yaml) throws IOException {
         Path directory = Files.createTempDirectory("countersign-fuzz-policy");
         try {
@@ -144,7 +145,7 @@ class ParserFuzzTest {
         return root.root();
     }
 
-    @Property
+    @Property(seed = Fuzzing.SEED)
     void aChangedCheckpointNeverVerifiesAsSomethingElse(@ForAll("notes") String note) {
         SignedNote.Verified verified;
         try {
@@ -162,7 +163,7 @@ class ParserFuzzTest {
         return Mutations.of(List.of(NOTE));
     }
 
-    @Property
+    @Property(seed = Fuzzing.SEED)
     void aChangedProofNeverProvesSomethingElse(@ForAll("proofs") String text) {
         TlogProof proof;
         try {
@@ -186,7 +187,7 @@ class ParserFuzzTest {
         return Mutations.of(List.of(PROOF));
     }
 
-    @Property
+    @Property(seed = Fuzzing.SEED)
     void checkpointBodiesParseOrAreRefused(@ForAll("checkpoints") String body) {
         try {
             Checkpoint parsed = Checkpoint.parse(body);

@@ -63,7 +63,12 @@ public final class RequestBodies {
         InputStream in = request.content().inputStream();
         // Read on a thread of its own, so that a client sending its body a byte at a time (slowloris)
         // meets a deadline for the whole body, not one per read.
-        Future<byte[]> reading = READERS.submit(() -> in.readNBytes((int) maxBytes + 1));
+        Future<byte[]> reading = READERS.submit(() -> {
+            // Closing the stream reads past what is left, so the answer (413 too) goes out on a sound connection.
+            try (InputStream body = in) {
+                return body.readNBytes((int) maxBytes + 1);
+            }
+        });
         byte[] bytes;
         try {
             bytes = reading.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
