@@ -97,6 +97,8 @@ public final class AuditAppendLoad {
      * The CPU's limit for the tree: RFC 6962 hashing of entries of this size, one core. A tree of n leaves
      * has n - 1 interior nodes, so each appended entry costs one leaf hash and, amortised, one node hash.
      */
+    private static volatile byte[] sink;
+
     private static double sha256Limit(int entrySize, int seconds) {
         byte[] entry = new byte[entrySize];
         Arrays.fill(entry, (byte) 'a');
@@ -111,9 +113,7 @@ public final class AuditAppendLoad {
             }
             entries += 1000;
         }
-        if (node[0] == 42 && node[1] == 42 && node[2] == 42) {
-            System.out.print(""); // keeps the loop's result alive
-        }
+        sink = node; // so the JIT cannot drop the hashing as unused
         return entries / ((System.nanoTime() - start) / 1e9);
     }
 

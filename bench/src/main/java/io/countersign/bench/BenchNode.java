@@ -6,7 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.Map;
+import io.countersign.server.ConfigDirectory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,14 +16,14 @@ import java.util.concurrent.TimeUnit;
 final class BenchNode implements AutoCloseable {
     final URI base;
     final Path config;
-    final Map<String, String> keys;
+    /** The demo principals' keys, read once: the load asks for them on every request. */
+    private final java.util.Map<String, String> keys = new java.util.concurrent.ConcurrentHashMap<>();
     private final Process process;
 
-    private BenchNode(Process process, URI base, Path config, Map<String, String> keys) {
+    private BenchNode(Process process, URI base, Path config) {
         this.process = process;
         this.base = base;
         this.config = config;
-        this.keys = keys;
     }
 
     /** Starts a node on {@code port} with its configuration in {@code work/config} and its output in {@code work/node.log}. */
@@ -35,7 +35,7 @@ final class BenchNode implements AutoCloseable {
         URI base = URI.create("http://127.0.0.1:" + port);
         try {
             awaitHealthy(http, base);
-            return new BenchNode(process, base, config, DemoKeys.read(config));
+            return new BenchNode(process, base, config);
         } catch (Exception e) {
             process.destroyForcibly();
             throw e;
@@ -46,8 +46,9 @@ final class BenchNode implements AutoCloseable {
         return process.pid();
     }
 
+    /** A demo principal's API key ({@code agent}, {@code alice}, …) from the {@code demo-keys.env} the node wrote. */
     String key(String who) {
-        return keys.get("COUNTERSIGN_" + who.toUpperCase() + "_KEY");
+        return keys.computeIfAbsent(who, w -> ConfigDirectory.demoKey(config, "COUNTERSIGN_" + w.toUpperCase(java.util.Locale.ROOT) + "_KEY"));
     }
 
     private static void awaitHealthy(HttpClient http, URI base) throws InterruptedException {

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -38,8 +37,7 @@ public final class WaitingCapacity {
         HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         try (BenchNode node = BenchNode.start(countersign, work, PORT, http)) {
             URI base = node.base;
-            Map<String, String> keys = node.keys;
-            List<String> ids = submitHeld(http, base, keys.get("COUNTERSIGN_AGENT_KEY"), total);
+            List<String> ids = submitHeld(http, base, node.key("agent"), total);
             long pid = node.pid();
             NodeMemory idle = NodeMemory.of(pid, jcmd);
             System.out.printf("%d actions pending, no waiter: RSS %d MiB, heap after GC %d MiB%n", total, idle.rssMiB(), idle.heapMiB());
@@ -48,7 +46,7 @@ public final class WaitingCapacity {
             for (int step : steps) {
                 for (; opened < step; opened++) {
                     waiters.add(http.sendAsync(HttpRequest.newBuilder(base.resolve("/v1/actions/" + ids.get(opened) + "?wait=60s"))
-                            .timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + keys.get("COUNTERSIGN_AGENT_KEY")).build(),
+                            .timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + node.key("agent")).build(),
                             HttpResponse.BodyHandlers.ofString()));
                     if (opened % 250 == 249) {
                         Thread.sleep(20); // the listen backlog takes connects in bursts, not ten thousand at once
@@ -72,7 +70,7 @@ public final class WaitingCapacity {
                 int index = (int) ((long) i * total / sample);
                 long start = System.nanoTime();
                 send(http, HttpRequest.newBuilder(base.resolve("/v1/actions/" + ids.get(index) + "/reviews"))
-                        .header("Authorization", "Bearer " + keys.get("COUNTERSIGN_ALICE_KEY")).header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + node.key("alice")).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"decision\": \"approve\", \"comment\": \"bench\"}")).build(), 200);
                 HttpResponse<String> woke = waiters.get(index).get(10, TimeUnit.SECONDS);
                 wake[i] = System.nanoTime() - start;

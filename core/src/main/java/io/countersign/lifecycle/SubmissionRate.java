@@ -12,12 +12,27 @@ import java.util.concurrent.ConcurrentMap;
 final class SubmissionRate {
     /** Tokens and when they were last counted, for one principal. */
     private static final class Bucket {
-        double tokens;
-        long at;
+        private double tokens;
+        private long at;
 
         Bucket(double tokens, long at) {
             this.tokens = tokens;
             this.at = at;
+        }
+
+        /** Refills for the time passed, then takes a token: null, or how long until one is there. */
+        synchronized Duration take(long now, SubmissionLimits limits) {
+            tokens = Math.min(limits.burst(), tokens + (now - at) / 1000.0 * limits.perSecond());
+            at = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return null;
+            }
+            return Duration.ofMillis((long) Math.ceil((1 - tokens) / limits.perSecond() * 1000));
+        }
+
+        synchronized boolean fullAt(long now, SubmissionLimits limits) {
+            return tokens + (now - at) / 1000.0 * limits.perSecond() >= limits.burst();
         }
     }
 
@@ -36,25 +51,10 @@ final class SubmissionRate {
             return null;
         }
         long now = clock.millis();
-        Duration[] wait = new Duration[1];
-        buckets.compute(principal, (id, bucket) -> {
-            Bucket current = bucket == null ? new Bucket(limits.burst(), now) : bucket;
-            current.tokens = Math.min(limits.burst(), current.tokens + (now - current.at) / 1000.0 * limits.perSecond());
-            current.at = now;
-            if (current.tokens >= 1) {
-                current.tokens -= 1;
-            } else {
-                wait[0] = Duration.ofMillis((long) Math.ceil((1 - current.tokens) / limits.perSecond() * 1000));
-            }
-            return current;
-        });
         if (buckets.size() > 10_000) {
-            forgetFull(now);
+            // A full bucket is what a new one would be: dropping it changes nothing but memory.
+            buckets.values().removeIf(bucket -> bucket.fullAt(now, limits));
         }
-        return wait[0];
-    }
-
-    private void forgetFull(long now) {
-        buckets.entrySet().removeIf(e -> e.getValue().tokens + (now - e.getValue().at) / 1000.0 * limits.perSecond() >= limits.burst());
+        return buckets.computeIfAbsent(principal, id -> new Bucket(limits.burst(), now)).take(now, limits);
     }
 }
