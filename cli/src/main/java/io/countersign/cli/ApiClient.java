@@ -1,12 +1,20 @@
 package io.countersign.cli;
 
 import io.countersign.json.Json;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.http1.Http1Client;
+import io.helidon.webclient.http1.Http1ClientRequest;
+import io.helidon.webclient.http1.Http1ClientResponse;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 
@@ -49,28 +57,36 @@ public final class ApiClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Helidon's blocking HTTP/1.1 client: the exchange runs on the calling (virtual) thread over a kept-alive
+     * connection. The JDK's HttpClient hands every exchange to its selector thread and back, which on a busy
+     * machine costs about a millisecond a call, most of what the MCP gateway adds to an allowed tools/call.
+     */
+    private final Http1Client http;
     private final URI server;
     private final String token;
 
     public ApiClient(String server, String token) {
         this.server = URI.create(server.endsWith("/") ? server : server + "/");
         this.token = token;
+        this.http = Http1Client.builder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .shareConnectionCache(false)
+                .build();
     }
 
     public Answer get(String path, Duration timeout) {
-        return send(HttpRequest.newBuilder(server.resolve(path)).GET(), timeout);
+        return send(request(Method.GET, path, timeout), null);
     }
 
     public Answer post(String path, JsonNode body) {
-        return send(HttpRequest.newBuilder(server.resolve(path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))), Duration.ofSeconds(30));
+        return send(request(Method.POST, path, Duration.ofSeconds(30)).contentType(MediaTypes.APPLICATION_JSON), Json.bytes(body));
     }
 
     RawAnswer getRaw(String path, Duration timeout) {
-        HttpResponse<byte[]> response = exchange(HttpRequest.newBuilder(server.resolve(path)).GET(), timeout);
-        return new RawAnswer(response.statusCode(), response.body());
+        try (Http1ClientResponse response = exchange(request(Method.GET, path, timeout), null)) {
+            return new RawAnswer(response.status().code(), read(response));
+        }
     }
 
     /**
@@ -80,58 +96,72 @@ public final class ApiClient {
      * @return null when the stream was read to its end
      */
     Answer postStreaming(String path, JsonNode body, Duration timeout, java.util.function.Consumer<JsonNode> events) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(server.resolve(path))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
-        if (token != null && !token.isBlank()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        try {
-            HttpResponse<java.util.stream.Stream<String>> response = http.send(request.timeout(timeout).build(),
-                    HttpResponse.BodyHandlers.ofLines());
-            try (var lines = response.body()) {
-                if (response.statusCode() != 200) {
-                    return new Answer(response.statusCode(), Json.parse(String.join("\n", lines.toList())));
+        Http1ClientRequest request = request(Method.POST, path, timeout)
+                .contentType(MediaTypes.APPLICATION_JSON)
+                .header(HeaderNames.ACCEPT, "application/x-ndjson");
+        try (Http1ClientResponse response = exchange(request, Json.bytes(body))) {
+            if (response.status().code() != 200) {
+                return new Answer(response.status().code(), Json.parse(read(response)));
+            }
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.inputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (!line.isBlank()) {
+                        events.accept(Json.parse(line));
+                    }
                 }
-                lines.filter(line -> !line.isBlank()).map(Json::parse).forEach(events);
                 return null;
             }
-        } catch (ConnectException e) {
-            throw new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new Unreachable("request to " + server + " failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unreachable("interrupted");
+        } catch (IOException | UncheckedIOException e) {
+            throw unreachable(e);
         }
     }
 
-    private Answer send(HttpRequest.Builder request, Duration timeout) {
-        HttpResponse<byte[]> response = exchange(request, timeout);
-        JsonNode body;
-        try {
-            body = Json.parse(response.body());
-        } catch (RuntimeException e) {
-            throw new Unreachable(server + " answered HTTP " + response.statusCode() + " without a JSON body; is it a Countersign server?");
-        }
-        return new Answer(response.statusCode(), body);
-    }
-
-    private HttpResponse<byte[]> exchange(HttpRequest.Builder request, Duration timeout) {
+    private Http1ClientRequest request(Method method, String path, Duration timeout) {
+        Http1ClientRequest request = http.method(method).uri(server.resolve(path)).readTimeout(timeout);
         if (token != null && !token.isBlank()) {
-            request.header("Authorization", "Bearer " + token);
+            request.header(HeaderNames.AUTHORIZATION, "Bearer " + token);
         }
-        request.timeout(timeout);
+        return request;
+    }
+
+    private Answer send(Http1ClientRequest request, byte[] body) {
+        try (Http1ClientResponse response = exchange(request, body)) {
+            int status = response.status().code();
+            JsonNode parsed;
+            try {
+                parsed = Json.parse(read(response));
+            } catch (RuntimeException e) {
+                throw new Unreachable(server + " answered HTTP " + status + " without a JSON body; is it a Countersign server?");
+            }
+            return new Answer(status, parsed);
+        }
+    }
+
+    private Http1ClientResponse exchange(Http1ClientRequest request, byte[] body) {
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (ConnectException e) {
-            throw new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
-        } catch (IOException e) {
-            throw new Unreachable("request to " + server + " failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unreachable("interrupted");
+            return body == null ? request.request() : request.submit(body);
+        } catch (UncheckedIOException | IllegalStateException e) {
+            throw unreachable(e);
         }
+    }
+
+    private byte[] read(Http1ClientResponse response) {
+        try {
+            return response.entity().hasEntity() ? response.entity().as(byte[].class) : new byte[0];
+        } catch (UncheckedIOException | IllegalStateException e) {
+            throw unreachable(e);
+        }
+    }
+
+    private Unreachable unreachable(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException) {
+                return new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
+            }
+            if (cause instanceof SocketTimeoutException) {
+                return new Unreachable("request to " + server + " timed out");
+            }
+        }
+        return new Unreachable("request to " + server + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
 }

@@ -2,9 +2,9 @@ package io.countersign.mcp;
 
 import io.countersign.cli.ApiClient;
 import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
-import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.ServerTransportSecurityException;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
@@ -16,10 +16,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code countersign mcp}: an MCP server for the agent (stdio, or Streamable HTTP) in front of the upstream MCP servers in
@@ -38,7 +42,7 @@ public final class McpGateway implements AutoCloseable {
     private final GatewaySettings settings;
     private final List<UpstreamServer> upstreams;
     private final ToolCallGate gate;
-    private McpSyncServer server;
+    private McpAsyncServer server;
     private Server http;
 
     private McpGateway(ApiClient countersign, GatewaySettings settings, List<UpstreamServer> upstreams) {
@@ -51,7 +55,7 @@ public final class McpGateway implements AutoCloseable {
     /** Connects every upstream, then serves the agent on {@code in}/{@code out} (stdin/stdout). */
     public static McpGateway start(ApiClient countersign, GatewaySettings settings, InputStream in, OutputStream out) {
         McpGateway gateway = connect(countersign, settings);
-        gateway.server = gateway.serve(McpServer.sync(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out)));
+        gateway.server = gateway.serve(McpServer.async(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out)));
         return gateway;
     }
 
@@ -70,7 +74,7 @@ public final class McpGateway implements AutoCloseable {
                     .maxRequestSize(StdioGuard.MAX_LINE)
                     .securityValidator(headers -> sameSite(headers, host, bound.get()))
                     .build();
-            gateway.server = gateway.serve(McpServer.sync(transport));
+            gateway.server = gateway.serve(McpServer.async(transport));
             gateway.http = new Server();
             ServerConnector connector = new ServerConnector(gateway.http);
             connector.setHost(host);
@@ -135,7 +139,7 @@ public final class McpGateway implements AutoCloseable {
         return new McpGateway(countersign, settings, upstreams);
     }
 
-    private McpSyncServer serve(McpServer.SyncSpecification<?> specification) {
+    private McpAsyncServer serve(McpServer.AsyncSpecification<?> specification) {
         return specification
                 .serverInfo("countersign-mcp-gateway", "0.1.0")
                 .instructions("Tools here are guarded by Countersign: some calls run at once, some are denied with the reason, and some wait"
@@ -145,10 +149,17 @@ public final class McpGateway implements AutoCloseable {
                 .build();
     }
 
-    private List<McpServerFeatures.SyncToolSpecification> tools() {
+    /**
+     * Each call runs on a virtual thread of its own: a call held for approval, or a slow tool, blocks
+     * only itself, and an allowed call starts at once (the SDK's sync server would hop to its
+     * bounded-elastic pool first, which costs a scheduling round on a busy machine).
+     */
+    private static final Scheduler CALLS = Schedulers.fromExecutorService(Executors.newVirtualThreadPerTaskExecutor(), "countersign-mcp-calls");
+
+    private List<McpServerFeatures.AsyncToolSpecification> tools() {
         Map<String, Integer> counts = new LinkedHashMap<>();
         upstreams.forEach(u -> u.tools().keySet().forEach(name -> counts.merge(name, 1, Integer::sum)));
-        List<McpServerFeatures.SyncToolSpecification> specifications = new ArrayList<>();
+        List<McpServerFeatures.AsyncToolSpecification> specifications = new ArrayList<>();
         for (UpstreamServer upstream : upstreams) {
             for (UpstreamServer.KnownTool known : upstream.tools().values()) {
                 String name = known.tool().name();
@@ -162,9 +173,9 @@ public final class McpGateway implements AutoCloseable {
                 // and those answers cannot take the upstream's result shape. Its structured results still pass.
                 McpSchema.Tool exposed = McpSchema.Tool.builder().name(route.exposed()).title(tool.title()).description(tool.description())
                         .inputSchema(tool.inputSchema()).annotations(tool.annotations()).build();
-                specifications.add(McpServerFeatures.SyncToolSpecification.builder()
+                specifications.add(McpServerFeatures.AsyncToolSpecification.builder()
                         .tool(exposed)
-                        .callHandler((exchange, request) -> call(route, request))
+                        .callHandler((exchange, request) -> Mono.fromCallable(() -> call(route, request)).subscribeOn(CALLS))
                         .build());
             }
         }
