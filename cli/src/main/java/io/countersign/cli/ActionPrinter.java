@@ -41,6 +41,14 @@ final class ActionPrinter {
             out.printf("  review: %s %s%s%n", review.path("reviewer").asString(), review.path("decision").asString(),
                     review.has("comment") ? " — " + review.path("comment").asString() : "");
         }
+        JsonNode glass = action.path("break_glass");
+        if (!glass.isMissingNode()) {
+            out.printf("  BREAK-GLASS by %s at %s: %s%n", glass.path("by").asString(), glass.path("at").asString(),
+                    glass.path("justification").asString());
+            JsonNode review = glass.path("review");
+            out.printf("  break-glass review: %s%s%n", review.path("status").asString(), review.has("by")
+                    ? " by " + review.path("by").asString() + (review.has("comment") ? " — " + review.path("comment").asString() : "") : "");
+        }
         if (action.has("expires_at") && "pending".equals(action.path("status").asString())) {
             Instant expires = Instant.parse(action.path("expires_at").asString());
             out.printf("  expires: %s (%s left)%n", expires, remaining(Duration.between(Instant.now(), expires)));

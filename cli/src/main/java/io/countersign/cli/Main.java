@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "countersign", mixinStandardHelpOptions = true, version = "countersign 0.1.0",
         description = "Human approval for automated actions: policy, review and a verifiable record.",
         subcommands = {ServeCommand.class, RequestCommand.class, GetCommand.class, WaitCommand.class, ListCommand.class,
-                ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, RunCommand.class, ExecuteCommand.class,
+                ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, BreakGlassCommand.class,
+                BreakGlassCommand.Review.class, RunCommand.class, ExecuteCommand.class,
                 PolicyCommand.class, ReportCommand.class, AuditCommand.class, McpCommand.class, BackupCommand.class})
 public final class Main {
     public static void main(String[] args) {

@@ -75,6 +75,38 @@ class CliTest {
     }
 
     @Test
+    void anAdminBreaksGlassAndAReviewerReviewsItAfterwards() {
+        Run requested = run("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
+                "--resource", "prod/customers", "--env", "prod", "--label", "data_class=pii",
+                "--summary", "Export customers", "--ticket", "OPS-42", "--json");
+        String id = Json.parse(requested.out()).path("id").asString();
+
+        Run notAdmin = run("alice", "break-glass", id, "--justification", "the regulator wants it within the hour");
+        assertThat(notAdmin.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(notAdmin.err()).contains("only humans with the admin role may break glass");
+        Run terse = run("carol", "break-glass", id, "-j", "now");
+        assertThat(terse.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(terse.err()).contains("at least 20 characters").contains("(field: justification)");
+        assertThat(run("carol", "break-glass", id).err()).contains("Missing required option: '--justification=<justification>'");
+
+        Run broken = run("carol", "break-glass", id, "--justification", "the regulator wants it within the hour");
+        assertThat(broken.exit()).isEqualTo(ExitCode.OK);
+        assertThat(broken.out()).contains("APPROVED").contains("BREAK-GLASS by carol").contains("the regulator wants it within the hour")
+                .contains("break-glass review: pending");
+        assertThat(run("agent", "wait", id, "--timeout", "5s").exit()).isEqualTo(ExitCode.OK);
+
+        assertThat(run("bob", "ls", "--break-glass").out()).contains(id).contains("BREAK-GLASS by carol");
+        assertThat(run("bob", "break-glass-review", id).err()).contains("--upheld").contains("--disputed");
+        Run upheld = run("bob", "break-glass-review", id, "--upheld", "-m", "the regulator's letter is in OPS-42");
+        assertThat(upheld.exit()).isEqualTo(ExitCode.OK);
+        assertThat(upheld.out()).contains("break-glass review: upheld by bob — the regulator's letter is in OPS-42");
+        assertThat(run("bob", "ls", "--break-glass").out()).contains("no break-glass to review");
+        Run twice = run("alice", "break-glass-review", id, "--disputed", "-m", "no");
+        assertThat(twice.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(twice.err()).contains("reviewed already by bob (upheld)");
+    }
+
+    @Test
     void deniedRequestExitsThree() {
         Run denied = run("agent", "request", "--action", "aws.iam.attach_policy", "--resource-type", "aws.iam.role",
                 "--resource", "deployer", "--summary", "more rights",

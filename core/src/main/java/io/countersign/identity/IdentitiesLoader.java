@@ -75,6 +75,9 @@ public final class IdentitiesLoader {
             if (roles.contains(Principal.Role.AUDITOR) && !groups.isEmpty()) {
                 throw new ConfigException(where + ": an auditor does not review, so belongs to no reviewer group");
             }
+            if (roles.contains(Principal.Role.AUDITOR) && roles.contains(Principal.Role.ADMIN)) {
+                throw new ConfigException(where + ": an auditor checks what admins did, so cannot be an admin too");
+            }
             Principal principal = new Principal(id, kind, text(node, "name", where, false), text(node, "email", where, false),
                     groups, text(node, "owner", where, false), roles);
             if (byId.put(id, principal) != null) {
@@ -144,20 +147,19 @@ public final class IdentitiesLoader {
         return value.stringValue();
     }
 
-    /** {@code roles: [auditor]}, for humans only; an auditor in reviewer groups would be a contradiction. */
+    /** {@code roles: [auditor]} or {@code [admin]}, for humans only; an auditor in reviewer groups would be a contradiction. */
     private static Set<Principal.Role> roles(JsonNode list, Principal.Kind kind, String where) {
         Set<Principal.Role> roles = java.util.EnumSet.noneOf(Principal.Role.class);
         if (list == null) {
             return roles;
         }
         if (!list.isArray() || kind != Principal.Kind.HUMAN) {
-            throw new ConfigException(where + ": 'roles' is a list (roles: [auditor]), for humans only");
+            throw new ConfigException(where + ": 'roles' is a list (roles: [auditor] or [admin]), for humans only");
         }
         for (JsonNode value : list.values()) {
             String text = value.asString("");
             Principal.Role role = java.util.Arrays.stream(Principal.Role.values()).filter(r -> r.wireName().equals(text)).findFirst()
-                    .orElseThrow(() -> new ConfigException(where + ": unknown role '" + text + "' (known: auditor; there is no role "
-                            + "that approves or overrides)"));
+                    .orElseThrow(() -> new ConfigException(where + ": unknown role '" + text + "' (known: auditor, admin)"));
             roles.add(role);
         }
         return roles;

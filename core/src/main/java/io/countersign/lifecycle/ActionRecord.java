@@ -13,27 +13,45 @@ import java.util.List;
  * @param version   incremented by every change; stores apply changes by compare-and-set on it
  * @param expiresAt when a pending request expires; null for requests that were never pending
  * @param execution how it was run, once a grant for it was used; null before
+ * @param breakGlass  the admin's emergency override that let it run without its approvals; null for nearly all
  */
 public record ActionRecord(ActionId id, Requester requester, ActionRequest request, String digest, Status status,
                            long version, Decision decision, List<Review> reviews, Instant createdAt,
-                           Instant updatedAt, Instant expiresAt, Execution execution) {
+                           Instant updatedAt, Instant expiresAt, Execution execution, BreakGlass breakGlass) {
     public ActionRecord {
         reviews = List.copyOf(reviews);
     }
 
+    public ActionRecord(ActionId id, Requester requester, ActionRequest request, String digest, Status status,
+                        long version, Decision decision, List<Review> reviews, Instant createdAt,
+                        Instant updatedAt, Instant expiresAt, Execution execution) {
+        this(id, requester, request, digest, status, version, decision, reviews, createdAt, updatedAt, expiresAt, execution, null);
+    }
+
     ActionRecord with(Status newStatus, List<Review> newReviews, Instant now) {
         return new ActionRecord(id, requester, request, digest, newStatus, version + 1, decision, newReviews,
-                createdAt, now, expiresAt, execution);
+                createdAt, now, expiresAt, execution, breakGlass);
     }
 
     ActionRecord withDecision(Status newStatus, Decision newDecision, Instant newExpiresAt, Instant now) {
         return new ActionRecord(id, requester, request, digest, newStatus, version + 1, newDecision, reviews,
-                createdAt, now, newExpiresAt, execution);
+                createdAt, now, newExpiresAt, execution, breakGlass);
     }
 
     ActionRecord withExecution(Status newStatus, Execution newExecution, Instant now) {
         return new ActionRecord(id, requester, request, digest, newStatus, version + 1, decision, reviews,
-                createdAt, now, expiresAt, newExecution);
+                createdAt, now, expiresAt, newExecution, breakGlass);
+    }
+
+    ActionRecord withBreakGlass(Status newStatus, BreakGlass newBreakGlass, Instant now) {
+        return new ActionRecord(id, requester, request, digest, newStatus, version + 1, decision, reviews,
+                createdAt, now, expiresAt, execution, newBreakGlass);
+    }
+
+    /** The same record with its reviews, as the store reads them separately. */
+    public ActionRecord withReviews(List<Review> storedReviews) {
+        return new ActionRecord(id, requester, request, digest, status, version, decision, storedReviews,
+                createdAt, updatedAt, expiresAt, execution, breakGlass);
     }
 
     /** Allowed by policy or approved by people, and not yet run. */

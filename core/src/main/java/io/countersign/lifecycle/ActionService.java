@@ -199,6 +199,26 @@ public final class ActionService {
         return apply(get(caller, id), new CancelRequested(caller));
     }
 
+    /** An admin lets a pending request run without its approvals, in an emergency; see {@link Lifecycle}. */
+    public ActionRecord breakGlass(Principal admin, ActionId id, String justification) {
+        return apply(get(admin, id), new LifecycleEvent.BreakGlassUsed(admin, justification));
+    }
+
+    public ActionRecord reviewBreakGlass(Principal reviewer, ActionId id, BreakGlass.Verdict verdict, String comment) {
+        return apply(get(reviewer, id), new LifecycleEvent.BreakGlassReviewed(reviewer, verdict, comment));
+    }
+
+    /** Newest first: the break-glass uses {@code caller} may review now (none for agents and services). */
+    public List<ActionRecord> breakGlassInbox(Principal caller, int limit) {
+        if (!caller.isHuman()) {
+            return List.of();
+        }
+        return store.list(new ActionStore.Query(null, null, Math.max(limit * 4, 200), true)).stream()
+                .filter(r -> Lifecycle.breakGlassReviewRefusal(r, caller) == null)
+                .limit(limit)
+                .toList();
+    }
+
     /**
      * Uses a grant: the action runs now, once. The caller has already shown a valid grant for this action
      * (possession of it is the authority, so the caller need not be able to list the action). The policy in

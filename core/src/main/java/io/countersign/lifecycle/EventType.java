@@ -9,6 +9,10 @@ public enum EventType {
     DENIED("action.denied"),
     EXPIRED("action.expired"),
     CANCELLED("action.cancelled"),
+    /** An admin let a pending request through without its approvals, with a justification. */
+    BREAK_GLASS("action.break_glass"),
+    /** Someone other than the admin reviewed a break-glass afterwards: upheld or disputed. */
+    BREAK_GLASS_REVIEWED("break_glass.reviewed"),
     /** A pending request's terms changed because a new policy was activated. */
     REEVALUATED("action.reevaluated"),
     /** A grant was used: the action runs now, exactly once. */

@@ -2,6 +2,8 @@ package io.countersign.lifecycle;
 
 import io.countersign.json.DecisionJson;
 import io.countersign.json.Json;
+import io.countersign.lifecycle.LifecycleEvent.BreakGlassReviewed;
+import io.countersign.lifecycle.LifecycleEvent.BreakGlassUsed;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ConnectorFinished;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
@@ -73,6 +75,8 @@ public final class Lifecycle {
         return switch (event) {
             case ReviewSubmitted review -> review(current, review, now);
             case CancelRequested cancel -> cancel(current, cancel.by(), now);
+            case BreakGlassUsed used -> breakGlass(current, used, now);
+            case BreakGlassReviewed reviewed -> reviewBreakGlass(current, reviewed, now);
             case ExpiryDue due -> expire(current, now);
             case PolicyChanged changed -> reevaluate(current, changed, now);
             case GrantUsed used -> use(current, used, now);
@@ -109,7 +113,8 @@ public final class Lifecycle {
             case Allow allow -> null;
             case Deny deny -> new Refused(Refusal.NO_LONGER_ALLOWED, "the policy in force now (version "
                     + deny.version().value() + ") denies this action: " + deny.reason());
-            case RequireApproval terms -> terms.quorum().isMetBy(approvers(current)) ? null
+            // Broken glass stands in for the approvals, never for a denial.
+            case RequireApproval terms -> current.breakGlass() != null || terms.quorum().isMetBy(approvers(current)) ? null
                     : new Refused(Refusal.NO_LONGER_ALLOWED, "the policy in force now (version " + terms.version().value()
                     + ", rules " + String.join(", ", terms.rules()) + ") requires approvals this action does not have: "
                     + terms.quorum().describe());
@@ -267,6 +272,101 @@ public final class Lifecycle {
                     current.id(), reviewer.id(), now, outcome));
         }
         return new Applied(current.with(next, reviews, now), review, events);
+    }
+
+    /**
+     * An admin lets a pending request run without the approvals it waits for. It is not a review: it
+     * counts toward no quorum and is allowed on the admin's own requests too, which is exactly why it
+     * is loud: a written justification, its own entry in the log (controls AC-3(10), audited override),
+     * and a review afterwards by someone else. It never turns a denial, an expiry or a cancel around.
+     */
+    private static Transition breakGlass(ActionRecord current, BreakGlassUsed used, Instant now) {
+        Principal admin = used.by();
+        if (!admin.isHuman() || !admin.has(Principal.Role.ADMIN)) {
+            return new Refused(Refusal.NOT_ADMIN, "only humans with the admin role may break glass; " + admin.id() + " has not got it");
+        }
+        if (current.status() == Status.EXPIRED || current.isOverdue(now)) {
+            return new Refused(Refusal.EXPIRED, "the request expired at " + current.expiresAt());
+        }
+        if (current.status() != Status.PENDING) {
+            return new Refused(Refusal.NOT_PENDING, "break-glass lets through only a request waiting for approval; this one is "
+                    + current.status().wireName());
+        }
+        String justification = used.justification() == null ? "" : used.justification().strip();
+        if (justification.length() < BreakGlass.MIN_JUSTIFICATION) {
+            return new Refused(Refusal.BREAK_GLASS_JUSTIFICATION_REQUIRED, "break-glass needs a justification of at least " + BreakGlass.MIN_JUSTIFICATION
+                    + " characters: why this cannot wait for the approvals its policy asks for");
+        }
+        boolean own = current.requester().isBehind(admin);
+        ObjectNode broken = boundTo(current);
+        broken.put("admin", admin.id());
+        broken.put("justification", justification);
+        broken.put("own_request", own);
+        broken.put("bypassed", ((RequireApproval) current.decision()).quorum().describe());
+        broken.put("approvals", approvers(current).size());
+        broken.putArray("controls").add("nist-800-53:AC-3(10)").add("nist-800-53:AC-6(9)").add("soc2:CC6.1");
+        ObjectNode approved = boundTo(current);
+        approved.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
+        approved.put("break_glass", admin.id());
+        BreakGlass glass = new BreakGlass(admin.id(), admin.name(), justification, now, null);
+        return new Applied(current.withBreakGlass(Status.APPROVED, glass, now), null, List.of(
+                new ActionEvent(EventType.BREAK_GLASS, current.id(), admin.id(), now, broken),
+                new ActionEvent(EventType.APPROVED, current.id(), admin.id(), now, approved)));
+    }
+
+    /**
+     * Why {@code principal} may not review the break-glass on {@code record} now, or null when they may:
+     * someone who could have reviewed the request itself, other than the admin who broke the glass.
+     */
+    public static Refused breakGlassReviewRefusal(ActionRecord record, Principal principal) {
+        BreakGlass glass = record.breakGlass();
+        if (glass == null) {
+            return new Refused(Refusal.NO_BREAK_GLASS, "no glass was broken on this request, so there is nothing to review afterwards");
+        }
+        if (!glass.awaitsReview()) {
+            return new Refused(Refusal.ALREADY_REVIEWED, "the break-glass on this request was reviewed already by " + glass.review().reviewer()
+                    + " (" + glass.review().verdict().wireName() + ")");
+        }
+        if (!principal.isHuman()) {
+            return new Refused(Refusal.NOT_HUMAN, "only humans review; " + principal.id() + " is of kind " + principal.kind().wireName());
+        }
+        if (principal.has(Principal.Role.AUDITOR)) {
+            return new Refused(Refusal.NOT_ELIGIBLE, principal.id() + " is an auditor: auditors read requests and the log, they do not review");
+        }
+        if (principal.id().equals(glass.by())) {
+            return new Refused(Refusal.SELF_REVIEW, "whoever broke the glass cannot review it afterwards");
+        }
+        if (record.requester().isBehind(principal)) {
+            return new Refused(Refusal.SELF_REVIEW, "the request is yours (or your agent's, or made on your behalf), so you cannot review it");
+        }
+        RequireApproval required = (RequireApproval) record.decision();
+        if (!required.quorum().admits(principal.groups())) {
+            return new Refused(Refusal.NOT_ELIGIBLE, "a break-glass is reviewed by the request's own reviewers: "
+                    + String.join(" or ", required.quorum().requirements().stream().flatMap(r -> r.from().stream()).sorted().distinct().toList()));
+        }
+        return null;
+    }
+
+    private static Transition reviewBreakGlass(ActionRecord current, BreakGlassReviewed event, Instant now) {
+        Refused refused = breakGlassReviewRefusal(current, event.reviewer());
+        if (refused != null) {
+            return refused;
+        }
+        String comment = event.comment() == null || event.comment().isBlank() ? null : event.comment().strip();
+        if (comment == null && event.verdict() == BreakGlass.Verdict.DISPUTED) {
+            return new Refused(Refusal.JUSTIFICATION_REQUIRED, "a disputed break-glass needs a comment: what was wrong with it");
+        }
+        Principal reviewer = event.reviewer();
+        ObjectNode detail = boundTo(current);
+        detail.put("reviewer", reviewer.id());
+        detail.put("verdict", event.verdict().wireName());
+        detail.put("admin", current.breakGlass().by());
+        if (comment != null) {
+            detail.put("comment", comment);
+        }
+        BreakGlass reviewed = current.breakGlass().reviewed(new BreakGlass.PostHocReview(reviewer.id(), reviewer.name(), event.verdict(), comment, now));
+        return new Applied(current.withBreakGlass(current.status(), reviewed, now), null,
+                List.of(new ActionEvent(EventType.BREAK_GLASS_REVIEWED, current.id(), reviewer.id(), now, detail)));
     }
 
     private static Transition cancel(ActionRecord current, Principal by, Instant now) {

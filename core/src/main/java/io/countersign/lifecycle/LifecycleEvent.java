@@ -11,6 +11,14 @@ public sealed interface LifecycleEvent {
     record CancelRequested(Principal by) implements LifecycleEvent {
     }
 
+    /** An admin overrides the approvals a pending request waits for, in an emergency, saying why. */
+    record BreakGlassUsed(Principal by, String justification) implements LifecycleEvent {
+    }
+
+    /** Someone eligible to review the request looks at a break-glass after the fact. */
+    record BreakGlassReviewed(Principal reviewer, BreakGlass.Verdict verdict, String comment) implements LifecycleEvent {
+    }
+
     /** The clock passed the request's expiry; raised by the sweeper or by any read that notices. */
     record ExpiryDue() implements LifecycleEvent {
     }

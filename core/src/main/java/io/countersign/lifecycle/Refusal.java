@@ -7,8 +7,14 @@ public enum Refusal {
     NOT_HUMAN("not_human"),
     SELF_REVIEW("self_review"),
     NOT_ELIGIBLE("not_eligible"),
+    /** Break-glass is for humans with the admin role only. */
+    NOT_ADMIN("not_admin"),
+    /** A review after the fact is only for a request on which glass was broken. */
+    NO_BREAK_GLASS("no_break_glass"),
     ALREADY_REVIEWED("already_reviewed"),
     JUSTIFICATION_REQUIRED("justification_required"),
+    /** The same, for break-glass: its justification (not a review comment) is missing or too short. */
+    BREAK_GLASS_JUSTIFICATION_REQUIRED("justification_required"),
     NOT_REQUESTER("not_requester"),
     NOT_DUE("not_due"),
     UNCHANGED("unchanged"),

@@ -14,6 +14,11 @@ public record Requester(String id, Principal.Kind kind, String owner, String onB
                 + (onBehalfOf != null ? ", on behalf of " + onBehalfOf : "");
     }
 
+    /** Whether {@code principal} is the requester, its owner or the human it acts for. */
+    public boolean isBehind(Principal principal) {
+        return principal.id().equals(id) || principal.id().equals(owner) || principal.isNamedBy(onBehalfOf);
+    }
+
     public static Requester of(Principal principal, ActionRequest request) {
         return new Requester(principal.id(), principal.kind(), principal.owner(), request.onBehalfOf().orElse(null));
     }

@@ -10,16 +10,22 @@ import java.util.Set;
  * @param email  for humans, the address an agent may name in {@code on_behalf_of}; null otherwise
  * @param groups reviewer groups (humans); policy names these in {@code approvals.from}
  * @param owner  for agents and services, the id of the human responsible for it; that human may never review its requests
- * @param roles  what else a human is, beyond reviewing for their groups: an {@link Role#AUDITOR} reads and never reviews
+ * @param roles  what else a human is, beyond reviewing for their groups: an {@link Role#AUDITOR} reads and never reviews;
+ *               an {@link Role#ADMIN} may break glass
  */
 public record Principal(String id, Kind kind, String name, String email, Set<String> groups, String owner, Set<Role> roles) {
     /**
-     * Roles of humans. There is deliberately no administrator role that could approve or override:
-     * nobody is exempt from the review rules.
+     * Roles of humans. No role exempts anyone from the review rules: an admin's review counts like anyone
+     * else's and never on their own requests; what an admin has besides is break-glass, its own audited path.
      */
     public enum Role {
         /** Reads every request, the audit log, policy and reports, and never reviews (separation of duties). */
-        AUDITOR;
+        AUDITOR,
+        /**
+         * May break glass: let one pending request run without its approvals, in an emergency, with a written
+         * justification that goes into the log, and that other people review afterwards.
+         */
+        ADMIN;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -1,6 +1,7 @@
 package io.countersign.report;
 
 import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.Review;
 import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.model.ActionId;
@@ -29,15 +30,17 @@ public final class ControlReport {
      * @param deniedByPolicy denied by a rule, at submission or when a policy change denied it while pending
      * @param rejected       denied by a reviewer
      * @param executed       ran after being allowed or approved ({@code failed}: ran and failed)
+     * @param brokeGlass     let through by an admin's break-glass instead of approvals; of those, {@code brokeGlassUnreviewed}
+     *                       await their review afterwards and {@code brokeGlassDisputed} were found unjustified
      */
     public record Row(String control, String title, long requests, long allowed, long deniedByPolicy, long approved,
                       long rejected, long expired, long cancelled, long pending, long executed, long failed,
-                      long approvals, long rejections) {
+                      long approvals, long rejections, long brokeGlass, long brokeGlassUnreviewed, long brokeGlassDisputed) {
     }
 
     private static final class Tally {
         long requests, allowed, deniedByPolicy, approved, rejected, expired, cancelled, pending, executed, failed,
-                approvals, rejections;
+                approvals, rejections, brokeGlass, brokeGlassUnreviewed, brokeGlassDisputed;
 
         void count(ActionRecord record) {
             requests++;
@@ -57,6 +60,14 @@ public final class ControlReport {
                 case EXECUTED -> executed++;
                 case FAILED -> failed++;
             }
+            if (record.breakGlass() != null) {
+                brokeGlass++;
+                if (record.breakGlass().awaitsReview()) {
+                    brokeGlassUnreviewed++;
+                } else if (record.breakGlass().review().verdict() == BreakGlass.Verdict.DISPUTED) {
+                    brokeGlassDisputed++;
+                }
+            }
             for (Review review : record.reviews()) {
                 if (review.decision() == ReviewDecision.APPROVE) {
                     approvals++;
@@ -70,7 +81,7 @@ public final class ControlReport {
             String title = ControlCatalog.title(control)
                     .orElse(control.equals(UNMAPPED) ? "requests decided by no rule that names a control" : "");
             return new Row(control, title, requests, allowed, deniedByPolicy, approved, rejected, expired, cancelled,
-                    pending, executed, failed, approvals, rejections);
+                    pending, executed, failed, approvals, rejections, brokeGlass, brokeGlassUnreviewed, brokeGlassDisputed);
         }
     }
 

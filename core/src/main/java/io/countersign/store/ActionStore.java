@@ -36,8 +36,15 @@ public interface ActionStore extends AutoCloseable {
         }
     }
 
-    /** Which records to list, newest first. Null fields do not filter. */
-    record Query(Status status, String requesterId, int limit) {
+    /**
+     * Which records to list, newest first. Null fields do not filter.
+     *
+     * @param brokeGlass only requests on which an admin broke glass
+     */
+    record Query(Status status, String requesterId, int limit, boolean brokeGlass) {
+        public Query(Status status, String requesterId, int limit) {
+            this(status, requesterId, limit, false);
+        }
     }
 
     /**

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The identities file's roles: auditors are humans outside every reviewer group; no role approves or overrides. */
+/** The identities file's roles: auditors are humans outside every reviewer group; admins are humans who may break glass. */
 class IdentitiesLoaderTest {
     @TempDir
     Path directory;
@@ -35,6 +35,19 @@ class IdentitiesLoaderTest {
     }
 
     @Test
+    void anAdminIsAHumanWhoStillReviewsForTheirGroups() throws IOException {
+        Principal erin = load("""
+                  - id: erin
+                    kind: human
+                    groups: [sre]
+                    roles: [admin]
+                """).byId("erin").orElseThrow();
+        assertThat(erin.has(Principal.Role.ADMIN)).isTrue();
+        assertThat(erin.has(Principal.Role.AUDITOR)).isFalse();
+        assertThat(erin.groups()).containsExactly("sre");
+    }
+
+    @Test
     void rolesThatCannotBeAreRefusedWithThePrincipalAndTheReason() {
         assertThatThrownBy(() -> load("""
                   - id: dana
@@ -46,14 +59,26 @@ class IdentitiesLoaderTest {
         assertThatThrownBy(() -> load("""
                   - id: root
                     kind: human
+                    roles: [superuser]
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("principal 'root': unknown role 'superuser' (known: auditor, admin)");
+        assertThatThrownBy(() -> load("""
+                  - id: root
+                    kind: human
+                    roles: [auditor, admin]
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("principal 'root': an auditor checks what admins did, so cannot be an admin too");
+        assertThatThrownBy(() -> load("""
+                  - id: bot
+                    kind: agent
                     roles: [admin]
                 """)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("principal 'root': unknown role 'admin' (known: auditor; there is no role that approves or overrides)");
+                .hasMessageContaining("principal 'bot': 'roles' is a list (roles: [auditor] or [admin]), for humans only");
         assertThatThrownBy(() -> load("""
                   - id: bot
                     kind: agent
                     roles: [auditor]
                 """)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("principal 'bot': 'roles' is a list (roles: [auditor]), for humans only");
+                .hasMessageContaining("principal 'bot': 'roles' is a list (roles: [auditor] or [admin]), for humans only");
     }
 }

@@ -8,6 +8,8 @@ import static io.countersign.testing.Fixtures.DAVE;
 import static io.countersign.testing.Fixtures.SERVICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.countersign.lifecycle.LifecycleEvent.BreakGlassReviewed;
+import io.countersign.lifecycle.LifecycleEvent.BreakGlassUsed;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
 import io.countersign.lifecycle.LifecycleEvent.GrantUsed;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
@@ -62,7 +65,10 @@ class LifecyclePropertiesTest {
     /** Gail audits: she reads everything and may never review. */
     private static final Principal GAIL = new Principal("gail", Principal.Kind.HUMAN, "Gail", "gail@example.com", Set.of(), null,
             Set.of(Principal.Role.AUDITOR));
-    private static final List<Principal> CAST = List.of(ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GAIL, AGENT, SERVICE);
+    /** Hal is an admin: he may break glass, and reviews like anyone else. */
+    private static final Principal HAL = new Principal("hal", Principal.Kind.HUMAN, "Hal", "hal@example.com", Set.of("sre"), null,
+            Set.of(Principal.Role.ADMIN));
+    private static final List<Principal> CAST = List.of(ALICE, BOB, CAROL, DAVE, ERIN, FRANK, GAIL, HAL, AGENT, SERVICE);
     private static final Set<Status> FINAL = Set.of(Status.DENIED, Status.EXPIRED, Status.CANCELLED, Status.FAILED);
 
     /** One step of a history: an event, and how long after the start it happens. */
@@ -97,11 +103,23 @@ class LifecyclePropertiesTest {
             if (FINAL.contains(lastStatus)) {
                 assertThat(next.status()).as("a final state stays final, after %s", step).isEqualTo(lastStatus);
             }
+            if (record.breakGlass() != null) {
+                assertThat(next.breakGlass()).as("a break-glass is never undone").isNotNull();
+                assertThat(next.breakGlass().reviewed(null)).as("nor rewritten").isEqualTo(record.breakGlass().reviewed(null));
+                if (!record.breakGlass().awaitsReview()) {
+                    assertThat(next.breakGlass().review()).as("its review neither").isEqualTo(record.breakGlass().review());
+                }
+            }
             checkReviews(next);
             checkApproval(next, step);
             record = next;
             lastStatus = next.status();
         }
+        Statistics.label("broke glass").collect(record.breakGlass() == null ? "no" : record.breakGlass().awaitsReview() ? "unreviewed" : "reviewed");
+        Statistics.label("broke glass").coverage(coverage -> {
+            coverage.check("unreviewed").count(n -> n >= 20);
+            coverage.check("reviewed").count(n -> n >= 20);
+        });
         assertThat(executedEvents).as("runs recorded").isLessThanOrEqualTo(1);
         assertThat(grantsUsed).as("grants used").hasSizeLessThanOrEqualTo(1);
     }
@@ -118,9 +136,24 @@ class LifecyclePropertiesTest {
         }
     }
 
-    /** Approved (and anything that follows it) only with enough distinct eligible humans for every requirement. */
+    /**
+     * Approved (and anything that follows it) only with enough distinct eligible humans for every requirement,
+     * or by a human admin's break-glass with a justification, reviewed afterwards by nobody it concerns.
+     */
     private static void checkApproval(ActionRecord record, Step step) {
         boolean approvedByPeople = record.status() == Status.APPROVED || record.status() == Status.EXECUTED || record.status() == Status.FAILED;
+        if (record.breakGlass() != null) {
+            BreakGlass glass = record.breakGlass();
+            Principal admin = CAST.stream().filter(p -> p.id().equals(glass.by())).findFirst().orElseThrow();
+            assertThat(admin.isHuman() && admin.has(Principal.Role.ADMIN)).as("%s broke glass", admin.id()).isTrue();
+            assertThat(glass.justification().strip()).hasSizeGreaterThanOrEqualTo(BreakGlass.MIN_JUSTIFICATION);
+            assertThat(glass.at()).as("glass broken only before expiry").isBefore(record.expiresAt());
+            assertThat(approvedByPeople).as("status %s after break-glass", record.status()).isTrue();
+            if (glass.review() != null) {
+                assertThat(glass.review().reviewer()).as("reviewed afterwards by").isNotIn(glass.by(), AGENT.id(), AGENT.owner(), ERIN.id(), GAIL.id());
+            }
+            return;
+        }
         // A policy that now allows the request outright approves it without people: nothing to count then.
         if (!approvedByPeople || !(record.decision() instanceof RequireApproval terms)) {
             return;
@@ -173,8 +206,16 @@ class LifecyclePropertiesTest {
         Arbitrary<LifecycleEvent> use = Combinators.combine(anyone, grant, policyNow()).as(GrantUsed::new);
         Arbitrary<LifecycleEvent> report = Combinators.combine(anyone, grant, Arbitraries.of(Execution.Outcome.class))
                 .as((by, id, outcome) -> new OutcomeReported(by, id, outcome, null));
+        // Mostly the admin, with a justification long enough, so that histories go on past broken glass.
+        Arbitrary<Principal> mostlyTheAdmin = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(HAL)), Tuple.of(1, anyone));
+        Arbitrary<String> justification = Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.of(null, "", "urgent")),
+                Tuple.of(3, Arbitraries.just("prod is down, approvers asleep")));
+        Arbitrary<LifecycleEvent> breakGlass = Combinators.combine(mostlyTheAdmin, justification).as(BreakGlassUsed::new);
+        Arbitrary<LifecycleEvent> afterwards = Combinators.combine(anyone, Arbitraries.of(BreakGlass.Verdict.class), comment)
+                .as(BreakGlassReviewed::new);
         Arbitrary<LifecycleEvent> event = Arbitraries.frequencyOf(
-                Tuple.of(8, review), Tuple.of(1, cancel), Tuple.of(1, expiry), Tuple.of(1, policy), Tuple.of(2, use), Tuple.of(2, report));
+                Tuple.of(8, review), Tuple.of(1, cancel), Tuple.of(1, expiry), Tuple.of(1, policy), Tuple.of(2, use), Tuple.of(2, report),
+                Tuple.of(1, breakGlass), Tuple.of(2, afterwards));
         // Mostly within the TTL, sometimes past it.
         Arbitrary<Duration> at = Arbitraries.longs().between(0, TTL.toSeconds() + 120).map(Duration::ofSeconds);
         return Combinators.combine(event, at).as(Step::new);

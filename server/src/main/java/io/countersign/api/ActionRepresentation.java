@@ -4,6 +4,7 @@ import io.countersign.json.ActionRequestJson;
 import io.countersign.json.DecisionJson;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.Review;
 import io.countersign.policy.ApprovalRequirement;
@@ -63,6 +64,26 @@ public final class ActionRepresentation {
             }
             if (record.execution().detail() != null) {
                 execution.put("detail", record.execution().detail());
+            }
+        }
+        if (record.breakGlass() != null) {
+            BreakGlass glass = record.breakGlass();
+            ObjectNode broken = node.putObject("break_glass");
+            broken.put("by", glass.by());
+            broken.put("by_name", glass.byName());
+            broken.put("justification", glass.justification());
+            broken.put("at", glass.at().toString());
+            ObjectNode review = broken.putObject("review");
+            if (glass.review() == null) {
+                review.put("status", "pending");
+            } else {
+                review.put("status", glass.review().verdict().wireName());
+                review.put("by", glass.review().reviewer());
+                review.put("by_name", glass.review().reviewerName());
+                if (glass.review().comment() != null) {
+                    review.put("comment", glass.review().comment());
+                }
+                review.put("at", glass.review().at().toString());
             }
         }
         node.put("version", record.version());

@@ -11,6 +11,7 @@ import io.countersign.json.ActionRequestJson;
 import io.countersign.json.Json;
 import io.countersign.json.JsonFields;
 import io.countersign.lifecycle.ActionRecord;
+import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.ActionService;
 import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.lifecycle.Submission;
@@ -39,6 +40,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ActionRoutes implements HttpService {
     private static final Set<String> REVIEW_FIELDS = Set.of("decision", "comment");
+    private static final Set<String> BREAK_GLASS_FIELDS = Set.of("justification");
+    private static final Set<String> BREAK_GLASS_REVIEW_FIELDS = Set.of("verdict", "comment");
     private static final Set<String> OUTCOME_FIELDS = Set.of("grant", "status", "detail");
     private static final Set<String> EXECUTE_FIELDS = Set.of("grant");
     private static final String NDJSON = "application/x-ndjson";
@@ -75,6 +78,8 @@ public final class ActionRoutes implements HttpService {
                 .get("/{id}/proof", this::proof)
                 .post("/{id}/reviews", this::review)
                 .post("/{id}/cancel", this::cancel)
+                .post("/{id}/break-glass", this::breakGlass)
+                .post("/{id}/break-glass/review", this::reviewBreakGlass)
                 .post("/{id}/outcome", this::outcome)
                 .post("/{id}/execute", this::execute);
     }
@@ -126,7 +131,11 @@ public final class ActionRoutes implements HttpService {
         Principal caller = authenticator.authenticate(request);
         Status status = request.query().first("status").map(Status::fromWire).orElse(null);
         int limit = request.query().first("limit").map(ActionRoutes::limit).orElse(50);
-        List<ActionRecord> records = actions.list(caller, status, limit);
+        String glass = request.query().first("break_glass").orElse(null);
+        if (glass != null && !glass.equals("unreviewed")) {
+            throw new InvalidInputException("break_glass", "'break_glass' can only be unreviewed: the break-glass uses you may review");
+        }
+        List<ActionRecord> records = glass != null ? actions.breakGlassInbox(caller, limit) : actions.list(caller, status, limit);
         ObjectNode body = Json.object();
         ArrayNode items = body.putArray("actions");
         records.forEach(r -> items.add(ActionRepresentation.of(r)));
@@ -208,6 +217,27 @@ public final class ActionRoutes implements HttpService {
             grant.put("expires_at", issued.grant().expiresAt().toString());
         }
         return body;
+    }
+
+    /** An admin lets a pending request run without its approvals, in an emergency, saying why (403 for anyone else). */
+    private void breakGlass(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        JsonFields fields = JsonFields.of(body(request), "").onlyAllow(BREAK_GLASS_FIELDS);
+        String justification = fields.requiredString("justification", 4096);
+        ActionRecord record = actions.breakGlass(caller, id, justification);
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, represent(caller, record));
+    }
+
+    /** Someone eligible to review the request reviews the break-glass after the fact: upheld or disputed. */
+    private void reviewBreakGlass(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        JsonFields fields = JsonFields.of(body(request), "").onlyAllow(BREAK_GLASS_REVIEW_FIELDS);
+        BreakGlass.Verdict verdict = BreakGlass.Verdict.fromWire(fields.requiredString("verdict", 16));
+        String comment = fields.optionalString("comment", 4096);
+        ActionRecord record = actions.reviewBreakGlass(caller, id, verdict, comment);
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
     }
 
     private void cancel(ServerRequest request, ServerResponse response) {

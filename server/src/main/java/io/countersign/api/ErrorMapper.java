@@ -78,15 +78,19 @@ public final class ErrorMapper {
     /** The HTTP status of a lifecycle refusal, the same for the API and the console. */
     public static Status status(io.countersign.lifecycle.Refusal refusal) {
         return switch (refusal) {
-            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_REQUESTER, NO_LONGER_ALLOWED -> Status.FORBIDDEN_403;
-            case JUSTIFICATION_REQUIRED -> UNPROCESSABLE;
-            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NOT_DUE, UNCHANGED, GRANT_USED, NOT_RUNNABLE, OUTCOME_RECORDED -> Status.CONFLICT_409;
+            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_ADMIN, NOT_REQUESTER, NO_LONGER_ALLOWED -> Status.FORBIDDEN_403;
+            case JUSTIFICATION_REQUIRED, BREAK_GLASS_JUSTIFICATION_REQUIRED -> UNPROCESSABLE;
+            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NO_BREAK_GLASS, NOT_DUE, UNCHANGED, GRANT_USED, NOT_RUNNABLE, OUTCOME_RECORDED -> Status.CONFLICT_409;
         };
     }
 
     private static void lifecycle(ServerResponse response, LifecycleException e) {
         Status status = status(e.refusal());
-        String field = e.refusal() == io.countersign.lifecycle.Refusal.JUSTIFICATION_REQUIRED ? "comment" : null;
+        String field = switch (e.refusal()) {
+            case JUSTIFICATION_REQUIRED -> "comment";
+            case BREAK_GLASS_JUSTIFICATION_REQUIRED -> "justification";
+            default -> null;
+        };
         JsonResponses.sendError(response, status, e.refusal().code(), field, e.getMessage());
     }
 

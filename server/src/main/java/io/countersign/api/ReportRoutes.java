@@ -89,6 +89,9 @@ public final class ReportRoutes implements HttpService {
             item.put("failed", row.failed());
             item.put("approvals", row.approvals());
             item.put("rejections", row.rejections());
+            item.put("broke_glass", row.brokeGlass());
+            item.put("broke_glass_unreviewed", row.brokeGlassUnreviewed());
+            item.put("broke_glass_disputed", row.brokeGlassDisputed());
         }
         return body;
     }

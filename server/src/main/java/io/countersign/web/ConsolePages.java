@@ -65,7 +65,19 @@ final class ConsolePages {
                 JsonHighlight.tokens(request.payload()), PayloadDiff.of(request.payload()),
                 request.context().isEmpty() ? List.of() : JsonHighlight.tokens(request.context()),
                 record.decision().rules(), record.decision().controls(), quorum(record), Lifecycle.approvers(record).size(), reviews,
-                record.createdAt(), record.status() == Status.PENDING ? record.expiresAt() : null, refused == null, whyNot, required, outcome, error);
+                record.createdAt(), record.status() == Status.PENDING ? record.expiresAt() : null, refused == null, whyNot, required, outcome,
+                breakGlass(record.breakGlass()), error);
+    }
+
+    /** The admin's override in one line, with where its review afterwards stands. */
+    private static String breakGlass(io.countersign.lifecycle.BreakGlass glass) {
+        if (glass == null) {
+            return null;
+        }
+        var review = glass.review();
+        return glass.byName() + " (" + glass.by() + ") at " + glass.at() + ": " + glass.justification() + " — review afterwards: "
+                + (review == null ? "pending" : review.verdict().wireName() + " by " + review.reviewerName() + " (" + review.reviewer() + ")"
+                + (review.comment() == null ? "" : ": " + review.comment()));
     }
 
     private static ConsoleViews.ReviewLine reviewLine(Review review) {

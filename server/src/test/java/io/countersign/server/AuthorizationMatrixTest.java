@@ -32,13 +32,14 @@ import tools.jackson.databind.JsonNode;
  * in one table below. Each cell runs against a request of its own, made fresh by the demo agent (a
  * held production change, or an allowed read where a grant is needed), so no cell depends on another.
  * Every human reads requests, the audit log, policy and reports; an auditor is a human who only reads.
- * There is no administrator column: no role in Countersign approves, overrides or is exempt.
+ * An admin (in no reviewer group here) is a human like the others, with one path of their own: break-glass,
+ * which nobody else may take, and whose review afterwards is never theirs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthorizationMatrixTest {
     /** The callers, in the table's column order. */
     enum Caller {
-        ANONYMOUS, WRONG_KEY, REQUESTER_AGENT, OTHER_AGENT, SERVICE, ELIGIBLE_REVIEWER, INELIGIBLE_HUMAN, AGENTS_OWNER, AUDITOR
+        ANONYMOUS, WRONG_KEY, REQUESTER_AGENT, OTHER_AGENT, SERVICE, ELIGIBLE_REVIEWER, INELIGIBLE_HUMAN, AGENTS_OWNER, AUDITOR, ADMIN
     }
 
     /**
@@ -54,49 +55,56 @@ class AuthorizationMatrixTest {
     }
 
     private static final String HELD = TestServer.request("db.migrate", "prod", "");
+    private static final String WHY = "the migration must land before the outage window closes";
 
     static final List<Endpoint> TABLE = List.of(
-            //                                                                          anon wrong  agent other  svc  elig  inel  owner audit
-            new Endpoint("POST /v1/actions", t -> t.post("/v1/actions", HELD),          401, 401,  202,  202,  202, 202,  202,  202,  202),
-            new Endpoint("GET /v1/actions", t -> t.get("/v1/actions"),                  401, 401,  200,  200,  200, 200,  200,  200,  200),
-            new Endpoint("GET /v1/actions/{id}", t -> t.get("/v1/actions/" + t.held()), 401, 401,  200,  404,  404, 200,  200,  200,  200),
+            //                                                                          anon wrong  agent other  svc  elig  inel  owner audit admin
+            new Endpoint("POST /v1/actions", t -> t.post("/v1/actions", HELD),          401, 401,  202,  202,  202, 202,  202,  202,  202,  202),
+            new Endpoint("GET /v1/actions", t -> t.get("/v1/actions"),                  401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
+            new Endpoint("GET /v1/actions/{id}", t -> t.get("/v1/actions/" + t.held()), 401, 401,  200,  404,  404, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/actions/{id}?wait", t -> t.get("/v1/actions/" + t.held() + "?wait=1"),
-                                                                                        401, 401,  200,  404,  404, 200,  200,  200,  200),
+                                                                                        401, 401,  200,  404,  404, 200,  200,  200,  200,  200),
             new Endpoint("POST /v1/actions/{id}/reviews", t -> t.post("/v1/actions/" + t.held() + "/reviews",
-                    "{\"decision\": \"approve\", \"comment\": \"ok\"}"),               401, 401,  403,  404,  404, 200,  403,  403,  403),
+                    "{\"decision\": \"approve\", \"comment\": \"ok\"}"),               401, 401,  403,  404,  404, 200,  403,  403,  403,  403),
             new Endpoint("POST /v1/actions/{id}/cancel", t -> t.post("/v1/actions/" + t.held() + "/cancel", "{}"),
-                                                                                        401, 401,  200,  404,  404, 403,  403,  200,  403),
+                                                                                        401, 401,  200,  404,  404, 403,  403,  200,  403,  403),
+            new Endpoint("POST /v1/actions/{id}/break-glass", t -> t.post("/v1/actions/" + t.held() + "/break-glass",
+                    "{\"justification\": \"" + WHY + "\"}"),                        401, 401,  403,  404,  404, 403,  403,  403,  403,  200),
+            new Endpoint("POST /v1/actions/{id}/break-glass/review", t -> t.post("/v1/actions/" + t.brokeGlass() + "/break-glass/review",
+                    "{\"verdict\": \"upheld\"}"),                                     401, 401,  403,  404,  404, 200,  403,  403,  403,  403),
+            new Endpoint("GET /v1/actions?break_glass=unreviewed", t -> t.get("/v1/actions?break_glass=unreviewed"),
+                                                                                        401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/actions/{id}/proof", t -> t.get("/v1/actions/" + t.held() + "/proof"),
-                                                                                        401, 401,  200,  404,  404, 200,  200,  200,  200),
+                                                                                        401, 401,  200,  404,  404, 200,  200,  200,  200,  200),
             new Endpoint("POST /v1/actions/{id}/outcome", t -> {
                 JsonNode allowed = t.allowed();
                 return t.post("/v1/actions/" + allowed.path("id").asString() + "/outcome",
                         "{\"grant\": \"" + allowed.path("grant").path("token").asString() + "\", \"status\": \"succeeded\"}");
-            },                                                                          401, 401,  200,  404,  404, 403,  403,  200,  403),
+            },                                                                          401, 401,  200,  404,  404, 403,  403,  200,  403,  403),
             new Endpoint("POST /v1/grants/verify", t -> t.post("/v1/grants/verify",
                     "{\"grant\": \"" + t.allowed().path("grant").path("token").asString() + "\", \"consume\": false}"),
-                                                                                        401, 401,  200,  200,  200, 200,  200,  200,  200),
-            new Endpoint("GET /v1/policy", t -> t.get("/v1/policy"),                    401, 401,  403,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
+            new Endpoint("GET /v1/policy", t -> t.get("/v1/policy"),                    401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("POST /v1/policy/evaluate", t -> t.post("/v1/policy/evaluate", HELD),
-                                                                                        401, 401,  200,  200,  200, 200,  200,  200,  200),
+                                                                                        401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("POST /v1/policy/evaluate?as=deploy-agent", t -> t.post("/v1/policy/evaluate?as=deploy-agent", HELD),
-                                                                                        401, 401,  200,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  200,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/reports/controls", t -> t.get("/v1/reports/controls"),
-                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/audit/checkpoint", t -> t.get("/v1/audit/checkpoint"),
-                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/audit/entries/{index}", t -> t.get("/v1/audit/entries/0"),
-                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/audit/tile/{path}", t -> t.get("/v1/audit/tile/0/000.p/1"),
-                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/audit/proof/inclusion", t -> t.get("/v1/audit/proof/inclusion?index=0&size=1"),
-                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200),
+                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/audit/proof/consistency", t -> t.get("/v1/audit/proof/consistency?from=1"),
-                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200),
-            new Endpoint("GET /healthz", t -> t.get("/healthz"),                        200, 200,  200,  200,  200, 200,  200,  200,  200),
+                                                                                        401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
+            new Endpoint("GET /healthz", t -> t.get("/healthz"),                        200, 200,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("GET /.well-known/jwks.json", t -> t.get("/.well-known/jwks.json"),
-                                                                                        200, 200,  200,  200,  200, 200,  200,  200,  200),
-            new Endpoint("GET /v1/openapi.json", t -> t.get("/v1/openapi.json"),        200, 200,  200,  200,  200, 200,  200,  200,  200));
+                                                                                        200, 200,  200,  200,  200, 200,  200,  200,  200,  200),
+            new Endpoint("GET /v1/openapi.json", t -> t.get("/v1/openapi.json"),        200, 200,  200,  200,  200, 200,  200,  200,  200,  200));
 
     Path config;
 
@@ -112,7 +120,11 @@ class AuthorizationMatrixTest {
         String otherAgent = ApiKeys.generate();
         String service = ApiKeys.generate();
         String auditor = ApiKeys.generate();
-        Files.writeString(config.resolve("identities.yaml"), """
+        String admin = ApiKeys.generate();
+        // The demo's carol is an admin too; here she is only the agent's owner, and erin is the admin.
+        Path identities = config.resolve("identities.yaml");
+        Files.writeString(identities, Files.readString(identities).replace("    roles: [admin]\n", ""));
+        Files.writeString(identities, """
                   - id: report-agent
                     kind: agent
                     name: Report agent
@@ -127,7 +139,13 @@ class AuthorizationMatrixTest {
                     name: Dana Auditor
                     roles: [auditor]
                     api_keys: [%s]
-                """.formatted(ApiKeys.hash(otherAgent), ApiKeys.hash(service), ApiKeys.hash(auditor)), StandardOpenOption.APPEND);
+                  - id: erin
+                    kind: human
+                    name: Erin Admin
+                    roles: [admin]
+                    api_keys: [%s]
+                """.formatted(ApiKeys.hash(otherAgent), ApiKeys.hash(service), ApiKeys.hash(auditor), ApiKeys.hash(admin)),
+                StandardOpenOption.APPEND);
         server = TestServer.start(config);
         keys.put(Caller.WRONG_KEY, "cs_not-a-key-anyone-has");
         keys.put(Caller.REQUESTER_AGENT, server.key("agent"));
@@ -137,6 +155,7 @@ class AuthorizationMatrixTest {
         keys.put(Caller.INELIGIBLE_HUMAN, server.key("bob"));
         keys.put(Caller.AGENTS_OWNER, server.key("carol"));
         keys.put(Caller.AUDITOR, auditor);
+        keys.put(Caller.ADMIN, admin);
     }
 
     @AfterAll
@@ -175,6 +194,15 @@ class AuthorizationMatrixTest {
     /** A held production change by the demo agent (one eligible SRE approves it). */
     String held() throws Exception {
         return fixture(HELD).path("id").asString();
+    }
+
+    /** A held production change on which the admin broke glass. */
+    String brokeGlass() throws Exception {
+        String id = held();
+        HttpResponse<String> broken = http.send(post("/v1/actions/" + id + "/break-glass", "{\"justification\": \"" + WHY + "\"}")
+                .header("Authorization", "Bearer " + keys.get(Caller.ADMIN)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(broken.statusCode()).as("fixture: %s", broken.body()).isEqualTo(200);
+        return id;
     }
 
     /** An allowed read by the demo agent, with its grant. */

@@ -154,6 +154,25 @@ class SlackTest {
     }
 
     @Test
+    void aBreakGlassEndsTheButtonsAndTheThreadSaysWhoAndWhy() throws Exception {
+        String id = submit("slack.deploy", "hotfix", """
+                {"image": "payments/api:2.0.2"}""");
+        slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")));
+        TestServer.Answer broken = server.post("carol", "/v1/actions/" + id + "/break-glass",
+                "{\"justification\": \"payments are down <!channel>, nobody else is awake\"}");
+        assertThat(broken.status()).as(broken.body().toString()).isEqualTo(200);
+        FakeSlack.Call done = slack.await("chat.update", c -> "C0PROD".equals(c.params().get("channel")) && header(c.blocks()).startsWith("✅ Approved"));
+        assertThat(hasButtons(done.blocks())).isFalse();
+        FakeSlack.Call line = slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")) && c.text().contains("Break-glass"));
+        assertThat(line.params().get("thread_ts")).as("in the request's thread").isEqualTo(done.params().get("ts"));
+        assertThat(line.text()).contains("carol").contains("payments are down &lt;!channel&gt;, nobody else is awake")
+                .doesNotContain("<!channel>");
+
+        assertThat(server.post("alice", "/v1/actions/" + id + "/break-glass/review", "{\"verdict\": \"upheld\"}").status()).isEqualTo(200);
+        assertThat(slack.await("chat.postMessage", c -> c.text().startsWith("alice reviewed the break-glass")).text()).contains("upheld");
+    }
+
+    @Test
     void aDenyCollectsItsJustificationInAModal() throws Exception {
         String id = submit("slack.deploy", "roll out v2", "{}");
         slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")));

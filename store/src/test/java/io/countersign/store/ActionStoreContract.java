@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.countersign.lifecycle.ActionEvent;
+import io.countersign.lifecycle.BreakGlass;
+import io.countersign.lifecycle.LifecycleEvent;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.EventType;
 import io.countersign.lifecycle.Lifecycle;
@@ -16,6 +18,7 @@ import io.countersign.lifecycle.Transition.Applied;
 import io.countersign.model.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
+import io.countersign.model.Principal;
 import io.countersign.model.Status;
 import io.countersign.policy.ApprovalRequirement;
 import io.countersign.policy.Justification;
@@ -119,6 +122,33 @@ abstract class ActionStoreContract {
         assertThat(store.sessions().find("ef".repeat(32), NOW)).isEmpty();
         store.sessions().delete("ab".repeat(32));
         assertThat(store.sessions().find("ab".repeat(32), NOW.plusSeconds(1))).as("ended").isEmpty();
+    }
+
+    @Test
+    void aBreakGlassAndItsReviewAfterwardsAreKeptAndListedAcrossReopening() {
+        Principal admin = new Principal("hal", Principal.Kind.HUMAN, "Hal", null, Set.of("sre"), null, Set.of(Principal.Role.ADMIN));
+        Lifecycle.Started started = started(request("OPS-1", null));
+        Lifecycle.Started other = started(request("OPS-2", null));
+        store.insert(started.record(), started.events());
+        store.insert(other.record(), other.events());
+        Applied broken = (Applied) Lifecycle.transition(started.record(),
+                new LifecycleEvent.BreakGlassUsed(admin, "the database is on fire, nobody answers"), NOW.plusSeconds(1));
+        assertThat(store.update(broken.next(), broken.review(), broken.events())).isTrue();
+        store.close();
+        store = open();
+        assertThat(store.find(started.record().id())).contains(broken.next());
+        assertThat(store.list(new ActionStore.Query(null, null, 10, true))).extracting(ActionRecord::id).containsExactly(started.record().id());
+
+        Applied afterwards = (Applied) Lifecycle.transition(broken.next(),
+                new LifecycleEvent.BreakGlassReviewed(ALICE, BreakGlass.Verdict.DISPUTED, "nothing was on fire"), NOW.plusSeconds(2));
+        assertThat(store.update(afterwards.next(), afterwards.review(), afterwards.events())).isTrue();
+        store.close();
+        store = open();
+        ActionRecord stored = store.find(started.record().id()).orElseThrow();
+        assertThat(stored).isEqualTo(afterwards.next());
+        assertThat(stored.breakGlass().review().verdict()).isEqualTo(BreakGlass.Verdict.DISPUTED);
+        assertThat(store.events(stored.id())).extracting(ActionEvent::type).containsExactly(EventType.REQUESTED, EventType.DECIDED,
+                EventType.BREAK_GLASS, EventType.APPROVED, EventType.BREAK_GLASS_REVIEWED);
     }
 
     @Test

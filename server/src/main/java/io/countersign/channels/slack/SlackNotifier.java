@@ -4,7 +4,6 @@ import io.countersign.audit.LogFollower;
 import io.countersign.channels.ChatDelivery;
 import io.countersign.identity.Identities;
 import io.countersign.lifecycle.ActionRecord;
-import io.countersign.model.ActionId;
 import io.countersign.model.Principal;
 import io.countersign.policy.RequireApproval;
 import io.countersign.store.ActionStore;
@@ -143,6 +142,10 @@ public final class SlackNotifier implements AutoCloseable {
             case "action.denied" -> "The request is denied" + (detail.has("reason") ? ": " + ReviewMessage.escape(detail.path("reason").asString()) : ".");
             case "action.expired" -> "The request expired without its quorum; nothing will run.";
             case "action.cancelled" -> "The requester cancelled the request.";
+            case "action.break_glass" -> ":rotating_light: *Break-glass* by " + by + ": " + ReviewMessage.escape(detail.path("justification").asString())
+                    + ". It may run without its approvals; someone who may review it reviews this afterwards.";
+            case "break_glass.reviewed" -> by + " reviewed the break-glass: " + detail.path("verdict").asString()
+                    + (detail.has("comment") ? " — " + ReviewMessage.escape(detail.path("comment").asString()) : "");
             case "action.executed" -> "The action is running (" + by + ").";
             case "action.outcome" -> "It ran: " + ReviewMessage.escape(detail.path("outcome").asString())
                     + (detail.has("detail") ? " — " + ReviewMessage.escape(detail.path("detail").asString()) : "");

@@ -10,6 +10,7 @@ import io.countersign.lifecycle.EventType;
 import io.countersign.lifecycle.Execution;
 import io.countersign.lifecycle.Requester;
 import io.countersign.lifecycle.Review;
+import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.model.ActionId;
 import io.countersign.model.Principal;
@@ -39,7 +40,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public class JdbcActionStore implements ActionStore {
     private static final String COLUMNS = "id, requester_id, requester_json, action, digest, status, version, "
-            + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at, execution_json";
+            + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at, execution_json, break_glass_json";
 
     private final GroupCommitWriter writer;
     private final String announceChange;
@@ -137,7 +138,7 @@ public class JdbcActionStore implements ActionStore {
             }
             {
                 PreparedStatement insert = statements.get(connection,
-                        "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        "INSERT INTO actions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 insert.setString(1, record.id().value());
                 insert.setString(2, record.requester().id());
                 insert.setString(3, Json.text(requesterToJson(record.requester())));
@@ -152,6 +153,7 @@ public class JdbcActionStore implements ActionStore {
                 insert.setLong(12, record.updatedAt().toEpochMilli());
                 setInstant(insert, 13, record.expiresAt());
                 insert.setString(14, executionToJson(record.execution()));
+                insert.setString(15, breakGlassToJson(record.breakGlass()));
                 insert.executeUpdate();
             }
             insertEvents(connection, leaves);
@@ -166,7 +168,7 @@ public class JdbcActionStore implements ActionStore {
             {
                 PreparedStatement update = statements.get(connection,
                         "UPDATE actions SET status = ?, version = ?, updated_at = ?, decision_json = ?, expires_at = ?,"
-                                + " execution_json = ? WHERE id = ? AND version = ?");
+                                + " execution_json = ?, break_glass_json = ? WHERE id = ? AND version = ?");
                 update.setString(1, next.status().wireName());
                 update.setLong(2, next.version());
                 update.setLong(3, next.updatedAt().toEpochMilli());
@@ -178,8 +180,9 @@ public class JdbcActionStore implements ActionStore {
                     update.setLong(5, next.expiresAt().toEpochMilli());
                 }
                 update.setString(6, executionToJson(next.execution()));
-                update.setString(7, next.id().value());
-                update.setLong(8, next.version() - 1);
+                update.setString(7, breakGlassToJson(next.breakGlass()));
+                update.setString(8, next.id().value());
+                update.setLong(9, next.version() - 1);
                 if (update.executeUpdate() != 1) {
                     return false;
                 }
@@ -232,6 +235,9 @@ public class JdbcActionStore implements ActionStore {
         if (query.requesterId() != null) {
             sql.append(" AND requester_id = ?");
             args.add(query.requesterId());
+        }
+        if (query.brokeGlass()) {
+            sql.append(" AND break_glass_json IS NOT NULL");
         }
         sql.append(" ORDER BY id DESC LIMIT ").append(Math.max(1, Math.min(query.limit(), 1000)));
         return read(connection -> selectMany(connection, sql.toString(), args.toArray(String[]::new)));
@@ -410,9 +416,7 @@ public class JdbcActionStore implements ActionStore {
         if (reviews.isEmpty()) {
             return record;
         }
-        return new ActionRecord(record.id(), record.requester(), record.request(), record.digest(), record.status(),
-                record.version(), record.decision(), reviews, record.createdAt(), record.updatedAt(), record.expiresAt(),
-                record.execution());
+        return record.withReviews(reviews);
     }
 
     private static ActionRecord toRecord(ResultSet row, List<Review> reviews) throws SQLException {
@@ -430,7 +434,8 @@ public class JdbcActionStore implements ActionStore {
                 Instant.ofEpochMilli(row.getLong("created_at")),
                 Instant.ofEpochMilli(row.getLong("updated_at")),
                 expiresAt,
-                executionFromJson(row.getString("execution_json")));
+                executionFromJson(row.getString("execution_json")),
+                breakGlassFromJson(row.getString("break_glass_json")));
     }
 
     private static String executionToJson(Execution execution) {
@@ -459,6 +464,42 @@ public class JdbcActionStore implements ActionStore {
                 Instant.ofEpochMilli(node.get("at").longValue()),
                 node.has("outcome") ? Execution.Outcome.valueOf(node.get("outcome").stringValue().toUpperCase(Locale.ROOT)) : null,
                 node.has("detail") ? node.get("detail").stringValue() : null);
+    }
+
+    private static String breakGlassToJson(BreakGlass glass) {
+        if (glass == null) {
+            return null;
+        }
+        ObjectNode node = Json.object();
+        node.put("by", glass.by());
+        node.put("by_name", glass.byName());
+        node.put("justification", glass.justification());
+        node.put("at", glass.at().toEpochMilli());
+        BreakGlass.PostHocReview review = glass.review();
+        if (review != null) {
+            ObjectNode reviewed = node.putObject("review");
+            reviewed.put("reviewer", review.reviewer());
+            reviewed.put("reviewer_name", review.reviewerName());
+            reviewed.put("verdict", review.verdict().wireName());
+            if (review.comment() != null) {
+                reviewed.put("comment", review.comment());
+            }
+            reviewed.put("at", review.at().toEpochMilli());
+        }
+        return Json.text(node);
+    }
+
+    private static BreakGlass breakGlassFromJson(String text) {
+        if (text == null) {
+            return null;
+        }
+        JsonNode node = Json.parse(text);
+        JsonNode reviewed = node.get("review");
+        BreakGlass.PostHocReview review = reviewed == null ? null : new BreakGlass.PostHocReview(reviewed.get("reviewer").stringValue(),
+                reviewed.get("reviewer_name").stringValue(), BreakGlass.Verdict.fromWire(reviewed.get("verdict").stringValue()),
+                reviewed.has("comment") ? reviewed.get("comment").stringValue() : null, Instant.ofEpochMilli(reviewed.get("at").longValue()));
+        return new BreakGlass(node.get("by").stringValue(), node.get("by_name").stringValue(), node.get("justification").stringValue(),
+                Instant.ofEpochMilli(node.get("at").longValue()), review);
     }
 
     private static ObjectNode requesterToJson(Requester requester) {
