@@ -33,7 +33,10 @@ import tools.jackson.databind.JsonNode;
  * held production change, or an allowed read where a grant is needed), so no cell depends on another.
  * Every human reads requests, the audit log, policy and reports; an auditor is a human who only reads.
  * An admin (in no reviewer group here) is a human like the others, with one path of their own: break-glass,
- * which nobody else may take, and whose review afterwards is never theirs.
+ * which nobody else may take, and whose review afterwards is never theirs. The chat endpoints
+ * ({@code /v1/channels/slack/interactions}, {@code /v1/channels/teams/messages}) take no API key at all:
+ * the vendor's signature or token is their authentication, refused when forged, stale or replayed
+ * ({@code SlackTest}, {@code TeamsTest} and their fuzz tests).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthorizationMatrixTest {
@@ -81,6 +84,11 @@ class AuthorizationMatrixTest {
                 return t.post("/v1/actions/" + allowed.path("id").asString() + "/outcome",
                         "{\"grant\": \"" + allowed.path("grant").path("token").asString() + "\", \"status\": \"succeeded\"}");
             },                                                                          401, 401,  200,  404,  404, 403,  403,  200,  403,  403),
+            new Endpoint("POST /v1/actions/{id}/execute", t -> {
+                JsonNode allowed = t.allowedEcho();
+                return t.post("/v1/actions/" + allowed.path("id").asString() + "/execute",
+                        "{\"grant\": \"" + allowed.path("grant").path("token").asString() + "\"}");
+            },                                                                          401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("POST /v1/grants/verify", t -> t.post("/v1/grants/verify",
                     "{\"grant\": \"" + t.allowed().path("grant").path("token").asString() + "\", \"consume\": false}"),
                                                                                         401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
@@ -194,6 +202,11 @@ class AuthorizationMatrixTest {
     /** A held production change by the demo agent (one eligible SRE approves it). */
     String held() throws Exception {
         return fixture(HELD).path("id").asString();
+    }
+
+    /** An allowed run of the demo's echo connector (proxy mode), with its grant: holding the grant is the authority. */
+    JsonNode allowedEcho() throws Exception {
+        return fixture(TestServer.request("demo.echo", "staging", ", \"payload\": {\"argv\": [\"echo\", \"" + System.nanoTime() + "\"]}"));
     }
 
     /** A held production change on which the admin broke glass. */
