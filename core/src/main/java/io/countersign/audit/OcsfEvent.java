@@ -36,7 +36,7 @@ public final class OcsfEvent {
         event.put("activity_id", activity);
         event.put("type_uid", CLASS_UID * 100 + activity);
         event.put("time", Instant.parse(entry.path("time").asString()).toEpochMilli());
-        event.put("severity_id", 1);
+        event.put("severity_id", severity(type, detail));
         event.put("status_id", 1);
         event.put("disposition_id", disposition(type, detail));
         event.put("message", type);
@@ -72,6 +72,15 @@ public final class OcsfEvent {
         return event;
     }
 
+    /** OCSF severity_id: 1 Informational; 4 High for an override a SIEM should raise (break-glass, and a disputed one). */
+    private static int severity(String type, JsonNode detail) {
+        return switch (type) {
+            case "action.break_glass" -> 4;
+            case "break_glass.reviewed" -> "disputed".equals(detail.path("verdict").asString()) ? 4 : 1;
+            default -> 1;
+        };
+    }
+
     /** security_control disposition_id: 1 Allowed, 2 Blocked, 8 Approved, 14 Delayed, 25 Rejected, 99 Other. */
     private static int disposition(String type, JsonNode detail) {
         return switch (type) {
@@ -82,7 +91,7 @@ public final class OcsfEvent {
                 default -> 99;
             };
             case "action.requested" -> 14;
-            case "action.approved" -> 8;
+            case "action.approved", "action.break_glass" -> 8;
             case "action.denied" -> 25;
             case "action.expired" -> 2;
             default -> 99;
