@@ -9,6 +9,7 @@ import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionNotFoundException;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.ActionService;
+import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.LifecycleException;
 import io.countersign.lifecycle.PolicyReloader;
 import io.countersign.lifecycle.ReviewDecision;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 
@@ -92,6 +94,8 @@ public final class ConsoleRoutes implements HttpService {
                 .get("/inbox/rows", (req, res) -> signedIn(req, res, session -> inbox(req, res, session, "inboxRows.jte")))
                 .get("/requests/{id}", (req, res) -> signedIn(req, res, session -> request(req, res, session, null, io.helidon.http.Status.OK_200)))
                 .post("/requests/{id}/review", (req, res) -> signedIn(req, res, session -> review(req, res, session)))
+                .post("/requests/{id}/break-glass", (req, res) -> signedIn(req, res, session -> breakGlass(req, res, session)))
+                .post("/requests/{id}/break-glass-review", (req, res) -> signedIn(req, res, session -> reviewBreakGlass(req, res, session)))
                 .get("/requests/{id}/proof", (req, res) -> signedIn(req, res, session -> proof(req, res, session)))
                 .get("/history", (req, res) -> signedIn(req, res, session -> history(req, res, session)))
                 .get("/audit", (req, res) -> signedIn(req, res, session -> audit(req, res, session)))
@@ -199,6 +203,34 @@ public final class ConsoleRoutes implements HttpService {
     }
 
     private void review(ServerRequest request, ServerResponse response, ConsoleSession session) {
+        decide(request, response, session, "decision", Set.of("approve", "deny"), "Choose Approve or Deny.", "justification",
+                (id, decision, text) -> actions.review(session.principal(), id, ReviewDecision.fromWire(decision), text));
+    }
+
+    private void breakGlass(ServerRequest request, ServerResponse response, ConsoleSession session) {
+        decide(request, response, session, null, Set.of(), null, "justification",
+                (id, ignored, text) -> actions.breakGlass(session.principal(), id, text));
+    }
+
+    private void reviewBreakGlass(ServerRequest request, ServerResponse response, ConsoleSession session) {
+        decide(request, response, session, "verdict", Set.of("upheld", "disputed"), "Choose Uphold or Dispute.", "comment",
+                (id, verdict, text) -> actions.reviewBreakGlass(session.principal(), id, BreakGlass.Verdict.fromWire(verdict), text));
+    }
+
+    /** What a decision form does with the request it is about: its choice (if it has one) and its text. */
+    @FunctionalInterface
+    private interface Decision {
+        void apply(ActionId id, String choice, String text);
+    }
+
+    /**
+     * A form that decides something about one request (a review, a break-glass, a review of one): the
+     * session's CSRF token, a known request, one of {@code choices} in the field {@code choice} (none when
+     * null), a text of at most 2000 characters in the field {@code textField}; then the lifecycle's
+     * answer, shown on the request's page, or a redirect back to it (post/redirect/get).
+     */
+    private void decide(ServerRequest request, ServerResponse response, ConsoleSession session, String choice, Set<String> choices,
+                        String chooseOne, String textField, Decision decision) {
         Map<String, String> form = ConsoleHttp.form(request);
         if (!Sessions.csrfMatches(session, form.get("_csrf"))) {
             problem(response, session, io.helidon.http.Status.FORBIDDEN_403,
@@ -210,18 +242,18 @@ public final class ConsoleRoutes implements HttpService {
             problem(response, session, io.helidon.http.Status.NOT_FOUND_404, "There is no request with that id.");
             return;
         }
-        String decision = form.getOrDefault("decision", "");
-        if (!decision.equals("approve") && !decision.equals("deny")) {
-            request(request, response, session, "Choose Approve or Deny.", io.helidon.http.Status.BAD_REQUEST_400);
+        String chosen = choice == null ? null : form.getOrDefault(choice, "");
+        if (chosen != null && !choices.contains(chosen)) {
+            request(request, response, session, chooseOne, io.helidon.http.Status.BAD_REQUEST_400);
             return;
         }
-        String justification = form.getOrDefault("justification", "").strip();
-        if (justification.length() > 2000) {
-            request(request, response, session, "The justification is longer than 2000 characters.", io.helidon.http.Status.BAD_REQUEST_400);
+        String text = form.getOrDefault(textField, "").strip();
+        if (text.length() > 2000) {
+            request(request, response, session, "The " + textField + " is longer than 2000 characters.", io.helidon.http.Status.BAD_REQUEST_400);
             return;
         }
         try {
-            actions.review(session.principal(), id.get(), ReviewDecision.fromWire(decision), justification.isEmpty() ? null : justification);
+            decision.apply(id.get(), chosen, text.isEmpty() ? null : text);
         } catch (LifecycleException e) {
             request(request, response, session, "Not counted: " + e.getMessage() + ". Nothing changed.", ErrorMapper.status(e.refusal()));
             return;
@@ -229,7 +261,6 @@ public final class ConsoleRoutes implements HttpService {
             problem(response, session, io.helidon.http.Status.NOT_FOUND_404, "There is no request with that id.");
             return;
         }
-        // Post/redirect/get: a reload does not send the decision again.
         ConsoleHttp.redirect(response, "/requests/" + id.get().value());
     }
 

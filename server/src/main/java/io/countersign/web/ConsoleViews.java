@@ -60,7 +60,8 @@ public final class ConsoleViews {
                           String summary, String reason, String ticket, String labels, String digest, List<Token> payload,
                           List<DiffLine> diff, List<Token> context, List<String> rules, List<String> controls, String quorum,
                           int approvals, List<ReviewLine> reviews, Instant created, Instant expires, boolean canReview,
-                          String whyNot, boolean justificationRequired, String outcome, String breakGlass, String error) {
+                          String whyNot, boolean justificationRequired, String outcome, String breakGlass,
+                          boolean canBreakGlass, boolean canReviewBreakGlass, String error) {
     }
 
     public record AuditEntry(long index, String type, String time, String actor, String actionId, String json) {

@@ -189,8 +189,9 @@ public final class OidcSignIn {
         }
         Set<String> groups = settings.groupsClaim() == null ? null : groups(claims.getClaim(settings.groupsClaim()));
         if (mapped.isPresent()) {
+            // Groups may come from the IdP; roles (auditor, admin) only ever from the identities file, and always.
             Principal p = mapped.get();
-            return new Principal(p.id(), Principal.Kind.HUMAN, p.name(), p.email(), groups == null ? p.groups() : groups, null);
+            return new Principal(p.id(), Principal.Kind.HUMAN, p.name(), p.email(), groups == null ? p.groups() : groups, null, p.roles());
         }
         String name = claims.getStringClaim("name");
         String id = email != null && !Boolean.FALSE.equals(verified) ? email.toLowerCase(java.util.Locale.ROOT) : "oidc:" + subject;

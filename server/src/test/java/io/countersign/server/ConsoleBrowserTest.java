@@ -166,6 +166,39 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void anAdminBreaksGlassInTheBrowserAndAReviewerUpholdsItAfterwards() throws IOException {
+        String id = console.submit("console.deploy", "hotfix for the outage", "{\"image\": \"payments/api:2.0.2\"}");
+        // carol owns the agent, so she cannot review; as an admin she may break glass.
+        signInAndOpen("/requests/" + id, "carol-sub", "carol@example.com", List.of("sre", "data-owners"));
+        assertThat(await(By.id("no-buttons")).getText()).contains("cannot review");
+        browser.findElement(By.cssSelector("#break-glass-form summary")).click();
+        browser.findElement(By.id("break-glass-justification")).sendKeys("payments are down; both approvers are unreachable");
+        browser.findElement(By.id("break-glass-submit")).click();
+        assertThat(await(By.id("status")).getText()).isEqualToIgnoringCase("approved");
+        assertThat(browser.findElement(By.id("break-glass")).getText()).contains("carol")
+                .contains("payments are down; both approvers are unreachable").contains("review afterwards: pending");
+        assertThat(browser.findElements(By.id("break-glass-form"))).isEmpty();
+
+        browser.quit();
+        browser = newBrowser();
+        signInAndOpen("/requests/" + id, "alice-sub", "alice@example.com", List.of("sre"));
+        browser.findElement(By.id("break-glass-comment")).sendKeys("the outage was real: INC-9");
+        browser.findElement(By.id("uphold")).click();
+        assertThat(await(By.id("break-glass")).getText()).contains("upheld by Alice Archer (alice): the outage was real: INC-9");
+        assertThat(browser.findElements(By.id("break-glass-review"))).isEmpty();
+        screenshot("break-glass-upheld");
+    }
+
+    @Test
+    void anAuditorSignedInBySsoNeverReviewsWhateverGroupsTheIdpSends() {
+        String id = console.submit("console.deploy", "rollout", "{}");
+        signInAndOpen("/requests/" + id, "dana-sub", "dana@example.com", List.of("sre", "data-owners"));
+        assertThat(await(By.id("no-buttons")).getText()).contains("dana is an auditor");
+        assertThat(browser.findElements(By.id("approve"))).isEmpty();
+        assertThat(console.server.get("alice", "/v1/actions/" + id).body().path("reviews")).isEmpty();
+    }
+
+    @Test
     void theRequestersOwnerSeesThePageButNoButtons() {
         String id = console.submit("console.deploy", "rollout", "{}");
         signInAndOpen("/requests/" + id, "carol-sub", "carol@example.com", List.of("sre", "data-owners"));

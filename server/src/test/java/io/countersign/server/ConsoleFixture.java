@@ -43,6 +43,14 @@ final class ConsoleFixture implements AutoCloseable {
             issuer = idp.issuerUrl("default").toString();
             int port = TestServer.freePort();
             ConfigDirectory.ensureExample(config);
+            // An auditor who signs in by SSO (no API key): the IdP may well put her in reviewer groups.
+            Files.writeString(config.resolve("identities.yaml"), """
+                      - id: dana
+                        kind: human
+                        name: Dana Auditor
+                        email: dana@example.com
+                        roles: [auditor]
+                    """, java.nio.file.StandardOpenOption.APPEND);
             Path secrets = Files.createDirectories(config.resolve("secrets"));
             Files.writeString(secrets.resolve("oidc-client-secret"), "console-secret-5e6f");
             Files.setPosixFilePermissions(secrets.resolve("oidc-client-secret"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));

@@ -98,6 +98,45 @@ class ConsoleTest {
     }
 
     @Test
+    void anAdminBreaksGlassFromTheRequestPageAndAReviewerReviewsItThere() throws Exception {
+        String id = console.submit("console.deploy", "hotfix", "{\"image\": \"api:2.0.2\"}");
+        Browser bob = signIn("bob");
+        assertThat(get("/requests/" + id, bob.cookie()).body()).as("bob is no admin").doesNotContain("id=\"break-glass-form\"");
+        HttpResponse<String> notAdmin = post("/requests/" + id + "/break-glass", bob.cookie(),
+                "justification=" + URLEncoder.encode("payments are down and nobody answers", StandardCharsets.UTF_8) + "&_csrf=" + bob.csrf());
+        assertThat(notAdmin.statusCode()).isEqualTo(403);
+        assertThat(notAdmin.body()).contains("only humans with the admin role may break glass").contains("Nothing changed");
+
+        Browser carol = signIn("carol");
+        assertThat(get("/requests/" + id, carol.cookie()).body()).contains("id=\"break-glass-form\"").contains("Break glass");
+        String why = "justification=" + URLEncoder.encode("payments are down and nobody answers", StandardCharsets.UTF_8);
+        assertThat(post("/requests/" + id + "/break-glass", carol.cookie(), why).statusCode()).as("no CSRF token").isEqualTo(403);
+        HttpResponse<String> terse = post("/requests/" + id + "/break-glass", carol.cookie(), "justification=now&_csrf=" + carol.csrf());
+        assertThat(terse.statusCode()).isEqualTo(422);
+        assertThat(terse.body()).contains("at least 20 characters");
+        assertThat(status(id)).isEqualTo("pending");
+        HttpResponse<String> broken = post("/requests/" + id + "/break-glass", carol.cookie(), why + "&_csrf=" + carol.csrf());
+        assertThat(broken.statusCode()).isEqualTo(303);
+        assertThat(status(id)).isEqualTo("approved");
+
+        Browser alice = signIn("alice");
+        String page = get("/requests/" + id, alice.cookie()).body();
+        assertThat(page).contains("id=\"break-glass\" class=\"break-glass\"").contains("payments are down and nobody answers")
+                .contains("review afterwards: pending").contains("id=\"break-glass-review\"").doesNotContain("id=\"break-glass-form\"");
+        assertThat(get("/requests/" + id, carol.cookie()).body()).as("not hers to review").doesNotContain("id=\"break-glass-review\"");
+        HttpResponse<String> bare = post("/requests/" + id + "/break-glass-review", alice.cookie(), "verdict=disputed&_csrf=" + alice.csrf());
+        assertThat(bare.statusCode()).isEqualTo(422);
+        assertThat(bare.body()).contains("a disputed break-glass needs a comment");
+        HttpResponse<String> disputed = post("/requests/" + id + "/break-glass-review", alice.cookie(),
+                "verdict=disputed&comment=" + URLEncoder.encode("only a staging check failed", StandardCharsets.UTF_8) + "&_csrf=" + alice.csrf());
+        assertThat(disputed.statusCode()).isEqualTo(303);
+        assertThat(console.server.get("alice", "/v1/actions/" + id).body().path("break_glass").path("review").path("status").asString())
+                .isEqualTo("disputed");
+        assertThat(get("/requests/" + id, alice.cookie()).body()).contains("disputed by").contains("only a staging check failed")
+                .doesNotContain("id=\"break-glass-review\"");
+    }
+
+    @Test
     void forgedOrForbiddenReviewsAreRefusedWithTheReason() throws Exception {
         String id = console.submit("console.grant", "grant read", "{}");
         Browser bob = signIn("bob");
