@@ -181,6 +181,22 @@ class TeamsTest {
     }
 
     @Test
+    void aBreakGlassReplacesTheCardWithWhoAndWhyAndNoButtons() throws Exception {
+        String id = submit("agent", "teams.deploy", "hotfix", """
+                {"image": "payments/api:2.0.2"}""");
+        sent();
+        TestServer.Answer broken = server.post("carol", "/v1/actions/" + id + "/break-glass",
+                "{\"justification\": \"payments are down, approvers unreachable\"}");
+        assertThat(broken.status()).as(broken.body().toString()).isEqualTo(200);
+        JsonNode done = teams.await("PUT", "/connector/v3/conversations/", c -> headline(c.card()).startsWith("✅ Approved")).card();
+        assertThat(verbs(done)).isEmpty();
+        assertThat(Json.text(done)).contains("Break-glass by carol").contains("payments are down, approvers unreachable")
+                .contains("to be reviewed afterwards");
+        assertThat(server.post("alice", "/v1/actions/" + id + "/break-glass/review", "{\"verdict\": \"upheld\"}").status()).isEqualTo(200);
+        teams.await("PUT", "/connector/v3/conversations/", c -> Json.text(c.card()).contains("(upheld by alice)"));
+    }
+
+    @Test
     void aDenyCarriesTheJustificationTypedIntoTheCard() throws Exception {
         String id = submit("agent", "teams.deploy", "roll out v2", "{}");
         sent();

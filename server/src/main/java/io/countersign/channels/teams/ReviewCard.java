@@ -116,6 +116,14 @@ final class ReviewCard {
                 run(line, ": " + limit(review.comment(), TEXT_LIMIT));
             }
         }
+        if (record.breakGlass() != null) {
+            var glass = record.breakGlass();
+            ObjectNode line = rich(body);
+            run(line, "🚨 Break-glass by " + glass.by() + ": ").put("weight", "Bolder");
+            run(line, limit(glass.justification(), TEXT_LIMIT));
+            run(line, glass.review() == null ? " (to be reviewed afterwards)"
+                    : " (" + glass.review().verdict().wireName() + " by " + glass.review().reviewer() + ")");
+        }
         run(rich(body), record.id().value()).put("fontType", "Monospace").put("isSubtle", true);
 
         ArrayNode actions = card.putArray("actions");
