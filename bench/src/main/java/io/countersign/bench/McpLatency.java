@@ -16,16 +16,18 @@ import java.util.Map;
 
 /**
  * The MCP gateway's added latency, side by side in one run: the same allowed {@code tools/call} (an
- * echo tool of a TypeScript SDK server) made directly to the upstream and through {@code countersign mcp},
+ * echo tool of a TypeScript SDK server) made directly to the upstream, through a relay process that does
+ * nothing (the floor for any gateway in a process of its own), and through {@code countersign mcp},
  * interleaved call by call, with a Countersign node (SQLite, durable audit) in this process.
- * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT GATEWAY_CLASSPATH [calls]
+ * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT GATEWAY_CLASSPATH RELAY_SCRIPT [calls]
  */
 public final class McpLatency {
     public static void main(String[] args) throws Exception {
         Path work = Files.createDirectories(Path.of(args[0]));
         String upstream = Path.of(args[1]).toAbsolutePath().toString();
         String gatewayClasspath = args[2];
-        int calls = args.length > 3 ? Integer.parseInt(args[3]) : 3000;
+        String relayScript = Path.of(args[3]).toAbsolutePath().toString();
+        int calls = args.length > 4 ? Integer.parseInt(args[4]) : 3000;
 
         Path config = work.resolve("config");
         BenchConfig.unlimited(config);
@@ -41,36 +43,53 @@ public final class McpLatency {
             Files.writeString(settings, "env: dev\nservers:\n  up:\n    command: [node, " + upstream + "]\n");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             try (McpSyncClient direct = client(ServerParameters.builder("node").args(upstream).build());
+                 McpSyncClient relay = client(ServerParameters.builder("node").args(relayScript, "node", upstream).build());
                  McpSyncClient gateway = client(ServerParameters.builder(java).args("-cp", gatewayClasspath, "io.countersign.cli.Main", "mcp",
                          "--config", settings.toString(), "--server", "http://127.0.0.1:" + server.port(),
                          "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build())) {
                 McpSchema.CallToolRequest echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", "ping")).build();
                 for (int i = 0; i < 500; i++) { // warm-up: JIT on both sides, connection pools
                     check(direct.callTool(echo));
+                    check(relay.callTool(echo));
                     check(gateway.callTool(echo));
                 }
                 long[] directNanos = new long[calls];
+                long[] relayNanos = new long[calls];
                 long[] gatewayNanos = new long[calls];
                 for (int i = 0; i < calls; i++) {
                     long t0 = System.nanoTime();
                     check(direct.callTool(echo));
                     long t1 = System.nanoTime();
-                    check(gateway.callTool(echo));
+                    check(relay.callTool(echo));
                     long t2 = System.nanoTime();
+                    check(gateway.callTool(echo));
+                    long t3 = System.nanoTime();
                     directNanos[i] = t1 - t0;
-                    gatewayNanos[i] = t2 - t1;
+                    relayNanos[i] = t2 - t1;
+                    gatewayNanos[i] = t3 - t2;
                 }
                 Percentiles directly = Percentiles.of(directNanos);
+                Percentiles relayed = Percentiles.of(relayNanos);
                 Percentiles through = Percentiles.of(gatewayNanos);
                 System.out.printf("%-26s %s%n", "direct to upstream", directly.describe());
+                System.out.printf("%-26s %s%n", "through a relay (no work)", relayed.describe());
                 System.out.printf("%-26s %s%n", "through countersign mcp", through.describe());
+                System.out.printf("added by the relay alone: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
+                        relayed.ms(0.50) - directly.ms(0.50), relayed.ms(0.90) - directly.ms(0.90), relayed.ms(0.99) - directly.ms(0.99));
                 System.out.printf("added by the gateway: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (%d calls each, interleaved)%n",
                         through.ms(0.50) - directly.ms(0.50), through.ms(0.90) - directly.ms(0.90),
                         through.ms(0.99) - directly.ms(0.99), calls);
+                // Every allowed call waits for one durable commit; this is what the disk alone takes for one.
+                Percentiles sync = SyncLatency.measure(config, 3000);
+                System.out.printf("%-26s %s%n", "disk: write + fdatasync", sync.describe());
                 BenchResult result = BenchResult.of("mcp", "allowed tools/call, " + calls + " calls each, interleaved").metric("calls", calls);
                 directly.addTo(result, "direct_");
+                relayed.addTo(result, "relay_");
                 through.addTo(result, "gateway_");
-                result.metric("added_p50_ms", through.ms(0.50) - directly.ms(0.50))
+                sync.addTo(result, "fdatasync_");
+                result.metric("relay_added_p50_ms", relayed.ms(0.50) - directly.ms(0.50))
+                        .metric("relay_added_p99_ms", relayed.ms(0.99) - directly.ms(0.99))
+                        .metric("added_p50_ms", through.ms(0.50) - directly.ms(0.50))
                         .metric("added_p99_ms", through.ms(0.99) - directly.ms(0.99)).print();
             }
         }

@@ -138,6 +138,14 @@ public final class ResultsReport {
                 JsonNode m = row.path("metrics");
                 md.append(String.format(Locale.ROOT, "| MCP gateway: added to an allowed tools/call (through minus direct, %d calls) | | +%.2f ms | | +%.2f ms |%n",
                         m.path("calls").asInt(), m.path("added_p50_ms").asDouble(), m.path("added_p99_ms").asDouble()));
+                if (m.has("relay_added_p50_ms")) {
+                    md.append(String.format(Locale.ROOT, "| the same through a relay process that does nothing (the floor for any gateway in its own process) | | +%.2f ms | | +%.2f ms |%n",
+                            m.path("relay_added_p50_ms").asDouble(), m.path("relay_added_p99_ms").asDouble()));
+                }
+                if (m.has("fdatasync_p50_ms")) {
+                    md.append(String.format(Locale.ROOT, "| the disk alone: one 4 KiB write + fdatasync, as each allowed call's commit needs (same run) | | %.2f ms | %.2f ms | %.2f ms |%n",
+                            m.path("fdatasync_p50_ms").asDouble(), m.path("fdatasync_p90_ms").asDouble(), m.path("fdatasync_p99_ms").asDouble()));
+                }
             }
         }
 
