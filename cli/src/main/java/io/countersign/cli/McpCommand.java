@@ -53,7 +53,8 @@ final class McpCommand implements Callable<Integer> {
             return serveHttp(settings);
         }
         CountDownLatch ended = new CountDownLatch(1);
-        StdioGuard stdio = new StdioGuard(new FileOutputStream(FileDescriptor.out));
+        // The agent ends the session by closing our stdin.
+        StdioGuard stdio = new StdioGuard(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out), ended::countDown);
         McpGateway gateway;
         try {
             gateway = McpGateway.start(options.client(), settings, stdio.sdkInput(), stdio.sdkOutput());
@@ -61,8 +62,6 @@ final class McpCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("countersign: mcp could not start: " + e.getMessage());
             return ExitCode.ERROR;
         }
-        // The agent ends the session by closing our stdin.
-        stdio.start(new FileInputStream(FileDescriptor.in), ended::countDown);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
         ended.await();
         gateway.close();

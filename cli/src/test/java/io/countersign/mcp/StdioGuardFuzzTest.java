@@ -36,10 +36,9 @@ class StdioGuardFuzzTest {
     @Property(seed = Fuzzing.SEED)
     void everyLineIsPassedOnOrAnsweredWithAJsonRpcError(@ForAll("lines") String input) throws Exception {
         ByteArrayOutputStream toAgent = new ByteArrayOutputStream();
-        StdioGuard guard = new StdioGuard(toAgent);
         CountDownLatch ended = new CountDownLatch(1);
-        guard.start(new ByteArrayInputStream((input + "\n").getBytes(StandardCharsets.UTF_8)), ended::countDown);
-        byte[] passed = guard.sdkInput().readAllBytes(); // ends when the guard closes its side
+        StdioGuard guard = new StdioGuard(new ByteArrayInputStream((input + "\n").getBytes(StandardCharsets.UTF_8)), toAgent, ended::countDown);
+        byte[] passed = guard.sdkInput().readAllBytes(); // ends with the agent's input
         assertThat(ended.await(10, TimeUnit.SECONDS)).isTrue();
 
         // What the guard read, line by line, as UTF-8 decoding of what was sent gives it.
