@@ -187,6 +187,22 @@ public final class Lifecycle {
         if (record.status() != Status.PENDING) {
             return new Refused(Refusal.NOT_PENDING, "the request is " + record.status().wireName() + ", not pending");
         }
+        Refused ineligible = reviewerRefusal(record, principal);
+        if (ineligible != null) {
+            return ineligible;
+        }
+        if (record.reviews().stream().anyMatch(r -> r.reviewer().equals(principal.id()))) {
+            return new Refused(Refusal.ALREADY_REVIEWED, principal.id() + " has already reviewed this request");
+        }
+        return null;
+    }
+
+    /**
+     * Why {@code principal} is not one of the request's reviewers at all, whatever its state, or null when
+     * they are: a human, no auditor, not behind the request, in a group its quorum takes. Reviews and the
+     * review of a break-glass afterwards ask the same.
+     */
+    private static Refused reviewerRefusal(ActionRecord record, Principal principal) {
         if (!principal.isHuman()) {
             return new Refused(Refusal.NOT_HUMAN, "only humans review; " + principal.id() + " is of kind " + principal.kind().wireName());
         }
@@ -208,9 +224,6 @@ public final class Lifecycle {
             return new Refused(Refusal.NOT_ELIGIBLE, "reviewers must belong to "
                     + String.join(" or ", required.quorum().requirements().stream()
                     .flatMap(r -> r.from().stream()).sorted().distinct().toList()));
-        }
-        if (record.reviews().stream().anyMatch(r -> r.reviewer().equals(principal.id()))) {
-            return new Refused(Refusal.ALREADY_REVIEWED, principal.id() + " has already reviewed this request");
         }
         return null;
     }
@@ -282,15 +295,9 @@ public final class Lifecycle {
      */
     private static Transition breakGlass(ActionRecord current, BreakGlassUsed used, Instant now) {
         Principal admin = used.by();
-        if (!admin.isHuman() || !admin.has(Principal.Role.ADMIN)) {
-            return new Refused(Refusal.NOT_ADMIN, "only humans with the admin role may break glass; " + admin.id() + " has not got it");
-        }
-        if (current.status() == Status.EXPIRED || current.isOverdue(now)) {
-            return new Refused(Refusal.EXPIRED, "the request expired at " + current.expiresAt());
-        }
-        if (current.status() != Status.PENDING) {
-            return new Refused(Refusal.NOT_PENDING, "break-glass lets through only a request waiting for approval; this one is "
-                    + current.status().wireName());
+        Refused refused = breakGlassRefusal(current, admin, now);
+        if (refused != null) {
+            return refused;
         }
         String justification = used.justification() == null ? "" : used.justification().strip();
         if (justification.length() < BreakGlass.MIN_JUSTIFICATION) {
@@ -314,6 +321,21 @@ public final class Lifecycle {
                 new ActionEvent(EventType.APPROVED, current.id(), admin.id(), now, approved)));
     }
 
+    /** Why {@code principal} may not break glass on {@code record} now, or null when they may (with a justification). */
+    public static Refused breakGlassRefusal(ActionRecord record, Principal principal, Instant now) {
+        if (!principal.isHuman() || !principal.has(Principal.Role.ADMIN)) {
+            return new Refused(Refusal.NOT_ADMIN, "only humans with the admin role may break glass; " + principal.id() + " has not got it");
+        }
+        if (record.status() == Status.EXPIRED || record.isOverdue(now)) {
+            return new Refused(Refusal.EXPIRED, "the request expired at " + record.expiresAt());
+        }
+        if (record.status() != Status.PENDING) {
+            return new Refused(Refusal.NOT_PENDING, "break-glass lets through only a request waiting for approval; this one is "
+                    + record.status().wireName());
+        }
+        return null;
+    }
+
     /**
      * Why {@code principal} may not review the break-glass on {@code record} now, or null when they may:
      * someone who could have reviewed the request itself, other than the admin who broke the glass.
@@ -327,24 +349,10 @@ public final class Lifecycle {
             return new Refused(Refusal.ALREADY_REVIEWED, "the break-glass on this request was reviewed already by " + glass.review().reviewer()
                     + " (" + glass.review().verdict().wireName() + ")");
         }
-        if (!principal.isHuman()) {
-            return new Refused(Refusal.NOT_HUMAN, "only humans review; " + principal.id() + " is of kind " + principal.kind().wireName());
-        }
-        if (principal.has(Principal.Role.AUDITOR)) {
-            return new Refused(Refusal.NOT_ELIGIBLE, principal.id() + " is an auditor: auditors read requests and the log, they do not review");
-        }
         if (principal.id().equals(glass.by())) {
             return new Refused(Refusal.SELF_REVIEW, "whoever broke the glass cannot review it afterwards");
         }
-        if (record.requester().isBehind(principal)) {
-            return new Refused(Refusal.SELF_REVIEW, "the request is yours (or your agent's, or made on your behalf), so you cannot review it");
-        }
-        RequireApproval required = (RequireApproval) record.decision();
-        if (!required.quorum().admits(principal.groups())) {
-            return new Refused(Refusal.NOT_ELIGIBLE, "a break-glass is reviewed by the request's own reviewers: "
-                    + String.join(" or ", required.quorum().requirements().stream().flatMap(r -> r.from().stream()).sorted().distinct().toList()));
-        }
-        return null;
+        return reviewerRefusal(record, principal);
     }
 
     private static Transition reviewBreakGlass(ActionRecord current, BreakGlassReviewed event, Instant now) {

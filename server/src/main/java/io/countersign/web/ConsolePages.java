@@ -66,14 +66,8 @@ final class ConsolePages {
                 request.context().isEmpty() ? List.of() : JsonHighlight.tokens(request.context()),
                 record.decision().rules(), record.decision().controls(), quorum(record), Lifecycle.approvers(record).size(), reviews,
                 record.createdAt(), record.status() == Status.PENDING ? record.expiresAt() : null, refused == null, whyNot, required, outcome,
-                breakGlass(record.breakGlass()), mayBreakGlass(record, session.principal()),
+                breakGlass(record.breakGlass()), Lifecycle.breakGlassRefusal(record, session.principal(), clock.instant()) == null,
                 Lifecycle.breakGlassReviewRefusal(record, session.principal()) == null, error);
-    }
-
-    /** Whether to offer the break-glass form: an admin, on a request still waiting for approval. */
-    private boolean mayBreakGlass(ActionRecord record, io.countersign.model.Principal principal) {
-        return principal.isHuman() && principal.has(io.countersign.model.Principal.Role.ADMIN)
-                && record.status() == Status.PENDING && !record.isOverdue(clock.instant());
     }
 
     /** The admin's override in one line, with where its review afterwards stands. */
