@@ -2,7 +2,6 @@ package io.countersign.cli;
 
 import io.countersign.mcp.GatewaySettings;
 import io.countersign.mcp.McpGateway;
-import io.countersign.mcp.StdioGuard;
 import io.countersign.yaml.ConfigException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -52,18 +51,17 @@ final class McpCommand implements Callable<Integer> {
         if (http != null) {
             return serveHttp(settings);
         }
-        CountDownLatch ended = new CountDownLatch(1);
-        // The agent ends the session by closing our stdin.
-        StdioGuard stdio = new StdioGuard(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out), ended::countDown);
         McpGateway gateway;
         try {
-            gateway = McpGateway.start(options.client(), settings, stdio.sdkInput(), stdio.sdkOutput());
+            gateway = McpGateway.connect(options.client(), settings);
         } catch (RuntimeException e) {
             spec.commandLine().getErr().println("countersign: mcp could not start: " + e.getMessage());
             return ExitCode.ERROR;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
-        ended.await();
+        // Raw descriptors: System.out may hold other writers' buffers; only MCP messages go to stdout.
+        // The agent ends the session by closing our stdin.
+        gateway.serveStdio(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out));
         gateway.close();
         return ExitCode.OK;
     }

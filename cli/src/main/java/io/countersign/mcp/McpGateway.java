@@ -1,13 +1,13 @@
 package io.countersign.mcp;
 
 import io.countersign.cli.ApiClient;
+import io.countersign.json.Json;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.server.transport.ServerTransportSecurityException;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,14 +24,20 @@ import org.eclipse.jetty.server.ServerConnector;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code countersign mcp}: an MCP server for the agent (stdio, or Streamable HTTP) in front of the upstream MCP servers in
  * the settings. Every upstream tool is offered under its own name (prefixed with its server's name
  * only where two servers share a name); {@code tools/list} leaves out tools the policy denies outright,
  * and every {@code tools/call} goes through {@link ToolCallGate}.
+ *
+ * <p>On stdio the gateway speaks MCP itself ({@link StdioMcpServer}): it is on every call's path, and
+ * the SDK's reactive transport cost more than the rest of the gateway's own work. Streamable HTTP
+ * is served by the official SDK's transport.
  */
-public final class McpGateway implements AutoCloseable {
+public final class McpGateway implements ToolSet, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(McpGateway.class.getName());
 
     /** A tool as the agent sees it, and where it really lives. */
@@ -42,21 +48,41 @@ public final class McpGateway implements AutoCloseable {
     private final GatewaySettings settings;
     private final List<UpstreamServer> upstreams;
     private final ToolCallGate gate;
+    /** What the agent is offered, by the name it calls; fixed at start. */
+    private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final List<McpSchema.Tool> offered = new ArrayList<>();
     private McpAsyncServer server;
     private Server http;
+
+    private static final McpSchema.Implementation SERVER_INFO = new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0");
+    private static final String INSTRUCTIONS = "Tools here are guarded by Countersign: some calls run at once, some are denied with the reason,"
+            + " and some wait for people to approve them. A call that waits answers with a request id; call it again with the same arguments later.";
 
     private McpGateway(ApiClient countersign, GatewaySettings settings, List<UpstreamServer> upstreams) {
         this.countersign = countersign;
         this.settings = settings;
         this.upstreams = upstreams;
         this.gate = new ToolCallGate(countersign, settings);
+        route();
     }
 
-    /** Connects every upstream, then serves the agent on {@code in}/{@code out} (stdin/stdout). */
-    public static McpGateway start(ApiClient countersign, GatewaySettings settings, InputStream in, OutputStream out) {
-        McpGateway gateway = connect(countersign, settings);
-        gateway.server = gateway.serve(McpServer.async(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), in, out)));
-        return gateway;
+    /** Connects every upstream; {@link #serveStdio} or {@link #startHttp} then serves the agent. */
+    public static McpGateway connect(ApiClient countersign, GatewaySettings settings) {
+        List<UpstreamServer> upstreams = new ArrayList<>();
+        try {
+            for (GatewaySettings.Upstream upstream : settings.servers()) {
+                upstreams.add(UpstreamServer.connect(upstream, settings.timeout()));
+            }
+        } catch (RuntimeException e) {
+            upstreams.forEach(UpstreamServer::close);
+            throw e;
+        }
+        return new McpGateway(countersign, settings, upstreams);
+    }
+
+    /** Serves the agent on {@code in}/{@code out} (stdin/stdout) until it closes {@code in}. */
+    public void serveStdio(InputStream in, OutputStream out) {
+        new StdioMcpServer(this, SERVER_INFO, INSTRUCTIONS, in, out).serve();
     }
 
     /**
@@ -71,7 +97,7 @@ public final class McpGateway implements AutoCloseable {
             HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                     .jsonMapper(McpJsonDefaults.getMapper())
                     .mcpEndpoint("/mcp")
-                    .maxRequestSize(StdioGuard.MAX_LINE)
+                    .maxRequestSize(JsonLines.MAX_LINE)
                     .securityValidator(headers -> sameSite(headers, host, bound.get()))
                     .build();
             gateway.server = gateway.serve(McpServer.async(transport));
@@ -126,40 +152,29 @@ public final class McpGateway implements AutoCloseable {
         return ((ServerConnector) http.getConnectors()[0]).getLocalPort();
     }
 
-    private static McpGateway connect(ApiClient countersign, GatewaySettings settings) {
-        List<UpstreamServer> upstreams = new ArrayList<>();
-        try {
-            for (GatewaySettings.Upstream upstream : settings.servers()) {
-                upstreams.add(UpstreamServer.connect(upstream, settings.timeout()));
-            }
-        } catch (RuntimeException e) {
-            upstreams.forEach(UpstreamServer::close);
-            throw e;
-        }
-        return new McpGateway(countersign, settings, upstreams);
-    }
-
     private McpAsyncServer serve(McpServer.AsyncSpecification<?> specification) {
-        return specification
-                .serverInfo("countersign-mcp-gateway", "0.1.0")
-                .instructions("Tools here are guarded by Countersign: some calls run at once, some are denied with the reason, and some wait"
-                        + " for people to approve them. A call that waits answers with a request id; call it again with the same arguments later.")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-                .tools(tools())
+        List<McpServerFeatures.AsyncToolSpecification> tools = new ArrayList<>();
+        for (McpSchema.Tool tool : offered) {
+            tools.add(McpServerFeatures.AsyncToolSpecification.builder()
+                    .tool(tool)
+                    .callHandler((exchange, request) -> Mono.fromCallable(() -> McpJsonDefaults.getMapper().convertValue(
+                            call(tool.name(), Json.MAPPER.valueToTree(request.arguments() == null ? Map.of() : request.arguments())),
+                            McpSchema.CallToolResult.class)).subscribeOn(CALLS))
+                    .build());
+        }
+        return specification.serverInfo(SERVER_INFO).instructions(INSTRUCTIONS)
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .tools(tools)
                 .build();
     }
 
-    /**
-     * Each call runs on a virtual thread of its own: a call held for approval, or a slow tool, blocks
-     * only itself, and an allowed call starts at once (the SDK's sync server would hop to its
-     * bounded-elastic pool first, which costs a scheduling round on a busy machine).
-     */
+    /** Each call runs on a virtual thread of its own: a call held for approval, or a slow tool, blocks only itself. */
     private static final Scheduler CALLS = Schedulers.fromExecutorService(Executors.newVirtualThreadPerTaskExecutor(), "countersign-mcp-calls");
 
-    private List<McpServerFeatures.AsyncToolSpecification> tools() {
+    /** Names every upstream tool for the agent, leaving out what the policy denies outright (when so configured). */
+    private void route() {
         Map<String, Integer> counts = new LinkedHashMap<>();
         upstreams.forEach(u -> u.tools().keySet().forEach(name -> counts.merge(name, 1, Integer::sum)));
-        List<McpServerFeatures.AsyncToolSpecification> specifications = new ArrayList<>();
         for (UpstreamServer upstream : upstreams) {
             for (UpstreamServer.KnownTool known : upstream.tools().values()) {
                 String name = known.tool().name();
@@ -171,29 +186,35 @@ public final class McpGateway implements AutoCloseable {
                 McpSchema.Tool tool = known.tool();
                 // No output schema: the gateway answers some calls itself ("waiting for approval", "denied"),
                 // and those answers cannot take the upstream's result shape. Its structured results still pass.
-                McpSchema.Tool exposed = McpSchema.Tool.builder().name(route.exposed()).title(tool.title()).description(tool.description())
-                        .inputSchema(tool.inputSchema()).annotations(tool.annotations()).build();
-                specifications.add(McpServerFeatures.AsyncToolSpecification.builder()
-                        .tool(exposed)
-                        .callHandler((exchange, request) -> Mono.fromCallable(() -> call(route, request)).subscribeOn(CALLS))
-                        .build());
+                offered.add(McpSchema.Tool.builder().name(route.exposed()).title(tool.title()).description(tool.description())
+                        .inputSchema(tool.inputSchema()).annotations(tool.annotations()).build());
+                routes.put(route.exposed(), route);
             }
         }
-        return specifications;
     }
 
-    private McpSchema.CallToolResult call(Route route, McpSchema.CallToolRequest request) {
+    @Override
+    public List<McpSchema.Tool> list() {
+        return List.copyOf(offered);
+    }
+
+    @Override
+    public ObjectNode call(String name, JsonNode arguments) {
+        Route route = routes.get(name);
+        if (route == null) {
+            throw new UnknownTool(name);
+        }
         try {
             UpstreamServer.KnownTool tool = route.upstream().tool(route.tool()).orElse(null);
             if (tool == null) {
                 return ToolCallGate.error("The upstream server " + route.upstream().name() + " no longer offers " + route.tool() + ".");
             }
-            return gate.call(route.upstream(), tool, request.arguments());
+            return gate.call(route.upstream(), tool, arguments);
         } catch (ApiClient.Unreachable e) {
             // Fail closed: without Countersign's answer nothing is forwarded.
             return ToolCallGate.error("Countersign could not be reached, so this call was not run: " + e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "a tools/call to " + route.exposed() + " failed", e);
+            LOG.log(Level.ERROR, "a tools/call to " + name + " failed", e);
             return ToolCallGate.error("The gateway could not handle this call: " + UpstreamServer.message(e) + ". Nothing ran.");
         }
     }
@@ -206,7 +227,7 @@ public final class McpGateway implements AutoCloseable {
      */
     private boolean deniedOutright(UpstreamServer upstream, UpstreamServer.KnownTool tool) {
         try {
-            ApiClient.Answer answer = countersign.post("v1/policy/evaluate", gate.action(upstream, tool, Map.of()));
+            ApiClient.Answer answer = countersign.post("v1/policy/evaluate", gate.action(upstream, tool, Json.object()));
             return answer.ok() && answer.body().path("rules").valueStream().anyMatch(rule -> "deny".equals(rule.path("effect").asString())
                     && rule.path("matched").asBoolean() && !rule.has("why"));
         } catch (RuntimeException e) {

@@ -36,7 +36,7 @@ public final class ToolCallGate {
     }
 
     /** The action a call to {@code tool} with {@code arguments} is; what policy sees and reviewers approve. */
-    public ObjectNode action(UpstreamServer upstream, UpstreamServer.KnownTool tool, Map<String, Object> arguments) {
+    public ObjectNode action(UpstreamServer upstream, UpstreamServer.KnownTool tool, JsonNode arguments) {
         String name = tool.tool().name();
         ObjectNode request = Json.object();
         request.put("action", "mcp." + upstream.name() + "." + name);
@@ -59,7 +59,7 @@ public final class ToolCallGate {
         String title = hints != null && hints.title() != null ? hints.title() : tool.tool().title();
         request.putObject("intent").put("summary", "MCP tools/call " + name + (title == null ? "" : " (" + title + ")")
                 + " on server " + upstream.name());
-        request.putObject("payload").set("arguments", Json.MAPPER.valueToTree(arguments == null ? Map.of() : arguments));
+        request.putObject("payload").set("arguments", arguments);
         ObjectNode context = request.putObject("context");
         context.put("via", "countersign mcp");
         context.put("tool_fingerprint", tool.fingerprint());
@@ -69,7 +69,8 @@ public final class ToolCallGate {
         return request;
     }
 
-    public McpSchema.CallToolResult call(UpstreamServer upstream, UpstreamServer.KnownTool tool, Map<String, Object> arguments) {
+    /** The call's {@code CallToolResult}: the upstream's own when it ran, else the gateway's answer saying why not. */
+    public ObjectNode call(UpstreamServer upstream, UpstreamServer.KnownTool tool, JsonNode arguments) {
         ObjectNode request = action(upstream, tool, arguments);
         String digest;
         try {
@@ -134,7 +135,7 @@ public final class ToolCallGate {
         return record;
     }
 
-    private McpSchema.CallToolResult run(UpstreamServer upstream, UpstreamServer.KnownTool tool, ObjectNode request, String digest, JsonNode record) {
+    private ObjectNode run(UpstreamServer upstream, UpstreamServer.KnownTool tool, ObjectNode request, String digest, JsonNode record) {
         String id = record.path("id").asString();
         String grant = record.path("grant").path("token").asString(null);
         if (grant == null) {
@@ -159,20 +160,19 @@ public final class ToolCallGate {
                 return error("The grant for request " + id + " is for another call (digest differs); nothing ran.");
             }
         }
-        // Forward exactly what was approved: the arguments as they are in the request's payload.
-        Map<String, Object> approved = Json.MAPPER.convertValue(request.path("payload").path("arguments"), Json.MAPPER.getTypeFactory()
-                .constructMapType(java.util.LinkedHashMap.class, String.class, Object.class));
-        McpSchema.CallToolResult result;
+        // Forward exactly what was approved: the arguments as they are in the request's payload, the digest's input.
+        JsonNode approved = request.path("payload").path("arguments");
+        ObjectNode result;
         try {
             result = upstream.callTool(tool.tool().name(), approved);
         } catch (UpstreamServer.Unavailable e) {
             report(id, grant, false, e.getMessage());
-            return error(e.getMessage() + ". The call may not have run; request " + id + " is used up.");
-        } catch (RuntimeException e) {
-            report(id, grant, false, UpstreamServer.message(e));
-            return error("The upstream server answered with an error: " + UpstreamServer.message(e));
+            return error(e.getMessage() + ". The call may or may not have run; request " + id + " is used up.");
+        } catch (UpstreamServer.Refused e) {
+            report(id, grant, false, e.getMessage());
+            return error("The upstream server answered with an error: " + e.getMessage());
         }
-        boolean failed = Boolean.TRUE.equals(result.isError());
+        boolean failed = result.path("isError").asBoolean(false);
         report(id, grant, !failed, failed ? "the tool answered with an error" : null);
         return result;
     }
@@ -197,13 +197,16 @@ public final class ToolCallGate {
         });
     }
 
-    private McpSchema.CallToolResult pending(JsonNode record) {
+    private ObjectNode pending(JsonNode record) {
         String id = record.path("id").asString();
         String text = "This call needs approval by people before it runs. Countersign request " + id + " is waiting for review"
                 + (record.has("expires_at") ? " until " + record.path("expires_at").asString() : "")
                 + ". Nothing ran yet. Call this tool again with exactly the same arguments once it is approved: it will then run once.";
-        return McpSchema.CallToolResult.builder().addTextContent(text).isError(settings.pendingAsError())
-                .meta(Map.of("countersign/request", id, "countersign/status", "pending")).build();
+        ObjectNode result = text(text, settings.pendingAsError());
+        ObjectNode meta = result.putObject("_meta");
+        meta.put("countersign/request", id);
+        meta.put("countersign/status", "pending");
+        return result;
     }
 
     private static String status(JsonNode record) {
@@ -217,7 +220,17 @@ public final class ToolCallGate {
         return (reason.isEmpty() ? "policy denies it" : reason) + (rules.isArray() && !rules.isEmpty() ? " (rule " + rules.get(0).asString() + ")" : "");
     }
 
-    static McpSchema.CallToolResult error(String text) {
-        return McpSchema.CallToolResult.builder().addTextContent(text).isError(true).build();
+    /** A tool error the model can read: what MCP uses for a call that did not run, rather than a protocol error. */
+    static ObjectNode error(String text) {
+        return text(text, true);
+    }
+
+    private static ObjectNode text(String text, boolean isError) {
+        ObjectNode result = Json.object();
+        ObjectNode content = result.putArray("content").addObject();
+        content.put("type", "text");
+        content.put("text", text);
+        result.put("isError", isError);
+        return result;
     }
 }

@@ -1,16 +1,7 @@
 package io.countersign.mcp;
 
-import io.modelcontextprotocol.client.McpClient;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
-import io.modelcontextprotocol.client.transport.ServerParameters;
-import io.modelcontextprotocol.client.transport.StdioClientTransport;
-import io.modelcontextprotocol.json.McpJsonDefaults;
-import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.lang.System.Logger.Level;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,11 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One upstream MCP server as the gateway's client (Java MCP SDK): its tools, each with the fingerprint
- * it had when the gateway first saw it, and calls to them with a time limit. A server that crashed is
- * started again (or reconnected) on the next call.
+ * One upstream MCP server as the gateway sees it: its tools, each with the fingerprint it had when the
+ * gateway first saw it, and calls to them with a time limit. A server that crashed, hung or went away
+ * is connected afresh on the next call. A call is sent again on a fresh connection only when it never
+ * reached the old one: a tool call that was out when its server died may have run, and is not repeated.
  */
 public final class UpstreamServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(UpstreamServer.class.getName());
@@ -34,9 +29,16 @@ public final class UpstreamServer implements AutoCloseable {
         }
     }
 
-    /** The upstream could not be reached or did not answer in time. */
+    /** The upstream could not be reached, did not answer in time, or went away during the call. */
     public static final class Unavailable extends RuntimeException {
         Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The upstream answered the call with a JSON-RPC error: the server is fine, the call was not. */
+    public static final class Refused extends RuntimeException {
+        Refused(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -45,7 +47,8 @@ public final class UpstreamServer implements AutoCloseable {
     private final Duration timeout;
     private final Map<String, String> firstFingerprints = new ConcurrentHashMap<>();
     private volatile Map<String, KnownTool> tools = Map.of();
-    private volatile McpSyncClient client;
+    private volatile UpstreamConnection connection;
+    private final Object listing = new Object();
 
     private UpstreamServer(GatewaySettings.Upstream settings, Duration timeout) {
         this.settings = settings;
@@ -54,7 +57,7 @@ public final class UpstreamServer implements AutoCloseable {
 
     public static UpstreamServer connect(GatewaySettings.Upstream settings, Duration timeout) {
         UpstreamServer upstream = new UpstreamServer(settings, timeout);
-        upstream.client();
+        upstream.connection();
         upstream.refresh();
         return upstream;
     }
@@ -63,59 +66,54 @@ public final class UpstreamServer implements AutoCloseable {
         return settings.name();
     }
 
-    private synchronized McpSyncClient client() {
-        McpSyncClient current = client;
+    private UpstreamConnection connection() {
+        UpstreamConnection current = connection;
+        return current != null ? current : open();
+    }
+
+    private synchronized UpstreamConnection open() {
+        UpstreamConnection current = connection;
         if (current != null) {
             return current;
         }
-        McpSyncClient opened = McpClient.sync(transport())
-                .requestTimeout(timeout)
-                .initializationTimeout(Duration.ofSeconds(30))
-                .clientInfo(new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0"))
-                .toolsChangeConsumer(changed -> remember(changed))
-                .build();
+        Runnable toolsChanged = this::refreshAfterChange;
         try {
-            opened.initialize();
+            current = switch (settings) {
+                case GatewaySettings.Upstream.Command command -> StdioUpstream.start(command, timeout, toolsChanged);
+                case GatewaySettings.Upstream.Url url -> HttpUpstream.connect(url, timeout, toolsChanged);
+            };
         } catch (RuntimeException e) {
-            closeQuietly(opened);
             throw new Unavailable("the upstream MCP server '" + name() + "' did not start or answer: " + message(e), e);
         }
-        client = opened;
-        return opened;
+        connection = current;
+        return current;
     }
 
-    private McpClientTransport transport() {
-        return switch (settings) {
-            case GatewaySettings.Upstream.Command command -> {
-                StdioClientTransport stdio = new StdioClientTransport(ServerParameters.builder(command.argv().getFirst())
-                        .args(command.argv().subList(1, command.argv().size())).env(command.env()).build(), McpJsonDefaults.getMapper());
-                stdio.setStdErrorHandler(line -> LOG.log(Level.DEBUG, name() + ": " + line));
-                yield stdio;
-            }
-            case GatewaySettings.Upstream.Url url -> {
-                URI uri = url.url();
-                HttpRequest.Builder template = HttpRequest.newBuilder();
-                url.headers().forEach(template::header);
-                yield HttpClientStreamableHttpTransport.builder(uri.getScheme() + "://" + uri.getRawAuthority())
-                        .endpoint(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
-                        .requestBuilder(template)
-                        .connectTimeout(Duration.ofSeconds(10))
-                        .build();
-            }
-        };
+    /** Lists the tools again (all pages) and records each one's fingerprint; one listing at a time, calls go on meanwhile. */
+    public void refresh() {
+        synchronized (listing) {
+            remember(list());
+        }
     }
 
-    /** Lists the tools again (all pages) and records each one's fingerprint. */
-    public synchronized void refresh() {
+    private List<McpSchema.Tool> list() {
         List<McpSchema.Tool> listed = new ArrayList<>();
         String cursor = null;
         do {
             String from = cursor;
-            McpSchema.ListToolsResult page = call(c -> c.listTools(from));
+            McpSchema.ListToolsResult page = call(c -> c.listTools(from), true);
             listed.addAll(page.tools());
             cursor = page.nextCursor();
         } while (cursor != null && !cursor.isEmpty());
-        remember(listed);
+        return listed;
+    }
+
+    private void refreshAfterChange() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the upstream MCP server '" + name() + "' said its tools changed, but listing them failed: " + message(e));
+        }
     }
 
     private void remember(List<McpSchema.Tool> listed) {
@@ -140,58 +138,60 @@ public final class UpstreamServer implements AutoCloseable {
         return Optional.ofNullable(tools.get(name));
     }
 
-    public McpSchema.CallToolResult callTool(String tool, Map<String, Object> arguments) {
-        return call(c -> c.callTool(new McpSchema.CallToolRequest(tool, arguments)));
+    /**
+     * Calls a tool with exactly these arguments; the answer is the upstream's {@code CallToolResult}, untouched.
+     *
+     * @throws Unavailable when the server could not be reached or did not answer (the call may have run
+     *                     if the message says so), {@link Refused} when it answered with an error
+     */
+    public ObjectNode callTool(String tool, JsonNode arguments) {
+        return call(c -> c.callTool(tool, arguments), false);
     }
 
-    private interface Call<T> {
-        T on(McpSyncClient client);
-    }
-
-    /** A call; if the upstream is gone (crashed, closed), one fresh connection is tried before giving up. */
-    private <T> T call(Call<T> call) {
-        McpSyncClient current = client();
+    /**
+     * One request. Connection trouble drops the connection (the next request opens a fresh one); the
+     * request itself is tried again only when that cannot run anything twice.
+     */
+    private <T> T call(Function<UpstreamConnection, T> request, boolean repeatable) {
+        UpstreamConnection current = connection();
         try {
-            return call.on(current);
-        } catch (RuntimeException first) {
-            if (isTimeout(first)) {
-                // Hung, or dead without a word (a crashed stdio server looks like this): start it afresh next time.
-                drop(current);
-                throw new Unavailable("the upstream MCP server '" + name() + "' did not answer within " + timeout.toSeconds() + " s", first);
-            }
-            if (isToolError(first)) {
-                throw first;
-            }
-            LOG.log(Level.WARNING, "the upstream MCP server '" + name() + "' failed (" + message(first) + "); reconnecting");
+            return request.apply(current);
+        } catch (UpstreamConnection.Refused e) {
+            throw new Refused(e.getMessage(), e);
+        } catch (UpstreamConnection.TimedOut e) {
+            // Hung, or dead without a word: start it afresh next time.
             drop(current);
-            try {
-                return call.on(client());
-            } catch (RuntimeException second) {
-                throw second instanceof Unavailable u ? u
-                        : new Unavailable("the upstream MCP server '" + name() + "' is unavailable: " + message(second), second);
+            throw new Unavailable("the upstream MCP server '" + name() + "' did not answer within " + timeout.toSeconds() + " s", e);
+        } catch (UpstreamConnection.Lost e) {
+            drop(current);
+            if (!repeatable) {
+                throw new Unavailable(e.getMessage() + " while the call was in progress", e);
             }
+            return again(request, e);
+        } catch (UpstreamConnection.NotSent e) {
+            drop(current);
+            return again(request, e);
         }
     }
 
-    private synchronized void drop(McpSyncClient failed) {
-        if (client == failed) {
-            client = null;
-            Thread.ofVirtual().start(() -> closeQuietly(failed));
+    private <T> T again(Function<UpstreamConnection, T> request, RuntimeException first) {
+        LOG.log(Level.WARNING, "the upstream MCP server '" + name() + "' failed (" + message(first) + "); reconnecting");
+        UpstreamConnection fresh = connection();
+        try {
+            return request.apply(fresh);
+        } catch (UpstreamConnection.Refused e) {
+            throw new Refused(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            drop(fresh);
+            throw new Unavailable("the upstream MCP server '" + name() + "' is unavailable: " + message(e), e);
         }
     }
 
-    private static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.util.concurrent.TimeoutException) {
-                return true;
-            }
+    private synchronized void drop(UpstreamConnection failed) {
+        if (connection == failed) {
+            connection = null;
+            Thread.ofVirtual().start(failed::close);
         }
-        return false;
-    }
-
-    /** An error the upstream answered (a JSON-RPC error): the server is fine, the call was not. */
-    private static boolean isToolError(Throwable e) {
-        return e instanceof io.modelcontextprotocol.spec.McpError;
     }
 
     static String message(Throwable e) {
@@ -202,19 +202,11 @@ public final class UpstreamServer implements AutoCloseable {
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
-    private static void closeQuietly(McpSyncClient client) {
-        try {
-            client.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "closing an upstream client failed: " + e.getMessage());
-        }
-    }
-
     @Override
     public synchronized void close() {
-        if (client != null) {
-            closeQuietly(client);
-            client = null;
+        if (connection != null) {
+            connection.close();
+            connection = null;
         }
     }
 }

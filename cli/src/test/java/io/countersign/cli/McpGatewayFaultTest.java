@@ -62,11 +62,16 @@ class McpGatewayFaultTest {
                 servers:
                   faulty:
                     command: [node, %s]
+                    env: {GREETING: hello}
                 """.formatted(McpGatewayTest.PEERS.resolve("faulty-server.mjs").toAbsolutePath()));
-        gateway = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-                "io.countersign.cli.Main", "mcp", "--config", settings.toString(), "--server", "http://127.0.0.1:" + server.port(),
-                "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY"))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp", "--config", settings.toString(),
+                "--server", "http://127.0.0.1:" + server.port())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        // As agents configure it: the key in the gateway's environment, beside whatever else the agent has there.
+        process.environment().put("COUNTERSIGN_TOKEN", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY"));
+        process.environment().put("AGENT_SECRET", "for the gateway only");
+        gateway = process.start();
         stdin = gateway.getOutputStream();
         Thread.ofVirtual().start(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8))) {
@@ -146,6 +151,8 @@ class McpGatewayFaultTest {
 
         JsonNode crashed = call(5, "crash", "{}");
         assertThat(crashed.path("result").path("isError").asBoolean()).isTrue();
+        // Known at once from the closed pipe (not after the time limit), and not sent again: it may have run.
+        assertThat(text(crashed)).contains("exited (code 3) while the call was in progress").contains("may or may not have run");
         assertThat(text(call(6, "echo", "{\"text\":\"after the crash\"}"))).isEqualTo("echo: after the crash");
 
         String huge = "x".repeat(2 * 1024 * 1024);
@@ -165,5 +172,24 @@ class McpGatewayFaultTest {
         }
         assertThat(text(pulled)).contains("denied").contains("the tool changed after it was first used");
         assertThat(text(call(99, "echo", "{\"text\":\"unchanged tools still run\"}"))).isEqualTo("echo: unchanged tools still run");
+    }
+
+    @Test
+    void anUpstreamThatTurnsToTheGatewayMidCallIsAnsweredAndGetsNoneOfItsEnvironment() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        assertThat(answer(1).path("result").path("protocolVersion").asString()).isEqualTo("2025-06-18");
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+        assertThat(text(call(2, "ping_client", "{}"))).isEqualTo("the client answered my ping");
+        JsonNode roots = call(3, "roots", "{}");
+        assertThat(roots.path("result").path("isError").asBoolean()).isTrue();
+        assertThat(text(roots)).contains("the client refused").contains("-32601");
+
+        JsonNode seen = Json.parse(text(call(4, "environment", "{\"names\":[\"COUNTERSIGN_TOKEN\",\"AGENT_SECRET\",\"GREETING\",\"PATH\"]}")));
+        assertThat(seen.get("COUNTERSIGN_TOKEN").isNull()).as("the agent's key stays with the gateway").isTrue();
+        assertThat(seen.get("AGENT_SECRET").isNull()).isTrue();
+        assertThat(seen.path("GREETING").asString()).as("what the settings give the server").isEqualTo("hello");
+        assertThat(seen.path("PATH").asString()).isNotEmpty();
     }
 }

@@ -1,0 +1,100 @@
+package io.countersign.mcp;
+
+import io.countersign.json.Json;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.ErrorCodes;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** An upstream MCP server at a Streamable HTTP URL, through the official Java SDK's client. */
+final class HttpUpstream implements UpstreamConnection {
+    private final McpSyncClient client;
+
+    private HttpUpstream(McpSyncClient client) {
+        this.client = client;
+    }
+
+    static HttpUpstream connect(GatewaySettings.Upstream.Url url, Duration timeout, Runnable toolsChanged) {
+        URI uri = url.url();
+        HttpRequest.Builder template = HttpRequest.newBuilder();
+        url.headers().forEach(template::header);
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(uri.getScheme() + "://" + uri.getRawAuthority())
+                .endpoint(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
+                .requestBuilder(template)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+        McpSyncClient client = McpClient.sync(transport)
+                .requestTimeout(timeout)
+                .initializationTimeout(Duration.ofSeconds(30))
+                .clientInfo(new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0"))
+                // The SDK calls this on its own threads, which must not block; the gateway lists again on one of its own.
+                .toolsChangeConsumer(changed -> Thread.ofVirtual().name("countersign-mcp-tools-changed").start(toolsChanged))
+                .build();
+        try {
+            client.initialize();
+        } catch (RuntimeException e) {
+            close(client);
+            throw failure(e, "did not start or answer");
+        }
+        return new HttpUpstream(client);
+    }
+
+    @Override
+    public McpSchema.ListToolsResult listTools(String cursor) {
+        try {
+            return client.listTools(cursor);
+        } catch (RuntimeException e) {
+            throw failure(e, "failed");
+        }
+    }
+
+    @Override
+    public ObjectNode callTool(String name, JsonNode arguments) {
+        Map<String, Object> given = Json.MAPPER.convertValue(arguments, Json.MAPPER.getTypeFactory()
+                .constructMapType(LinkedHashMap.class, String.class, Object.class));
+        try {
+            return Json.MAPPER.valueToTree(client.callTool(new McpSchema.CallToolRequest(name, given)));
+        } catch (RuntimeException e) {
+            throw failure(e, "failed");
+        }
+    }
+
+    /** The SDK's exceptions as the kinds the gateway tells apart: answered, never sent, timed out, or lost. */
+    private static RuntimeException failure(RuntimeException e, String what) {
+        if (e instanceof McpError error) {
+            return new Refused(error.getJsonRpcError() == null ? ErrorCodes.INTERNAL_ERROR : error.getJsonRpcError().code(), UpstreamServer.message(e));
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+                return new TimedOut(what + ": no answer in time", e);
+            }
+            if (cause instanceof ConnectException) {
+                return new NotSent(what + ": " + UpstreamServer.message(e), e);
+            }
+        }
+        return new Lost(what + ": " + UpstreamServer.message(e), e);
+    }
+
+    @Override
+    public void close() {
+        close(client);
+    }
+
+    private static void close(McpSyncClient client) {
+        try {
+            client.close();
+        } catch (RuntimeException e) {
+            System.getLogger(HttpUpstream.class.getName()).log(System.Logger.Level.DEBUG, "closing an upstream client failed: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.countersign.mcp;
+
+import io.countersign.json.Json;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.ErrorCodes;
+import io.modelcontextprotocol.spec.ProtocolVersions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * An MCP server on stdio for the agent (MCP "Transports: stdio", "Lifecycle", "Tools"): newline-delimited
+ * JSON-RPC read on one thread, each {@code tools/call} run on a virtual thread of its own (a call held
+ * for approval blocks only itself) that writes its own answer. Nothing stands between a line and its
+ * handler, so an allowed call pays no hand-offs but the one to its thread.
+ *
+ * <p>Every line gets its fate: a request is answered (a result or a JSON-RPC error), a notification is
+ * taken in silently, a line that is not JSON-RPC is answered with {@code -32700} or {@code -32600}; no
+ * line ends the session. Only the agent closing its end of stdin does.
+ */
+public final class StdioMcpServer {
+    private static final System.Logger LOG = System.getLogger(StdioMcpServer.class.getName());
+    /** What this server speaks, newest first: the agent's version when it is one of these, else the newest. */
+    static final List<String> VERSIONS = List.of(ProtocolVersions.MCP_2025_11_25, ProtocolVersions.MCP_2025_06_18,
+            ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2024_11_05);
+    /** MCP "Cancellation": the agent no longer wants the answer to {@code params.requestId}. */
+    static final String CANCELLED = "notifications/cancelled";
+
+    private final ToolSet tools;
+    private final JsonNode serverInfo;
+    private final String instructions;
+    private final JsonLines.Reader in;
+    private final JsonLines.Writer out;
+    /** Calls not yet answered, by id: one the agent cancels is not answered at all (MCP "Cancellation"). */
+    private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
+
+    public StdioMcpServer(ToolSet tools, McpSchema.Implementation serverInfo, String instructions, InputStream in, OutputStream out) {
+        this.tools = tools;
+        this.serverInfo = Json.MAPPER.valueToTree(serverInfo);
+        this.instructions = instructions;
+        this.in = new JsonLines.Reader(in);
+        this.out = new JsonLines.Writer(out);
+    }
+
+    /** Serves until the agent closes its end of stdin (or reading it fails). */
+    public void serve() {
+        try {
+            for (JsonLines.Line line = in.next(); !(line instanceof JsonLines.Line.End); line = in.next()) {
+                switch (line) {
+                    case JsonLines.Line.Text text -> take(JsonRpc.read(text.bytes()));
+                    case JsonLines.Line.TooLong tooLong -> send(JsonRpc.error(null, ErrorCodes.INVALID_REQUEST,
+                            "Invalid Request: the message is longer than " + JsonLines.MAX_LINE + " bytes"));
+                    case JsonLines.Line.End end -> throw new AssertionError("the loop ends at the end");
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "reading the agent's stdin failed: " + e.getMessage());
+        }
+    }
+
+    private void take(JsonRpc.Message message) {
+        switch (message) {
+            case JsonRpc.Invalid invalid -> send(JsonRpc.error(invalid.id(), invalid.code(), invalid.message()));
+            case JsonRpc.Request request -> answer(request);
+            case JsonRpc.Notification notification -> {
+                if (CANCELLED.equals(notification.method()) && notification.params() != null) {
+                    inFlight.remove(key(notification.params().path("requestId")));
+                }
+            }
+            // The gateway asks the agent nothing, so there is nothing an answer could belong to.
+            case JsonRpc.Response response -> LOG.log(Level.DEBUG, "ignoring an answer to no request: id " + response.id());
+        }
+    }
+
+    private void answer(JsonRpc.Request request) {
+        JsonNode params = request.params() == null ? Json.object() : request.params();
+        switch (request.method()) {
+            case McpSchema.METHOD_INITIALIZE -> send(JsonRpc.result(request.id(), initialized(params)));
+            case McpSchema.METHOD_PING -> send(JsonRpc.result(request.id(), Json.object()));
+            case McpSchema.METHOD_TOOLS_LIST -> {
+                ObjectNode result = Json.object();
+                ArrayNode list = result.putArray("tools");
+                tools.list().forEach(tool -> list.add(Json.MAPPER.valueToTree(tool)));
+                send(JsonRpc.result(request.id(), result));
+            }
+            case McpSchema.METHOD_TOOLS_CALL -> call(request, params);
+            default -> send(JsonRpc.error(request.id(), ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method()));
+        }
+    }
+
+    private ObjectNode initialized(JsonNode params) {
+        String asked = params.path("protocolVersion").asString("");
+        ObjectNode result = Json.object();
+        result.put("protocolVersion", VERSIONS.contains(asked) ? asked : VERSIONS.getFirst());
+        // The list is fixed when the gateway starts (a tool that changes later is flagged, not re-shown).
+        result.putObject("capabilities").putObject("tools").put("listChanged", false);
+        result.set("serverInfo", serverInfo);
+        result.put("instructions", instructions);
+        return result;
+    }
+
+    private void call(JsonRpc.Request request, JsonNode params) {
+        JsonNode name = params.get("name");
+        JsonNode arguments = params.get("arguments");
+        if (name == null || !name.isString()) {
+            send(JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, "Invalid params: tools/call needs \"name\", the tool's name"));
+            return;
+        }
+        if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
+            send(JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, "Invalid params: \"arguments\" must be an object"));
+            return;
+        }
+        String key = key(request.id());
+        if (inFlight.putIfAbsent(key, Boolean.TRUE) != null) {
+            send(JsonRpc.error(request.id(), ErrorCodes.INVALID_REQUEST, "Invalid Request: id " + request.id() + " is already in use by a call in progress"));
+            return;
+        }
+        JsonNode given = arguments == null || arguments.isNull() ? Json.object() : arguments;
+        Thread.ofVirtual().name("countersign-mcp-call").start(() -> {
+            ObjectNode answer;
+            try {
+                answer = JsonRpc.result(request.id(), tools.call(name.asString(), given));
+            } catch (ToolSet.UnknownTool e) {
+                answer = JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "a tools/call to " + name.asString() + " failed", e);
+                answer = JsonRpc.error(request.id(), ErrorCodes.INTERNAL_ERROR, "Internal error: the gateway could not handle this call");
+            }
+            if (inFlight.remove(key) != null) {
+                send(answer);
+            }
+        });
+    }
+
+    /** Ids match by type and value: {@code 1} and {@code "1"} are different requests. */
+    private static String key(JsonNode id) {
+        return (id.isString() ? "s:" : "n:") + id.asString();
+    }
+
+    private void send(ObjectNode message) {
+        try {
+            out.send(message);
+        } catch (IOException e) {
+            // The agent is gone; its end of stdin closes next and ends the session.
+            LOG.log(Level.DEBUG, "writing to the agent failed: " + e.getMessage());
+        }
+    }
+}
