@@ -238,8 +238,11 @@ public final class ActionService {
     }
 
     /** The requester reports how running the action went; uses the grant if nobody did yet. */
-    public ActionRecord reportOutcome(Principal caller, ActionId id, String grantId, Execution.Outcome outcome, String detail) {
-        ActionRecord record = get(caller, id);
+    /**
+     * Records how a run went, for a record the caller read through {@link #get} (what they may see); a
+     * record changed since is read again before the compare-and-set, as for every change.
+     */
+    public ActionRecord reportOutcome(Principal caller, ActionRecord record, String grantId, Execution.Outcome outcome, String detail) {
         return auditedRefusal(record, caller, grantId,
                 () -> apply(record, new LifecycleEvent.OutcomeReported(caller, grantId, outcome, detail)));
     }

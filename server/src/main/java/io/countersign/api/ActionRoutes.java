@@ -168,9 +168,10 @@ public final class ActionRoutes implements HttpService {
             default -> throw new InvalidInputException("status", "'status' must be succeeded or failed, not '" + status + "'");
         };
         String detail = fields.optionalString("detail", 4096);
-        actions.get(caller, id);
-        Grants.Grant grant = GrantRoutes.checkedFor(grants, actions, token, id, clock).grant();
-        ActionRecord record = actions.reportOutcome(caller, id, grant.id(), outcome, detail);
+        // Read once: what the caller may see of the action is what the grant is checked against and what the outcome changes.
+        ActionRecord stored = actions.get(caller, id);
+        Grants.Grant grant = GrantRoutes.checkedAgainst(grants, token, stored, clock);
+        ActionRecord record = actions.reportOutcome(caller, stored, grant.id(), outcome, detail);
         JsonResponses.send(response, io.helidon.http.Status.OK_200, represent(caller, record));
     }
 

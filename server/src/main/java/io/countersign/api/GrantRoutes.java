@@ -91,9 +91,24 @@ public final class GrantRoutes implements HttpService {
         Grants.Grant grant = grants.verify(token, clock.instant());
         ActionRecord stored = actions.find(grant.actionId())
                 .orElseThrow(() -> new io.countersign.grants.InvalidGrantException("the grant names an action this server does not have"));
+        digestMatches(grant, stored);
+        return new Checked(grant, stored);
+    }
+
+    /** {@link #checked}, against an action already read: issued for that very action, and for its digest. */
+    static Grants.Grant checkedAgainst(Grants grants, String token, ActionRecord stored, Clock clock) {
+        Grants.Grant grant = grants.verify(token, clock.instant());
+        if (!grant.actionId().equals(stored.id())) {
+            throw new io.countersign.grants.InvalidGrantException("the grant is for action " + grant.actionId().value()
+                    + ", not " + stored.id().value());
+        }
+        digestMatches(grant, stored);
+        return grant;
+    }
+
+    private static void digestMatches(Grants.Grant grant, ActionRecord stored) {
         if (!stored.digest().equals(grant.digest())) {
             throw new io.countersign.grants.InvalidGrantException("the grant's digest does not match the action's: it was issued for something else");
         }
-        return new Checked(grant, stored);
     }
 }
