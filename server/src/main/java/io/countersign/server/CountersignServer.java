@@ -158,7 +158,10 @@ public final class CountersignServer implements AutoCloseable {
         WebServer web = WebServer.builder()
                 .host(host)
                 .port(port)
-                .maxPayloadSize(settings.maxBodyBytes())
+                // The limit itself is the routes' (RequestBodies): they read a body over it to its end, so the
+                // client, still writing, gets its 413 instead of a reset (HTTP/1.1 §9.6). Only a body declared far
+                // larger is cut off here at once, connection and all.
+                .maxPayloadSize(Math.max(16L * settings.maxBodyBytes(), 16L * 1024 * 1024))
                 // A connection that sends no request for this long is closed, so idle clients do not pile up.
                 .idleConnectionTimeout(settings.idleTimeout())
                 .idleConnectionPeriod(java.time.Duration.ofSeconds(1))

@@ -131,6 +131,55 @@ class AbuseLimitsTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsReadToItsEndSoThe413ArrivesAndTheConnectionStaysUsable() throws IOException {
+        startWithLimits("limits: {max_pending: 50}");
+        byte[] body = TestServer.request("db.read", "prod", ", \"payload\": {\"blob\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
+            OutputStream out = socket.getOutputStream();
+            // Cut off mid-body, a client still writing meets a reset and never sees the 413 (HTTP/1.1 §9.6).
+            out.write(submitHead(body.length));
+            out.write(body);
+            out.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answers = readUntil(socket, "\"ok\"");
+            assertThat(answers).startsWith("HTTP/1.1 413").contains("\"code\":\"body_too_large\"");
+            assertThat(answers).as("the next request on the same connection is answered too").containsPattern("(?s)^HTTP/1.1 413 .*HTTP/1.1 200 ");
+        }
+        assertThat(server.get("alice", "/v1/actions").ids()).as("nothing stored").isEmpty();
+    }
+
+    @Test
+    void aBodyDeclaredFarOverTheLimitIsRefusedBeforeItIsSent() throws IOException {
+        startWithLimits("limits: {max_pending: 50}");
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout((int) Duration.ofSeconds(30).toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write(submitHead(1L << 30));
+            out.write('{');
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // until the node closes
+            assertThat(answer).startsWith("HTTP/1.1 413");
+        }
+    }
+
+    /** The head of the agent's {@code POST /v1/actions} with a body of {@code length} bytes (sent or only declared). */
+    private byte[] submitHead(long length) {
+        return ("POST /v1/actions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + server.key("agent")
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String readUntil(Socket socket, String end) throws IOException {
+        StringBuilder read = new StringBuilder();
+        byte[] buffer = new byte[8192];
+        for (int n; !read.toString().contains(end) && (n = socket.getInputStream().read(buffer)) > 0; ) {
+            read.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        }
+        return read.toString();
+    }
+
+    @Test
     void aLongPollOutlastsTheIdleTimeout() throws IOException {
         startWithSetting("idle_timeout: 10s", "idle_timeout: 2s");
         String id = server.post("agent", "/v1/actions", held(1)).id();
