@@ -1,16 +1,14 @@
 package io.countersign.bench;
 
-import io.countersign.server.ConfigDirectory;
-import io.countersign.server.CountersignServer;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
@@ -18,16 +16,19 @@ import java.util.Map;
  * The MCP gateway's added latency, side by side in one run: the same allowed {@code tools/call} (an
  * echo tool of a TypeScript SDK server) made directly to the upstream, through a relay process that does
  * nothing (the floor for any gateway in a process of its own), and through {@code countersign mcp},
- * interleaved call by call, with a Countersign node (SQLite, durable audit) in this process.
- * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT GATEWAY_CLASSPATH RELAY_SCRIPT [calls]
+ * interleaved call by call. Node and gateway run as users run them, each a process of its own started
+ * by {@code bin/countersign} ({@code serve} on SQLite with its durable audit log, and {@code mcp}).
+ * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT COUNTERSIGN RELAY_SCRIPT [calls]
  */
 public final class McpLatency {
+    static final int WARM_UP = 3000;
+
     public static void main(String[] args) throws Exception {
         Path work = Files.createDirectories(Path.of(args[0]));
         String upstream = Path.of(args[1]).toAbsolutePath().toString();
-        String gatewayClasspath = args[2];
+        String countersign = Path.of(args[2]).toAbsolutePath().toString();
         String relayScript = Path.of(args[3]).toAbsolutePath().toString();
-        int calls = args.length > 4 ? Integer.parseInt(args[4]) : 3000;
+        int calls = args.length > 4 ? Integer.parseInt(args[4]) : 5000;
 
         Path config = work.resolve("config");
         BenchConfig.unlimited(config);
@@ -38,17 +39,17 @@ public final class McpLatency {
                     when: action.startsWith("mcp.") && resource.labels.read_only == "true"
                     effect: allow
                 """);
-        try (CountersignServer server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC())) {
+        try (BenchNode node = BenchNode.start(countersign, work, freePort(), HttpClient.newHttpClient())) {
             Path settings = work.resolve("mcp.yaml");
             Files.writeString(settings, "env: dev\nservers:\n  up:\n    command: [node, " + upstream + "]\n");
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             try (McpSyncClient direct = client(ServerParameters.builder("node").args(upstream).build());
                  McpSyncClient relay = client(ServerParameters.builder("node").args(relayScript, "node", upstream).build());
-                 McpSyncClient gateway = client(ServerParameters.builder(java).args("-cp", gatewayClasspath, "io.countersign.cli.Main", "mcp",
-                         "--config", settings.toString(), "--server", "http://127.0.0.1:" + server.port(),
-                         "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build())) {
+                 McpSyncClient gateway = client(ServerParameters.builder(countersign).args("mcp",
+                         "--config", settings.toString(), "--server", node.base.toString(), "--token", node.key("agent")).build())) {
                 McpSchema.CallToolRequest echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", "ping")).build();
-                for (int i = 0; i < 500; i++) { // warm-up: JIT on both sides, connection pools
+                // Warm-up: three JVMs (this one, the node, the gateway) are JIT-compiling for tens of seconds;
+                // after 500 calls the node still spent 30% of its CPU in C2. Measured is the steady state.
+                for (int i = 0; i < WARM_UP; i++) {
                     check(direct.callTool(echo));
                     check(relay.callTool(echo));
                     check(gateway.callTool(echo));
@@ -94,6 +95,12 @@ public final class McpLatency {
             }
         }
         System.exit(0);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     private static McpSyncClient client(ServerParameters parameters) {
