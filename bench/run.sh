@@ -18,8 +18,8 @@ java="$JAVA_HOME/bin/java"
 
 profile="${1:-standard}"
 case "$profile" in
-  --quick) seconds=8;  jmh=(-wi 2 -w 1 -i 3 -r 1); held=200; waiters="1000,4000"; calls=1000 ;;
-  --full|standard) seconds=15; jmh=(); held=500; waiters="1000,5000,10000"; calls=3000 ;;
+  --quick) seconds=8;  jmh=(-wi 2 -w 1 -i 3 -r 1); held=200; waiters="1000,4000"; calls=1000; warmup=3000 ;;
+  --full|standard) seconds=15; jmh=(); held=500; waiters="1000,5000,10000"; calls=3000; warmup=15000 ;;
   *) echo "usage: bench/run.sh [--quick|--full]" >&2; exit 2 ;;
 esac
 
@@ -68,7 +68,7 @@ echo "== waiting capacity"
 
 if command -v node >/dev/null; then
   echo "== MCP gateway"
-  bench/mcp.sh "$calls" | collect || failed
+  bench/mcp.sh "$calls" "$warmup" | collect || failed
 else
   echo "== MCP gateway: skipped (no Node.js)"
 fi

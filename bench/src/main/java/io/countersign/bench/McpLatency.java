@@ -18,10 +18,10 @@ import java.util.Map;
  * nothing (the floor for any gateway in a process of its own), and through {@code countersign mcp},
  * interleaved call by call. Node and gateway run as users run them, each a process of its own started
  * by {@code bin/countersign} ({@code serve} on SQLite with its durable audit log, and {@code mcp}).
- * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT COUNTERSIGN RELAY_SCRIPT [calls]
+ * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT COUNTERSIGN RELAY_SCRIPT [calls] [warm-up calls]
  */
 public final class McpLatency {
-    static final int WARM_UP = 3000;
+    static final int WARM_UP = 15_000;
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createDirectories(Path.of(args[0]));
@@ -29,6 +29,7 @@ public final class McpLatency {
         String countersign = Path.of(args[2]).toAbsolutePath().toString();
         String relayScript = Path.of(args[3]).toAbsolutePath().toString();
         int calls = args.length > 4 ? Integer.parseInt(args[4]) : 5000;
+        int warmUp = args.length > 5 ? Integer.parseInt(args[5]) : WARM_UP;
 
         Path config = work.resolve("config");
         BenchConfig.unlimited(config);
@@ -47,9 +48,10 @@ public final class McpLatency {
                  McpSyncClient gateway = client(ServerParameters.builder(countersign).args("mcp",
                          "--config", settings.toString(), "--server", node.base.toString(), "--token", node.key("agent")).build())) {
                 McpSchema.CallToolRequest echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", "ping")).build();
-                // Warm-up: three JVMs (this one, the node, the gateway) are JIT-compiling for tens of seconds;
-                // after 500 calls the node still spent 30% of its CPU in C2. Measured is the steady state.
-                for (int i = 0; i < WARM_UP; i++) {
+                // Warm-up: three JVMs (this one, the node, the gateway) JIT-compile for over a minute here;
+                // after 500 calls the node still spent 30% of its CPU in C2, after 15,000 (about 75 s)
+                // its compiler threads were idle. Measured is the steady state of a gateway that has run a while.
+                for (int i = 0; i < warmUp; i++) {
                     check(direct.callTool(echo));
                     check(relay.callTool(echo));
                     check(gateway.callTool(echo));
