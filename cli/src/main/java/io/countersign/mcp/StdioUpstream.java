@@ -171,8 +171,15 @@ final class StdioUpstream implements UpstreamConnection {
     private void readAnswers() {
         JsonLines.Reader in = new JsonLines.Reader(process.getInputStream());
         try {
-            for (JsonLines.Line line = in.next(); line instanceof JsonLines.Line.Text text; line = in.next()) {
-                take(JsonRpc.read(text.bytes()));
+            for (JsonLines.Line line = in.next(); !(line instanceof JsonLines.Line.End); line = in.next()) {
+                if (line instanceof JsonLines.Line.Text text) {
+                    take(JsonRpc.read(text.bytes()));
+                } else {
+                    // Whose answer it was cannot be read: the connection ends, and a fresh one serves the next call.
+                    gone = "the upstream MCP server '" + name + "' sent a message longer than " + JsonLines.MAX_LINE + " bytes";
+                    LOG.log(Level.WARNING, gone);
+                    break;
+                }
             }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, name + ": reading its output failed: " + e.getMessage());

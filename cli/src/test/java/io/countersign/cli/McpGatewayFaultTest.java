@@ -155,6 +155,11 @@ class McpGatewayFaultTest {
         assertThat(text(crashed)).contains("exited (code 3) while the call was in progress").contains("may or may not have run");
         assertThat(text(call(6, "echo", "{\"text\":\"after the crash\"}"))).isEqualTo("echo: after the crash");
 
+        JsonNode flooded = call(50, "flood", "{}");
+        assertThat(flooded.path("result").path("isError").asBoolean()).isTrue();
+        assertThat(text(flooded)).contains("sent a message longer than 16777216 bytes").contains("may or may not have run");
+        assertThat(text(call(51, "echo", "{\"text\":\"after the flood\"}"))).isEqualTo("echo: after the flood");
+
         String huge = "x".repeat(2 * 1024 * 1024);
         JsonNode tooBig = call(7, "echo", "{\"text\":\"" + huge + "\"}");
         assertThat(tooBig.path("result").path("isError").asBoolean()).isTrue();
