@@ -50,7 +50,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
     private final ToolCallGate gate;
     /** What the agent is offered, by the name it calls; fixed at start. */
     private final Map<String, Route> routes = new LinkedHashMap<>();
-    private final List<McpSchema.Tool> offered = new ArrayList<>();
+    private final List<McpSchema.Tool> offered;
     private McpAsyncServer server;
     private Server http;
 
@@ -63,7 +63,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
         this.settings = settings;
         this.upstreams = upstreams;
         this.gate = new ToolCallGate(countersign, settings);
-        route();
+        this.offered = route();
     }
 
     /** Connects every upstream; {@link #serveStdio} or {@link #startHttp} then serves the agent. */
@@ -172,7 +172,8 @@ public final class McpGateway implements ToolSet, AutoCloseable {
     private static final Scheduler CALLS = Schedulers.fromExecutorService(Executors.newVirtualThreadPerTaskExecutor(), "countersign-mcp-calls");
 
     /** Names every upstream tool for the agent, leaving out what the policy denies outright (when so configured). */
-    private void route() {
+    private List<McpSchema.Tool> route() {
+        List<McpSchema.Tool> offered = new ArrayList<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
         upstreams.forEach(u -> u.tools().keySet().forEach(name -> counts.merge(name, 1, Integer::sum)));
         for (UpstreamServer upstream : upstreams) {
@@ -191,11 +192,12 @@ public final class McpGateway implements ToolSet, AutoCloseable {
                 routes.put(route.exposed(), route);
             }
         }
+        return List.copyOf(offered);
     }
 
     @Override
     public List<McpSchema.Tool> list() {
-        return List.copyOf(offered);
+        return offered;
     }
 
     @Override

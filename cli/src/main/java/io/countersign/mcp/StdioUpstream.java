@@ -60,13 +60,7 @@ final class StdioUpstream implements UpstreamConnection {
     static StdioUpstream start(GatewaySettings.Upstream.Command command, Duration timeout, Runnable toolsChanged) {
         ProcessBuilder builder = new ProcessBuilder(command.argv());
         Map<String, String> environment = builder.environment();
-        Map<String, String> ours = Map.copyOf(environment);
-        environment.clear();
-        INHERITED_ENV.forEach(variable -> {
-            if (ours.containsKey(variable)) {
-                environment.put(variable, ours.get(variable));
-            }
-        });
+        environment.keySet().retainAll(INHERITED_ENV);
         environment.putAll(command.env());
         Process process;
         try {

@@ -237,10 +237,10 @@ public final class ActionService {
         return apply(record, new LifecycleEvent.ConnectorFinished(connector, grantId, outcome, detail));
     }
 
-    /** The requester reports how running the action went; uses the grant if nobody did yet. */
     /**
-     * Records how a run went, for a record the caller read through {@link #get} (what they may see); a
-     * record changed since is read again before the compare-and-set, as for every change.
+     * The requester reports how running the action went; uses the grant if nobody did yet. {@code record}
+     * is what the caller read through {@link #get} (what they may see); one changed since is read again
+     * before the compare-and-set, as for every change.
      */
     public ActionRecord reportOutcome(Principal caller, ActionRecord record, String grantId, Execution.Outcome outcome, String detail) {
         return auditedRefusal(record, caller, grantId,

@@ -76,10 +76,7 @@ public final class GrantRoutes implements HttpService {
     /** {@link #checked}, and issued for the action {@code id}: a grant for one action never runs another. */
     static Checked checkedFor(Grants grants, ActionService actions, String token, io.countersign.model.ActionId id, Clock clock) {
         Checked checked = checked(grants, actions, token, clock);
-        if (!checked.grant().actionId().equals(id)) {
-            throw new io.countersign.grants.InvalidGrantException("the grant is for action " + checked.grant().actionId().value()
-                    + ", not " + id.value());
-        }
+        sameAction(checked.grant(), id);
         return checked;
     }
 
@@ -98,12 +95,15 @@ public final class GrantRoutes implements HttpService {
     /** {@link #checked}, against an action already read: issued for that very action, and for its digest. */
     static Grants.Grant checkedAgainst(Grants grants, String token, ActionRecord stored, Clock clock) {
         Grants.Grant grant = grants.verify(token, clock.instant());
-        if (!grant.actionId().equals(stored.id())) {
-            throw new io.countersign.grants.InvalidGrantException("the grant is for action " + grant.actionId().value()
-                    + ", not " + stored.id().value());
-        }
+        sameAction(grant, stored.id());
         digestMatches(grant, stored);
         return grant;
+    }
+
+    private static void sameAction(Grants.Grant grant, io.countersign.model.ActionId id) {
+        if (!grant.actionId().equals(id)) {
+            throw new io.countersign.grants.InvalidGrantException("the grant is for action " + grant.actionId().value() + ", not " + id.value());
+        }
     }
 
     private static void digestMatches(Grants.Grant grant, ActionRecord stored) {
