@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,15 +77,22 @@ class GrantsTest {
     }
 
     @Test
-    void theOldestAreForgottenAndThenVerifiedInFull() {
+    void theIssuedAreRecalledByHashAndTheOldestForgotten() {
         Grants.Issued first = grants.issue(allowed("4"), NOW);
         IssuedMemory memory = new IssuedMemory();
-        memory.remember(first.token(), first.grant(), NOW);
-        for (int i = 0; i < IssuedMemory.CAPACITY; i++) {
-            memory.remember("token-" + i, first.grant(), NOW);
+        memory.remember(first.token());
+        assertThat(memory.recalls(first.token())).isTrue();
+        assertThat(memory.recalls(first.token() + "x")).as("one more character is another token").isFalse();
+        for (int i = 0; i < 4 * IssuedMemory.CAPACITY; i++) {
+            memory.remember("token-" + i);
         }
-        assertThat(memory.recall(first.token())).as("the oldest is forgotten").isNull();
-        assertThat(memory.recall("token-" + (IssuedMemory.CAPACITY - 1))).isNotNull();
+        assertThat(memory.recalls(first.token())).as("the oldest is forgotten").isFalse();
+        int last = 4 * IssuedMemory.CAPACITY;
+        assertThat(IntStream.range(last - IssuedMemory.CAPACITY / 8, last).filter(i -> !memory.recalls("token-" + i)))
+                .as("the latest eighth of the capacity are all known").isEmpty();
+        long ofHalf = IntStream.range(last - IssuedMemory.CAPACITY / 2, last).filter(i -> memory.recalls("token-" + i)).count();
+        assertThat(ofHalf).as("nearly all of the latest half: a set of eight forgets its oldest when a ninth comes")
+                .isGreaterThan(IssuedMemory.CAPACITY / 2 * 98 / 100);
         assertThat(fresh.verify(first.token(), NOW)).as("and verified in full when it comes back").isEqualTo(first.grant());
     }
 }

@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.EventType;
+import io.countersign.lifecycle.Lifecycle;
 import io.countersign.model.ActionId;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.sqlite.SqliteStore;
+import io.countersign.testing.Fixtures;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,6 +42,19 @@ class SqliteActionStoreTest extends ActionStoreContract {
         try (var writer = SqliteStore.writerDataSource(file).getConnection();
              ResultSet synchronous = writer.createStatement().executeQuery("PRAGMA synchronous")) {
             assertThat(synchronous.getInt(1)).as("2 = FULL").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void commitsLeaveTheLogToGrowPastSqlitesDefaultBeforeCopyingItBack() throws SQLException {
+        // SQLite's default (copy back after 1,000 pages, inside the commit that crosses it) made one decision in ~66 slow.
+        for (int i = 0; i < 300; i++) {
+            Lifecycle.Started started = started(Fixtures.export("prod", Map.of("batch", Integer.toString(i)), "OPS-" + i));
+            assertThat(store.insert(started.record(), started.events())).isInstanceOf(ActionStore.InsertResult.Inserted.class);
+        }
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/test.db"));
+             ResultSet checkpoint = connection.createStatement().executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            assertThat(checkpoint.getInt(2)).as("pages in the log, none copied back yet").isGreaterThan(2_000).isLessThan(10_000);
         }
     }
 
