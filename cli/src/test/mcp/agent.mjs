@@ -23,7 +23,8 @@ function text(result) {
   return (result.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
 }
 
-// Steps come one per line on stdin, as JSON: {"op":"list"} or {"op":"call","tool":..,"arguments":{..}}.
+// Steps come one per line on stdin, as JSON: {"op":"list"}, {"op":"call","tool":..,"arguments":{..}}, or
+// {"op":"cancel","tool":..,"arguments":{..},"after":ms}.
 const lines = readline.createInterface({ input: process.stdin });
 for await (const line of lines) {
   const step = JSON.parse(line);
@@ -35,6 +36,16 @@ for await (const line of lines) {
     } else if (step.op === "call") {
       const result = await client.callTool({ name: step.tool, arguments: step.arguments }, undefined, { timeout: 120000 });
       out = { isError: result.isError === true, text: text(result), meta: result._meta || {} };
+    } else if (step.op === "cancel") {
+      // A call the user gives up on: after `after` ms the SDK sends notifications/cancelled for it.
+      const controller = new AbortController();
+      setTimeout(() => controller.abort("the user gave up"), step.after);
+      try {
+        await client.callTool({ name: step.tool, arguments: step.arguments }, undefined, { signal: controller.signal, timeout: 120000 });
+        out = { cancelled: false };
+      } catch (e) {
+        out = { cancelled: controller.signal.aborted, exception: String(e && e.message ? e.message : e) };
+      }
     } else if (step.op === "quit") {
       break;
     }

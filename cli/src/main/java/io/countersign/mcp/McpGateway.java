@@ -158,7 +158,8 @@ public final class McpGateway implements ToolSet, AutoCloseable {
             tools.add(McpServerFeatures.AsyncToolSpecification.builder()
                     .tool(tool)
                     .callHandler((exchange, request) -> Mono.fromCallable(() -> McpJsonDefaults.getMapper().convertValue(
-                            call(tool.name(), Json.MAPPER.valueToTree(request.arguments() == null ? Map.of() : request.arguments())),
+                            call(tool.name(), Json.MAPPER.valueToTree(request.arguments() == null ? Map.of() : request.arguments()),
+                                    Cancellation.NEVER),
                             McpSchema.CallToolResult.class)).subscribeOn(CALLS))
                     .build());
         }
@@ -201,7 +202,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
     }
 
     @Override
-    public ObjectNode call(String name, JsonNode arguments) {
+    public ObjectNode call(String name, JsonNode arguments, Cancellation cancellation) {
         Route route = routes.get(name);
         if (route == null) {
             throw new UnknownTool(name);
@@ -211,7 +212,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
             if (tool == null) {
                 return ToolCallGate.error("The upstream server " + route.upstream().name() + " no longer offers " + route.tool() + ".");
             }
-            return gate.call(route.upstream(), tool, arguments);
+            return gate.call(route.upstream(), tool, arguments, cancellation);
         } catch (ApiClient.Unreachable e) {
             // Fail closed: without Countersign's answer nothing is forwarded.
             return ToolCallGate.error("Countersign could not be reached, so this call was not run: " + e.getMessage());

@@ -39,7 +39,7 @@ public final class StdioMcpServer {
     private final JsonLines.Reader in;
     private final JsonLines.Writer out;
     /** Calls not yet answered, by id: one the agent cancels is not answered at all (MCP "Cancellation"). */
-    private final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
 
     public StdioMcpServer(ToolSet tools, McpSchema.Implementation serverInfo, String instructions, InputStream in, OutputStream out) {
         this.tools = tools;
@@ -71,7 +71,10 @@ public final class StdioMcpServer {
             case JsonRpc.Request request -> answer(request);
             case JsonRpc.Notification notification -> {
                 if (CANCELLED.equals(notification.method()) && notification.params() != null) {
-                    inFlight.remove(key(notification.params().path("requestId")));
+                    Cancellation cancelled = inFlight.remove(key(notification.params().path("requestId")));
+                    if (cancelled != null) {
+                        cancelled.cancel();
+                    }
                 }
             }
             // The gateway asks the agent nothing, so there is nothing an answer could belong to.
@@ -118,7 +121,8 @@ public final class StdioMcpServer {
             return;
         }
         String key = key(request.id());
-        if (inFlight.putIfAbsent(key, Boolean.TRUE) != null) {
+        Cancellation cancellation = new Cancellation();
+        if (inFlight.putIfAbsent(key, cancellation) != null) {
             send(JsonRpc.error(request.id(), ErrorCodes.INVALID_REQUEST, "Invalid Request: id " + request.id() + " is already in use by a call in progress"));
             return;
         }
@@ -126,14 +130,14 @@ public final class StdioMcpServer {
         Thread.ofVirtual().name("countersign-mcp-call").start(() -> {
             ObjectNode answer;
             try {
-                answer = JsonRpc.result(request.id(), tools.call(name.asString(), given));
+                answer = JsonRpc.result(request.id(), tools.call(name.asString(), given, cancellation));
             } catch (ToolSet.UnknownTool e) {
                 answer = JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, e.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "a tools/call to " + name.asString() + " failed", e);
                 answer = JsonRpc.error(request.id(), ErrorCodes.INTERNAL_ERROR, "Internal error: the gateway could not handle this call");
             }
-            if (inFlight.remove(key) != null) {
+            if (inFlight.remove(key, cancellation)) {
                 send(answer);
             }
         });

@@ -70,7 +70,7 @@ public final class ToolCallGate {
     }
 
     /** The call's {@code CallToolResult}: the upstream's own when it ran, else the gateway's answer saying why not. */
-    public ObjectNode call(UpstreamServer upstream, UpstreamServer.KnownTool tool, JsonNode arguments) {
+    public ObjectNode call(UpstreamServer upstream, UpstreamServer.KnownTool tool, JsonNode arguments, Cancellation cancellation) {
         ObjectNode request = action(upstream, tool, arguments);
         String digest;
         try {
@@ -89,7 +89,11 @@ public final class ToolCallGate {
         String id = record.path("id").asString();
         if ("pending".equals(status(record))) {
             held.put(digest, id);
-            record = await(id, record);
+            record = await(id, record, cancellation);
+        }
+        if (cancellation.cancelled()) {
+            // Nobody reads this answer; what matters is that nothing runs. The request stays for a retry.
+            return error("The agent cancelled this call; nothing ran (request " + id + ").");
         }
         return switch (status(record)) {
             case "allowed", "approved" -> run(upstream, tool, request, digest, record);
@@ -118,10 +122,10 @@ public final class ToolCallGate {
         return answer.ok() ? answer.body() : null;
     }
 
-    /** Holds the call open while people decide, up to the configured time. */
-    private JsonNode await(String id, JsonNode record) {
+    /** Holds the call open while people decide, up to the configured time or until the agent cancels it. */
+    private JsonNode await(String id, JsonNode record, Cancellation cancellation) {
         Instant until = Instant.now().plus(settings.hold());
-        while ("pending".equals(status(record))) {
+        while ("pending".equals(status(record)) && !cancellation.cancelled()) {
             long seconds = Duration.between(Instant.now(), until).toSeconds();
             if (seconds < 1) {
                 return record;

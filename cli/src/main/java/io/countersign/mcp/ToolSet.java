@@ -12,10 +12,11 @@ interface ToolSet {
     /**
      * Runs one call; blocks (on a virtual thread) while it is held for approval.
      *
+     * @param cancellation set when the agent cancels the call: one not yet forwarded then never is
      * @return a {@code CallToolResult} as JSON: what the upstream answered, or the gateway's own answer
      * @throws UnknownTool when no offered tool has that name
      */
-    ObjectNode call(String name, JsonNode arguments);
+    ObjectNode call(String name, JsonNode arguments, Cancellation cancellation);
 
     /** A call to a tool that is not offered: a JSON-RPC error (invalid params), as MCP asks, not a tool result. */
     final class UnknownTool extends RuntimeException {

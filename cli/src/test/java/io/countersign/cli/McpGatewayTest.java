@@ -228,6 +228,30 @@ class McpGatewayTest {
     }
 
     @Test
+    void aCallTheAgentCancelsWhileHeldNeverRunsEvenWhenApprovedButItsRetryDoesOnce() throws Exception {
+        Files.writeString(gatewayConfig, Files.readString(gatewayConfig).replace("hold: 1s", "hold: 60s"));
+        startAgent(null);
+        JsonNode cancelled = step("{\"op\":\"cancel\",\"tool\":\"write_file\",\"arguments\":" + writeArguments("late.txt", "too late") + ",\"after\":1500}");
+        assertThat(cancelled.path("cancelled").asBoolean()).as(cancelled.toString()).isTrue();
+
+        JsonNode pending = api("/v1/actions?status=pending", "ALICE", null).path("actions");
+        assertThat(pending.size()).as(pending.toString()).isEqualTo(1);
+        String id = pending.get(0).path("id").asString();
+        assertThat(pending.get(0).path("action").asString()).isEqualTo("mcp.fs.write_file");
+        // The gateway was still holding the call when the agent gave up; the approval now must not run it.
+        assertThat(api("/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\"}").path("status").asString()).isEqualTo("approved");
+        Thread.sleep(2000);
+        assertThat(files.resolve("late.txt")).as("nobody waits for this call's result any more").doesNotExist();
+        assertThat(api("/v1/actions/" + id, "ALICE", null).path("status").asString()).isEqualTo("approved");
+
+        JsonNode retried = call("write_file", writeArguments("late.txt", "too late"));
+        assertThat(retried.path("isError").asBoolean()).as(retried.toString()).isFalse();
+        assertThat(Files.readString(files.resolve("late.txt"))).isEqualTo("too late");
+        assertThat(api("/v1/actions/" + id, "ALICE", null).path("status").asString()).as("the retry ran the approved request")
+                .isIn("executing", "executed");
+    }
+
+    @Test
     void overStreamableHttpTheSameRulesHold() throws Exception {
         httpGateway = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp",
                 "--config", gatewayConfig.toString(), "--http", "127.0.0.1:0", "--server", "http://127.0.0.1:" + server.port(),

@@ -46,7 +46,7 @@ class StdioMcpServerFuzzTest {
         }
 
         @Override
-        public ObjectNode call(String name, JsonNode arguments) {
+        public ObjectNode call(String name, JsonNode arguments, Cancellation cancellation) {
             if (!name.equals("write_file")) {
                 throw new UnknownTool(name);
             }

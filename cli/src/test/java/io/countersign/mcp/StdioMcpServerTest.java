@@ -27,6 +27,7 @@ class StdioMcpServerTest {
     static final class Tools implements ToolSet {
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch returned = new CountDownLatch(1);
+        volatile Cancellation slowCall;
 
         @Override
         public List<McpSchema.Tool> list() {
@@ -37,7 +38,7 @@ class StdioMcpServerTest {
         }
 
         @Override
-        public ObjectNode call(String name, JsonNode arguments) {
+        public ObjectNode call(String name, JsonNode arguments, Cancellation cancellation) {
             switch (name) {
                 case "echo" -> {
                     ObjectNode result = (ObjectNode) Json.parse("{\"content\":[{\"type\":\"text\",\"text\":\"echo\"}],"
@@ -46,6 +47,7 @@ class StdioMcpServerTest {
                     return result;
                 }
                 case "slow" -> {
+                    slowCall = cancellation;
                     try {
                         release.await(10, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
@@ -164,6 +166,7 @@ class StdioMcpServerTest {
         send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"held\",\"reason\":\"user gave up\"}}");
         send("{\"jsonrpc\":\"2.0\",\"id\":\"read\",\"method\":\"ping\"}");
         assertThat(next().path("id").asString()).as("lines are taken in order: the cancel was read").isEqualTo("read");
+        assertThat(tools.slowCall.cancelled()).as("the call learns it was cancelled, so a held call never runs").isTrue();
         tools.release.countDown();
         assertThat(tools.returned.await(5, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(100);
