@@ -3,7 +3,8 @@
 // first call (a "rug pull"), announced with notifications/tools/list_changed, and one that answers with a
 // message longer than the gateway reads. Others turn to the client
 // in the middle of a call (a ping; a request for roots, which the gateway does not offer) or tell which
-// of the gateway's environment variables reached this process.
+// of the gateway's environment variables reached this process. One runs until its call is cancelled, and
+// another counts how many such calls started and were cancelled.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
@@ -50,5 +51,20 @@ server.registerTool("environment", { description: "Names the environment variabl
   inputSchema: { names: z.array(z.string()) }, annotations: readOnly },
   async ({ names }) => ({ content: [{ type: "text", text: JSON.stringify(Object.fromEntries(
     names.map((name) => [name, process.env[name] ?? null]))) }] }));
+
+let started = 0;
+let cancelled = 0;
+server.registerTool("until_cancelled", { description: "Runs until its call is cancelled.", inputSchema: {}, annotations: readOnly },
+  (...params) => new Promise((resolve) => {
+    const extra = params[params.length - 1];
+    started++;
+    extra.signal.addEventListener("abort", () => {
+      cancelled++;
+      resolve({ content: [{ type: "text", text: "stopped" }] });
+    });
+  }));
+
+server.registerTool("cancellations", { description: "Counts the calls of until_cancelled.", inputSchema: {}, annotations: readOnly },
+  async () => ({ content: [{ type: "text", text: JSON.stringify({ started, cancelled }) }] }));
 
 await server.connect(new StdioServerTransport());

@@ -4,22 +4,45 @@ package io.countersign.mcp;
  * Whether the agent has cancelled one call (MCP "Cancellation", {@code notifications/cancelled}). A call
  * still waiting for people, or not yet forwarded, then never runs, even when it is approved a moment
  * later: nobody is left to read its result. Its request stays at Countersign, so the same call made again
- * finds it and, once approved, runs once. A call already forwarded runs to its end.
+ * finds it and, once approved, runs once. A call already forwarded is cancelled in turn at its upstream.
  */
 final class Cancellation {
     /** For calls that cannot be cancelled (Streamable HTTP, where the SDK's server does not pass it on). */
     static final Cancellation NEVER = new Cancellation();
 
-    private volatile boolean cancelled;
+    private boolean cancelled;
+    private Runnable onCancel;
 
     void cancel() {
         if (this == NEVER) {
             throw new IllegalStateException("NEVER cannot be cancelled");
         }
-        cancelled = true;
+        Runnable then;
+        synchronized (this) {
+            cancelled = true;
+            then = onCancel;
+            onCancel = null;
+        }
+        if (then != null) {
+            then.run();
+        }
     }
 
-    boolean cancelled() {
+    synchronized boolean cancelled() {
         return cancelled;
+    }
+
+    /** Runs {@code action} when the call is cancelled (at once if it already is); replaces what was set before. */
+    void whenCancelled(Runnable action) {
+        if (this == NEVER) {
+            return;
+        }
+        synchronized (this) {
+            if (!cancelled) {
+                onCancel = action;
+                return;
+            }
+        }
+        action.run();
     }
 }

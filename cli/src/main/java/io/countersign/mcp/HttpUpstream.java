@@ -59,7 +59,8 @@ final class HttpUpstream implements UpstreamConnection {
     }
 
     @Override
-    public ObjectNode callTool(String name, JsonNode arguments) {
+    public ObjectNode callTool(String name, JsonNode arguments, Cancellation cancellation) {
+        // The SDK's blocking client cannot cancel one request: a call cancelled here runs to its end.
         Map<String, Object> given = Json.MAPPER.convertValue(arguments, Json.MAPPER.getTypeFactory()
                 .constructMapType(LinkedHashMap.class, String.class, Object.class));
         try {

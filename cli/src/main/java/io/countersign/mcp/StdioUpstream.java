@@ -87,7 +87,7 @@ final class StdioUpstream implements UpstreamConnection {
         ObjectNode client = params.putObject("clientInfo");
         client.put("name", "countersign-mcp-gateway");
         client.put("version", "0.1.0");
-        JsonNode result = request(McpSchema.METHOD_INITIALIZE, params, INITIALIZE_TIMEOUT);
+        JsonNode result = request(McpSchema.METHOD_INITIALIZE, params, INITIALIZE_TIMEOUT, Cancellation.NEVER);
         String version = result.path("protocolVersion").asString("");
         if (!StdioMcpServer.VERSIONS.contains(version)) {
             throw new Refused(ErrorCodes.INVALID_REQUEST, "the server speaks MCP version '" + version + "', which the gateway does not");
@@ -105,7 +105,7 @@ final class StdioUpstream implements UpstreamConnection {
         if (cursor != null) {
             params.put("cursor", cursor);
         }
-        JsonNode result = request(McpSchema.METHOD_TOOLS_LIST, params, timeout);
+        JsonNode result = request(McpSchema.METHOD_TOOLS_LIST, params, timeout, Cancellation.NEVER);
         try {
             return McpJsonDefaults.getMapper().convertValue(result, McpSchema.ListToolsResult.class);
         } catch (RuntimeException e) {
@@ -114,18 +114,18 @@ final class StdioUpstream implements UpstreamConnection {
     }
 
     @Override
-    public ObjectNode callTool(String tool, JsonNode arguments) {
+    public ObjectNode callTool(String tool, JsonNode arguments, Cancellation cancellation) {
         ObjectNode params = Json.object();
         params.put("name", tool);
         params.set("arguments", arguments);
-        JsonNode result = request(McpSchema.METHOD_TOOLS_CALL, params, timeout);
+        JsonNode result = request(McpSchema.METHOD_TOOLS_CALL, params, timeout, cancellation);
         if (!(result instanceof ObjectNode object)) {
             throw new Refused(ErrorCodes.INTERNAL_ERROR, "the server answered tools/call without a result object");
         }
         return object;
     }
 
-    private JsonNode request(String method, ObjectNode params, Duration limit) {
+    private JsonNode request(String method, ObjectNode params, Duration limit, Cancellation cancellation) {
         long id = ids.incrementAndGet();
         CompletableFuture<JsonRpc.Response> answer = new CompletableFuture<>();
         waiting.put(id, answer);
@@ -141,6 +141,8 @@ final class StdioUpstream implements UpstreamConnection {
             waiting.remove(id);
             throw new NotSent("the server no longer reads its input: " + e.getMessage(), e);
         }
+        // Off the thread that read the agent's cancel: an upstream that does not read its input must not stall the agent.
+        cancellation.whenCancelled(() -> Thread.ofVirtual().name("countersign-mcp-cancel").start(() -> cancelUpstream(id)));
         JsonRpc.Response response;
         try {
             response = answer.get(limit.toNanos(), TimeUnit.NANOSECONDS);
@@ -148,6 +150,9 @@ final class StdioUpstream implements UpstreamConnection {
             waiting.remove(id);
             throw new TimedOut("no answer within " + limit.toSeconds() + " s", e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Cancelled cancelled) {
+                throw cancelled;
+            }
             throw new Lost(e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             waiting.remove(id);
@@ -159,6 +164,24 @@ final class StdioUpstream implements UpstreamConnection {
                     response.error().path("message").asString("an error without a message"));
         }
         return response.result() == null ? Json.object() : response.result();
+    }
+
+    /** The agent cancelled request {@code id}: so is it at the upstream, which will not answer it. */
+    private void cancelUpstream(long id) {
+        CompletableFuture<JsonRpc.Response> caller = waiting.remove(id);
+        if (caller == null) {
+            return;
+        }
+        caller.completeExceptionally(new Cancelled("the agent cancelled the call while the upstream MCP server '" + name
+                + "' ran it; the server was told to stop"));
+        ObjectNode params = Json.object();
+        params.put("requestId", id);
+        params.put("reason", "the agent cancelled the call");
+        try {
+            out.send(JsonRpc.notification(StdioMcpServer.CANCELLED, params));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, name + ": could not pass on a cancellation: " + e.getMessage());
+        }
     }
 
     /** The one reader of the server's stdout. */

@@ -96,7 +96,7 @@ public final class ToolCallGate {
             return error("The agent cancelled this call; nothing ran (request " + id + ").");
         }
         return switch (status(record)) {
-            case "allowed", "approved" -> run(upstream, tool, request, digest, record);
+            case "allowed", "approved" -> run(upstream, tool, request, digest, record, cancellation);
             case "pending" -> pending(record);
             case "denied" -> {
                 held.remove(digest);
@@ -139,7 +139,8 @@ public final class ToolCallGate {
         return record;
     }
 
-    private ObjectNode run(UpstreamServer upstream, UpstreamServer.KnownTool tool, ObjectNode request, String digest, JsonNode record) {
+    private ObjectNode run(UpstreamServer upstream, UpstreamServer.KnownTool tool, ObjectNode request, String digest, JsonNode record,
+                           Cancellation cancellation) {
         String id = record.path("id").asString();
         String grant = record.path("grant").path("token").asString(null);
         if (grant == null) {
@@ -168,7 +169,10 @@ public final class ToolCallGate {
         JsonNode approved = request.path("payload").path("arguments");
         ObjectNode result;
         try {
-            result = upstream.callTool(tool.tool().name(), approved);
+            result = upstream.callTool(tool.tool().name(), approved, cancellation);
+        } catch (UpstreamConnection.Cancelled e) {
+            report(id, grant, false, e.getMessage());
+            return error(e.getMessage() + "; it may have run in part (request " + id + ").");
         } catch (UpstreamServer.Unavailable e) {
             report(id, grant, false, e.getMessage());
             return error(e.getMessage() + ". The call may or may not have run; request " + id + " is used up.");

@@ -13,8 +13,13 @@ import tools.jackson.databind.node.ObjectNode;
 sealed interface UpstreamConnection extends AutoCloseable permits StdioUpstream, HttpUpstream {
     McpSchema.ListToolsResult listTools(String cursor);
 
-    /** The upstream's {@code CallToolResult}, as it sent it. */
-    ObjectNode callTool(String name, JsonNode arguments);
+    /**
+     * The upstream's {@code CallToolResult}, as it sent it.
+     *
+     * @param cancellation when the agent cancels, the upstream is told to stop ({@link Cancelled}), where
+     *                     the transport can carry it (on stdio; the SDK's HTTP client does not)
+     */
+    ObjectNode callTool(String name, JsonNode arguments, Cancellation cancellation);
 
     @Override
     void close();
@@ -37,6 +42,16 @@ sealed interface UpstreamConnection extends AutoCloseable permits StdioUpstream,
     final class Lost extends RuntimeException {
         Lost(String why, Throwable cause) {
             super(why, cause);
+        }
+    }
+
+    /**
+     * The agent cancelled the call while it was out, and the upstream was told so (MCP "Cancellation"); it
+     * may have run in part. The connection is fine: an upstream does not answer a cancelled request.
+     */
+    final class Cancelled extends RuntimeException {
+        Cancelled(String why) {
+            super(why);
         }
     }
 

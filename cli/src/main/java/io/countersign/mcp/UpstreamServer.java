@@ -142,10 +142,11 @@ public final class UpstreamServer implements AutoCloseable {
      * Calls a tool with exactly these arguments; the answer is the upstream's {@code CallToolResult}, untouched.
      *
      * @throws Unavailable when the server could not be reached or did not answer (the call may have run
-     *                     if the message says so), {@link Refused} when it answered with an error
+     *                     if the message says so), {@link Refused} when it answered with an error,
+     *                     {@link UpstreamConnection.Cancelled} when the agent cancelled the call while it ran
      */
-    public ObjectNode callTool(String tool, JsonNode arguments) {
-        return call(c -> c.callTool(tool, arguments), false);
+    public ObjectNode callTool(String tool, JsonNode arguments, Cancellation cancellation) {
+        return call(c -> c.callTool(tool, arguments, cancellation), false);
     }
 
     /**
@@ -181,6 +182,8 @@ public final class UpstreamServer implements AutoCloseable {
             return request.apply(fresh);
         } catch (UpstreamConnection.Refused e) {
             throw new Refused(e.getMessage(), e);
+        } catch (UpstreamConnection.Cancelled e) {
+            throw e;
         } catch (RuntimeException e) {
             drop(fresh);
             throw new Unavailable("the upstream MCP server '" + name() + "' is unavailable: " + message(e), e);

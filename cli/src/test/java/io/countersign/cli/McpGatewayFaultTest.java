@@ -9,6 +9,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,6 +181,40 @@ class McpGatewayFaultTest {
         }
         assertThat(text(pulled)).contains("denied").contains("the tool changed after it was first used");
         assertThat(text(call(99, "echo", "{\"text\":\"unchanged tools still run\"}"))).isEqualTo("echo: unchanged tools still run");
+    }
+
+    @Test
+    void aCallTheAgentCancelsWhileItRunsIsCancelledAtItsUpstreamAndTheLogSaysSo() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        answer(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"until_cancelled\",\"arguments\":{}}}");
+        JsonNode counts = Json.object();
+        for (int id = 3; id < 100 && counts.path("started").asInt() == 0; id++) {
+            counts = Json.parse(text(call(id, "cancellations", "{}")));
+        }
+        assertThat(counts.path("started").asInt()).as("the call reached the upstream").isEqualTo(1);
+
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":2,\"reason\":\"the user gave up\"}}");
+        for (int id = 100; id < 200 && counts.path("cancelled").asInt() == 0; id++) {
+            counts = Json.parse(text(call(id, "cancellations", "{}")));
+        }
+        assertThat(counts.path("cancelled").asInt()).as("the upstream was told, on the same connection").isEqualTo(1);
+        assertThat(received).as("a cancelled call is not answered").noneMatch(message -> message.path("id").asInt(-1) == 2);
+
+        HttpClient http = HttpClient.newHttpClient();
+        JsonNode execution = Json.object();
+        for (int i = 0; i < 100 && !execution.has("outcome"); i++) {
+            JsonNode mine = Json.parse(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/actions"))
+                    .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            execution = mine.path("actions").valueStream().filter(a -> a.path("action").asString().equals("mcp.faulty.until_cancelled"))
+                    .findFirst().orElseThrow().path("execution");
+            Thread.sleep(50);
+        }
+        assertThat(execution.path("outcome").asString()).isEqualTo("failed");
+        assertThat(execution.path("detail").asString()).contains("the agent cancelled the call").contains("told to stop");
     }
 
     @Test
