@@ -78,6 +78,9 @@ public final class ToolCallGate {
         } catch (InvalidInputException e) {
             return error("Countersign cannot put this call under policy: " + e.getMessage());
         }
+        if (cancellation.cancelled()) {
+            return error("The agent cancelled this call before it was put to Countersign; nothing ran.");
+        }
         JsonNode record = held.containsKey(digest) ? current(held.get(digest)) : null;
         if (record == null) {
             ApiClient.Answer submitted = countersign.post("v1/actions", request);
