@@ -133,6 +133,8 @@ public final class SqliteStore {
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
+        // Nothing reads generated keys; left on, the driver runs "SELECT last_insert_rowid()" after every INSERT.
+        config.setGetGeneratedKeys(false);
         config.setReadOnly(readOnly);
         SQLiteDataSource source = new SQLiteDataSource(config);
         source.setUrl(url);
