@@ -36,7 +36,7 @@ final class HttpUpstream implements UpstreamConnection {
         McpSyncClient client = McpClient.sync(transport)
                 .requestTimeout(timeout)
                 .initializationTimeout(Duration.ofSeconds(30))
-                .clientInfo(new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0"))
+                .clientInfo(McpGateway.IMPLEMENTATION)
                 // The SDK calls this on its own threads, which must not block; the gateway lists again on one of its own.
                 .toolsChangeConsumer(changed -> Thread.ofVirtual().name("countersign-mcp-tools-changed").start(toolsChanged))
                 .build();

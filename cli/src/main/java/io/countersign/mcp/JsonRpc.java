@@ -44,17 +44,18 @@ final class JsonRpc {
         }
         JsonNode id = message.get("id");
         boolean validId = id != null && (id.isString() || id.isIntegralNumber());
+        JsonNode replyTo = validId ? id : null;
         if (!McpSchema.JSONRPC_VERSION.equals(message.path("jsonrpc").asString(""))) {
-            return new Invalid(validId ? id : null, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+            return new Invalid(replyTo, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
         }
         JsonNode method = message.get("method");
         if (method != null) {
             if (!method.isString()) {
-                return new Invalid(validId ? id : null, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"method\" must be a string");
+                return new Invalid(replyTo, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"method\" must be a string");
             }
             JsonNode params = message.get("params");
             if (params != null && !params.isObject()) {
-                return new Invalid(validId ? id : null, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"params\" must be an object");
+                return new Invalid(replyTo, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"params\" must be an object");
             }
             if (id == null) {
                 return new Notification(method.asString(), params);
@@ -67,7 +68,7 @@ final class JsonRpc {
         if (validId && (message.has("result") || message.get("error") instanceof ObjectNode)) {
             return new Response(id, message.get("result"), message.get("error"));
         }
-        return new Invalid(validId ? id : null, ErrorCodes.INVALID_REQUEST,
+        return new Invalid(replyTo, ErrorCodes.INVALID_REQUEST,
                 "Invalid Request: a JSON-RPC 2.0 message needs a method (or a result or error with an id)");
     }
 

@@ -54,7 +54,8 @@ public final class McpGateway implements ToolSet, AutoCloseable {
     private McpAsyncServer server;
     private Server http;
 
-    private static final McpSchema.Implementation SERVER_INFO = new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0");
+    /** The gateway's name and version: to the agent as a server, to upstreams as a client. */
+    static final McpSchema.Implementation IMPLEMENTATION = new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0");
     private static final String INSTRUCTIONS = "Tools here are guarded by Countersign: some calls run at once, some are denied with the reason,"
             + " and some wait for people to approve them. A call that waits answers with a request id; call it again with the same arguments later.";
 
@@ -82,7 +83,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
 
     /** Serves the agent on {@code in}/{@code out} (stdin/stdout) until it closes {@code in}. */
     public void serveStdio(InputStream in, OutputStream out) {
-        new StdioMcpServer(this, SERVER_INFO, INSTRUCTIONS, in, out).serve();
+        new StdioMcpServer(this, IMPLEMENTATION, INSTRUCTIONS, in, out).serve();
     }
 
     /**
@@ -163,7 +164,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
                             McpSchema.CallToolResult.class)).subscribeOn(CALLS))
                     .build());
         }
-        return specification.serverInfo(SERVER_INFO).instructions(INSTRUCTIONS)
+        return specification.serverInfo(IMPLEMENTATION).instructions(INSTRUCTIONS)
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
                 .tools(tools)
                 .build();

@@ -84,9 +84,7 @@ final class StdioUpstream implements UpstreamConnection {
         ObjectNode params = Json.object();
         params.put("protocolVersion", StdioMcpServer.VERSIONS.getFirst());
         params.putObject("capabilities");
-        ObjectNode client = params.putObject("clientInfo");
-        client.put("name", "countersign-mcp-gateway");
-        client.put("version", "0.1.0");
+        params.set("clientInfo", Json.MAPPER.valueToTree(McpGateway.IMPLEMENTATION));
         JsonNode result = request(McpSchema.METHOD_INITIALIZE, params, INITIALIZE_TIMEOUT, Cancellation.NEVER);
         String version = result.path("protocolVersion").asString("");
         if (!StdioMcpServer.VERSIONS.contains(version)) {
@@ -177,11 +175,7 @@ final class StdioUpstream implements UpstreamConnection {
         ObjectNode params = Json.object();
         params.put("requestId", id);
         params.put("reason", "the agent cancelled the call");
-        try {
-            out.send(JsonRpc.notification(StdioMcpServer.CANCELLED, params));
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, name + ": could not pass on a cancellation: " + e.getMessage());
-        }
+        send(JsonRpc.notification(StdioMcpServer.CANCELLED, params), "passing on a cancellation");
     }
 
     /** The one reader of the server's stdout. */
@@ -219,19 +213,21 @@ final class StdioUpstream implements UpstreamConnection {
                     Thread.ofVirtual().name("countersign-mcp-tools-changed").start(toolsChanged);
                 }
             }
-            case JsonRpc.Request request -> reply(McpSchema.METHOD_PING.equals(request.method())
+            case JsonRpc.Request request -> send(McpSchema.METHOD_PING.equals(request.method())
                     ? JsonRpc.result(request.id(), Json.object())
-                    : JsonRpc.error(request.id(), ErrorCodes.METHOD_NOT_FOUND, "Method not found: the gateway offers no " + request.method()));
+                    : JsonRpc.error(request.id(), ErrorCodes.METHOD_NOT_FOUND, "Method not found: the gateway offers no " + request.method()),
+                    "answering its request");
             // Some servers print other things on stdout; they are not messages, and not ours to answer.
             case JsonRpc.Invalid invalid -> LOG.log(Level.DEBUG, name + ": not a JSON-RPC message on its stdout: " + invalid.message());
         }
     }
 
-    private void reply(ObjectNode message) {
+    /** A message the server may never read (it may be gone): a failure is only logged. */
+    private void send(ObjectNode message, String what) {
         try {
             out.send(message);
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, name + ": answering its request failed: " + e.getMessage());
+            LOG.log(Level.DEBUG, name + ": " + what + " failed: " + e.getMessage());
         }
     }
 

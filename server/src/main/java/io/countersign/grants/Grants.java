@@ -87,10 +87,9 @@ public final class Grants {
             throw new IllegalStateException("signing a grant failed", e);
         }
         String token = jwt.serialize();
-        Grant grant = new Grant(id, record.id(), record.digest(), record.request().action(),
-                audience(record), record.requester().id(), expires.truncatedTo(ChronoUnit.SECONDS));
         issued.remember(token);
-        return new Issued(token, grant);
+        return new Issued(token, new Grant(id, record.id(), record.digest(), record.request().action(),
+                audience(record), record.requester().id(), expires.truncatedTo(ChronoUnit.SECONDS)));
     }
 
     /**
@@ -127,7 +126,12 @@ public final class Grants {
             throw new InvalidGrantException("the grant lacks its issuer, id, audience or expiry");
         }
         Instant expires = claims.getExpirationTime().toInstant();
-        checkTimes(expires, claims.getNotBeforeTime() == null ? null : claims.getNotBeforeTime().toInstant(), now);
+        if (!now.isBefore(expires.plus(LEEWAY))) {
+            throw new InvalidGrantException("the grant expired at " + expires);
+        }
+        if (claims.getNotBeforeTime() != null && now.plus(LEEWAY).isBefore(claims.getNotBeforeTime().toInstant())) {
+            throw new InvalidGrantException("the grant is not valid before " + claims.getNotBeforeTime().toInstant());
+        }
         Map<String, Object> all = claims.getClaims();
         Object actionId = all.get("action_id");
         Object digest = all.get("digest");
@@ -136,15 +140,6 @@ public final class Grants {
         }
         return new Grant(claims.getJWTID(), new ActionId(id), d, String.valueOf(all.get("action")),
                 claims.getAudience().getFirst(), claims.getSubject(), expires);
-    }
-
-    private static void checkTimes(Instant expires, Instant notBefore, Instant now) {
-        if (!now.isBefore(expires.plus(LEEWAY))) {
-            throw new InvalidGrantException("the grant expired at " + expires);
-        }
-        if (notBefore != null && now.plus(LEEWAY).isBefore(notBefore)) {
-            throw new InvalidGrantException("the grant is not valid before " + notBefore);
-        }
     }
 
     /** The public key as a JWK Set, for {@code /.well-known/jwks.json}. */
