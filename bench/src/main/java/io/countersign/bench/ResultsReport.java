@@ -146,6 +146,10 @@ public final class ResultsReport {
                     md.append(String.format(Locale.ROOT, "| the disk alone: one 4 KiB write + fdatasync, as each allowed call's commit needs (same run) | | %.2f ms | %.2f ms | %.2f ms |%n",
                             m.path("fdatasync_p50_ms").asDouble(), m.path("fdatasync_p90_ms").asDouble(), m.path("fdatasync_p99_ms").asDouble()));
                 }
+                if (m.has("fdatasync_spaced_p50_ms")) {
+                    md.append(String.format(Locale.ROOT, "| the same, 1 ms apart, as a lone client's commits come (same run) | | %.2f ms | %.2f ms | %.2f ms |%n",
+                            m.path("fdatasync_spaced_p50_ms").asDouble(), m.path("fdatasync_spaced_p90_ms").asDouble(), m.path("fdatasync_spaced_p99_ms").asDouble()));
+                }
             }
         }
 

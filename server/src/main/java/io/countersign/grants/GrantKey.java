@@ -3,14 +3,16 @@ package io.countersign.grants;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import com.nimbusds.jose.util.Base64URL;
 import io.countersign.audit.OwnerOnlyFile;
 import io.countersign.yaml.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.text.ParseException;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The Ed25519 key that signs grants, as a JWK file readable by its owner only; generated on first start.
@@ -28,15 +30,43 @@ public final class GrantKey {
                 if (!Curve.Ed25519.equals(key.getCurve()) || !key.isPrivate()) {
                     throw new ConfigException(file + ": not a private Ed25519 key");
                 }
+                requireMatchingHalves(file, key);
                 return key;
             }
-            OctetKeyPair key = new OctetKeyPairGenerator(Curve.Ed25519).keyIDFromThumbprint(true).generate();
+            OctetKeyPair key = generate();
             OwnerOnlyFile.write(file, key.toJSONString().getBytes(StandardCharsets.UTF_8));
             return key;
-        } catch (IOException | JOSEException e) {
+        } catch (IOException e) {
             throw new ConfigException(file + ": cannot read or create the grant signing key: " + e.getMessage(), e);
         } catch (ParseException e) {
             throw new ConfigException(file + ": not a JWK: " + e.getMessage(), e);
+        }
+    }
+
+    /** A key whose x is not the public key of its d would sign grants that nothing, this node included, accepts. */
+    private static void requireMatchingHalves(Path file, OctetKeyPair key) {
+        byte[] secret = key.getDecodedD();
+        byte[] declared = key.getDecodedX();
+        if (secret.length != Ed25519.SECRET_KEY_SIZE || declared.length != Ed25519.PUBLIC_KEY_SIZE) {
+            throw new ConfigException(file + ": an Ed25519 key's d and x are 32 bytes each");
+        }
+        byte[] derived = new byte[Ed25519.PUBLIC_KEY_SIZE];
+        Ed25519.generatePublicKey(secret, 0, derived, 0);
+        if (!java.security.MessageDigest.isEqual(derived, declared)) {
+            throw new ConfigException(file + ": the public key (x) is not the one of the private key (d)");
+        }
+    }
+
+    /** A new Ed25519 key pair as a JWK, its key id the RFC 7638 thumbprint. */
+    public static OctetKeyPair generate() {
+        byte[] secret = new byte[Ed25519.SECRET_KEY_SIZE];
+        Ed25519.generatePrivateKey(new SecureRandom(), secret);
+        byte[] pub = new byte[Ed25519.PUBLIC_KEY_SIZE];
+        Ed25519.generatePublicKey(secret, 0, pub, 0);
+        try {
+            return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(pub)).d(Base64URL.encode(secret)).keyIDFromThumbprint().build();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 }

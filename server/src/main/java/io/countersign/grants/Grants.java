@@ -4,8 +4,6 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.Ed25519Signer;
-import com.nimbusds.jose.crypto.Ed25519Verifier;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -33,8 +31,7 @@ public final class Grants {
     private static final Duration LEEWAY = Duration.ofSeconds(5);
 
     private final OctetKeyPair key;
-    private final Ed25519Signer signer;
-    private final Ed25519Verifier verifier;
+    private final Ed25519Jws signer;
     private final Duration ttl;
     private final SecureRandom random = new SecureRandom();
     private final IssuedMemory issued = new IssuedMemory();
@@ -49,14 +46,12 @@ public final class Grants {
     }
 
     public Grants(OctetKeyPair key, Duration ttl) {
-        try {
-            this.key = key;
-            this.signer = new Ed25519Signer(key);
-            this.verifier = new Ed25519Verifier(key.toPublicJWK());
-            this.ttl = ttl;
-        } catch (JOSEException e) {
-            throw new IllegalStateException("the grant key cannot sign", e);
+        if (!key.isPrivate()) {
+            throw new IllegalArgumentException("the grant key cannot sign: it has no private part");
         }
+        this.key = key;
+        this.signer = new Ed25519Jws(key);
+        this.ttl = ttl;
     }
 
     /** The audience of a grant: the resource the action acts on. */
@@ -109,7 +104,7 @@ public final class Grants {
             throw new InvalidGrantException("the grant is not a Countersign grant (expected typ " + TYPE + ", alg EdDSA)");
         }
         try {
-            if (!key.getKeyID().equals(header.getKeyID()) || !(issued.recalls(token) || jwt.verify(verifier))) {
+            if (!key.getKeyID().equals(header.getKeyID()) || !(issued.recalls(token) || jwt.verify(signer))) {
                 throw new InvalidGrantException("the grant's signature does not verify with this server's key");
             }
         } catch (JOSEException e) {

@@ -3,9 +3,7 @@ package io.countersign.grants;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.Requester;
@@ -15,8 +13,18 @@ import io.countersign.model.ActionRequest;
 import io.countersign.policy.Allow;
 import io.countersign.policy.PolicyVersion;
 import io.countersign.testing.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -34,11 +42,7 @@ class GrantsTest {
     final Grants fresh = new Grants(key, Duration.ofMinutes(5));
 
     static OctetKeyPair generate() {
-        try {
-            return new OctetKeyPairGenerator(Curve.Ed25519).keyID("test").generate();
-        } catch (com.nimbusds.jose.JOSEException e) {
-            throw new IllegalStateException(e);
-        }
+        return new OctetKeyPair.Builder(GrantKey.generate()).keyID("test").build();
     }
 
     static ActionRecord allowed(String id) {
@@ -52,6 +56,32 @@ class GrantsTest {
         Grants.Issued issued = grants.issue(allowed("1"), NOW);
         Grants.Grant recognised = grants.verify(issued.token(), NOW.plusSeconds(10));
         assertThat(recognised).isEqualTo(fresh.verify(issued.token(), NOW.plusSeconds(10))).isEqualTo(issued.grant());
+    }
+
+    @Test
+    void theSignatureIsTheOneTheJdksOwnEd25519MakesAndAccepts() throws Exception {
+        String token = grants.issue(allowed("jdk"), NOW).token();
+        int dot = token.lastIndexOf('.');
+        byte[] signingInput = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
+        byte[] signature = Base64.getUrlDecoder().decode(token.substring(dot + 1));
+        KeyFactory keys = KeyFactory.getInstance("Ed25519");
+        // The fixed DER prefixes of RFC 8410 keys, followed by the raw 32 bytes of the JWK.
+        PublicKey publicKey = keys.generatePublic(new X509EncodedKeySpec(concat(HexFormat.of().parseHex("302a300506032b6570032100"), key.getDecodedX())));
+        PrivateKey privateKey = keys.generatePrivate(new PKCS8EncodedKeySpec(concat(HexFormat.of().parseHex("302e020100300506032b657004220420"), key.getDecodedD())));
+
+        Signature jdk = Signature.getInstance("Ed25519");
+        jdk.initVerify(publicKey);
+        jdk.update(signingInput);
+        assertThat(jdk.verify(signature)).as("the JDK accepts the grant's signature").isTrue();
+        jdk.initSign(privateKey);
+        jdk.update(signingInput);
+        assertThat(jdk.sign()).as("Ed25519 is deterministic: the JDK makes the very same bytes").isEqualTo(signature);
+    }
+
+    private static byte[] concat(byte[] prefix, byte[] raw) {
+        byte[] out = Arrays.copyOf(prefix, prefix.length + raw.length);
+        System.arraycopy(raw, 0, out, prefix.length, raw.length);
+        return out;
     }
 
     @Test
@@ -71,7 +101,7 @@ class GrantsTest {
         String changed = token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
         assertThatThrownBy(() -> grants.verify(changed, NOW)).isInstanceOf(InvalidGrantException.class).hasMessageContaining("does not verify");
 
-        OctetKeyPair theirs = new OctetKeyPairGenerator(Curve.Ed25519).keyID("test").generate();
+        OctetKeyPair theirs = generate();
         String foreign = new Grants(theirs, Duration.ofMinutes(5)).issue(allowed("3"), NOW).token();
         assertThatThrownBy(() -> grants.verify(foreign, NOW)).isInstanceOf(InvalidGrantException.class).hasMessageContaining("does not verify");
     }

@@ -3,9 +3,8 @@ package io.countersign.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
+import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
@@ -157,7 +156,7 @@ class GrantTest {
         String expired = new Grants(ours, Duration.ofSeconds(30)).issue(record, Instant.now().minusSeconds(3600)).token();
         assertThat(verify("carol", expired, false).body().path("error").path("message").asString()).contains("expired");
 
-        OctetKeyPair theirs = new OctetKeyPairGenerator(Curve.Ed25519).keyID(ours.getKeyID()).generate();
+        OctetKeyPair theirs = new OctetKeyPair.Builder(GrantKey.generate()).keyID(ours.getKeyID()).build();
         String foreign = new Grants(theirs, Duration.ofMinutes(5)).issue(record, Instant.now()).token();
         assertThat(verify("carol", foreign, true).body().path("error").path("message").asString()).contains("does not verify");
 
