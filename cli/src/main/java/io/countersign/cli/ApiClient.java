@@ -1,6 +1,7 @@
 package io.countersign.cli;
 
 import io.countersign.json.Json;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -9,6 +10,7 @@ import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.http1.Http1ClientResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -16,6 +18,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.OptionalLong;
 import tools.jackson.databind.JsonNode;
 
 /** Talks to the Countersign HTTP API for the CLI and the MCP gateway. */
@@ -56,6 +59,9 @@ public final class ApiClient {
             }
         }
     }
+
+    /** Answers up to this size are read at their announced length; larger ones as a stream to their end. */
+    private static final long MAX_SIZED_READ = 1 << 20;
 
     /**
      * Helidon's blocking HTTP/1.1 client: the exchange runs on the calling (virtual) thread over a kept-alive
@@ -127,9 +133,10 @@ public final class ApiClient {
     private Answer send(Http1ClientRequest request, byte[] body) {
         try (Http1ClientResponse response = exchange(request, body)) {
             int status = response.status().code();
+            byte[] answered = read(response);
             JsonNode parsed;
             try {
-                parsed = Json.parse(read(response));
+                parsed = Json.parse(answered);
             } catch (RuntimeException e) {
                 throw new Unreachable(server + " answered HTTP " + status + " without a JSON body; is it a Countersign server?");
             }
@@ -140,15 +147,32 @@ public final class ApiClient {
     private Http1ClientResponse exchange(Http1ClientRequest request, byte[] body) {
         try {
             return body == null ? request.request() : request.submit(body);
-        } catch (UncheckedIOException | IllegalStateException e) {
+        } catch (UncheckedIOException | IllegalStateException | DataReader.InsufficientDataAvailableException e) {
             throw unreachable(e);
         }
     }
 
+    /**
+     * The body, read in one piece when its length is known: reading it "to the end" went through two
+     * 16 KiB buffers per answer of a few KiB, most of what the MCP gateway allocated per call.
+     */
     private byte[] read(Http1ClientResponse response) {
         try {
-            return response.entity().hasEntity() ? response.entity().as(byte[].class) : new byte[0];
-        } catch (UncheckedIOException | IllegalStateException e) {
+            if (!response.entity().hasEntity()) {
+                return new byte[0];
+            }
+            OptionalLong length = response.headers().contentLength();
+            if (length.isEmpty() || length.getAsLong() > MAX_SIZED_READ) {
+                return response.entity().as(byte[].class);
+            }
+            try (InputStream body = response.entity().inputStream()) {
+                byte[] bytes = body.readNBytes((int) length.getAsLong());
+                if (bytes.length != length.getAsLong()) {
+                    throw new IOException("the answer ended after " + bytes.length + " of " + length.getAsLong() + " bytes");
+                }
+                return bytes;
+            }
+        } catch (IOException | UncheckedIOException | IllegalStateException | DataReader.InsufficientDataAvailableException e) {
             throw unreachable(e);
         }
     }

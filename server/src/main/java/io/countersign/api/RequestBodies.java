@@ -61,12 +61,16 @@ public final class RequestBodies {
     /** The body's bytes exactly as sent: what signatures over the raw body are checked against. */
     public static byte[] raw(ServerRequest request, long maxBytes) {
         InputStream in = request.content().inputStream();
+        // A body of announced length is read into an array of that size; reading "up to the limit" went
+        // through 16 KiB buffers for bodies of a few hundred bytes (a sixth of what a node allocated).
+        long announced = request.headers().contentLength().orElse(-1);
+        int atMost = announced >= 0 && announced <= maxBytes ? (int) announced : (int) maxBytes + 1;
         // Read on a thread of its own, so that a client sending its body a byte at a time (slowloris)
         // meets a deadline for the whole body, not one per read.
         Future<byte[]> reading = READERS.submit(() -> {
             // Closing the stream reads past what is left, so the answer (413 too) goes out on a sound connection.
             try (InputStream body = in) {
-                return body.readNBytes((int) maxBytes + 1);
+                return body.readNBytes(atMost);
             }
         });
         byte[] bytes;
