@@ -1,5 +1,7 @@
 package io.countersign.mcp;
 
+import java.util.function.Supplier;
+
 /**
  * Whether the agent has cancelled one call (MCP "Cancellation", {@code notifications/cancelled}). A call
  * still waiting for people, or not yet forwarded, then never runs, even when it is approved a moment
@@ -30,6 +32,30 @@ final class Cancellation {
 
     synchronized boolean cancelled() {
         return cancelled;
+    }
+
+    /**
+     * Runs {@code blocking} on this thread and interrupts it if the call is cancelled meanwhile: a socket
+     * read blocked on a virtual thread then ends at once, its connection closed. No interrupt outlives it.
+     */
+    <T> T interrupting(Supplier<T> blocking) {
+        Thread caller = Thread.currentThread();
+        boolean[] running = {true};
+        whenCancelled(() -> {
+            synchronized (running) {
+                if (running[0]) {
+                    caller.interrupt();
+                }
+            }
+        });
+        try {
+            return blocking.get();
+        } finally {
+            synchronized (running) {
+                running[0] = false;
+            }
+            Thread.interrupted();
+        }
     }
 
     /** Runs {@code action} when the call is cancelled (at once if it already is); replaces what was set before. */

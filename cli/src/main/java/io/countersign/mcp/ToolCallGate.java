@@ -125,7 +125,10 @@ public final class ToolCallGate {
         return answer.ok() ? answer.body() : null;
     }
 
-    /** Holds the call open while people decide, up to the configured time or until the agent cancels it. */
+    /**
+     * Holds the call open while people decide, up to the configured time or until the agent cancels it;
+     * a cancellation ends the long-poll under way at once instead of when it returns (up to a minute).
+     */
     private JsonNode await(String id, JsonNode record, Cancellation cancellation) {
         Instant until = Instant.now().plus(settings.hold());
         while ("pending".equals(status(record)) && !cancellation.cancelled()) {
@@ -133,7 +136,16 @@ public final class ToolCallGate {
             if (seconds < 1) {
                 return record;
             }
-            ApiClient.Answer answer = countersign.get("v1/actions/" + id + "?wait=" + Math.min(seconds, 60) + "s", Duration.ofSeconds(90));
+            String poll = "v1/actions/" + id + "?wait=" + Math.min(seconds, 60) + "s";
+            ApiClient.Answer answer;
+            try {
+                answer = cancellation.interrupting(() -> countersign.get(poll, Duration.ofSeconds(90)));
+            } catch (RuntimeException e) {
+                if (cancellation.cancelled()) {
+                    return record;
+                }
+                throw e;
+            }
             if (!answer.ok()) {
                 return record;
             }

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -55,10 +54,7 @@ class McpGatewayFaultTest {
 
     @BeforeEach
     void start() throws Exception {
-        McpGatewayTest.peersPresent();
-        ConfigDirectory.ensureExample(config);
-        Files.writeString(config.resolve("policies/mcp.yaml"), POLICY);
-        server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
+        server = McpPeers.startNode(config, POLICY);
         Path settings = config.resolve("mcp.yaml");
         Files.writeString(settings, """
                 env: dev
@@ -67,7 +63,7 @@ class McpGatewayFaultTest {
                   faulty:
                     command: [node, %s]
                     env: {GREETING: hello}
-                """.formatted(McpGatewayTest.PEERS.resolve("faulty-server.mjs").toAbsolutePath()));
+                """.formatted(McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath()));
         ProcessBuilder process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp", "--config", settings.toString(),
                 "--server", "http://127.0.0.1:" + server.port())

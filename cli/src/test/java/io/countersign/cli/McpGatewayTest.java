@@ -16,11 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +30,7 @@ import tools.jackson.databind.JsonNode;
  * registry. Reviewers act through Countersign's API between the agent's steps.
  */
 class McpGatewayTest {
-    static final Path PEERS = Path.of("src", "test", "mcp");
+    static final Path PEERS = McpPeers.DIRECTORY;
     static final String POLICY = """
             version: 1
             rules:
@@ -68,22 +66,9 @@ class McpGatewayTest {
     BufferedReader answers;
     final HttpClient http = HttpClient.newHttpClient();
 
-    /** The npm peers are installed by .ci/run; without them here, the test is skipped (in CI it fails). */
-    static void peersPresent() {
-        boolean present = Files.isDirectory(PEERS.resolve("node_modules/@modelcontextprotocol/sdk"))
-                && Files.isDirectory(PEERS.resolve("node_modules/@modelcontextprotocol/server-filesystem"));
-        if (!present && System.getenv("COUNTERSIGN_REQUIRE_MCP_PEERS") != null) {
-            throw new AssertionError("COUNTERSIGN_REQUIRE_MCP_PEERS is set but " + PEERS + "/node_modules is missing (npm ci --prefix " + PEERS + ")");
-        }
-        Assumptions.assumeTrue(present, "MCP peers from npm are not installed: npm ci --prefix cli/src/test/mcp");
-    }
-
     @BeforeEach
     void start() throws Exception {
-        peersPresent();
-        ConfigDirectory.ensureExample(config);
-        Files.writeString(config.resolve("policies/mcp.yaml"), POLICY);
-        server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
+        server = McpPeers.startNode(config, POLICY);
         Files.writeString(files.resolve("hello.txt"), "hello from the filesystem server\n");
         Path gatewayConfig = config.resolve("mcp.yaml");
         Files.writeString(gatewayConfig, """

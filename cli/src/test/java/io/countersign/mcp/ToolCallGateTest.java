@@ -1,0 +1,91 @@
+package io.countersign.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.countersign.cli.ApiClient;
+import io.countersign.cli.McpPeers;
+import io.countersign.json.Json;
+import io.countersign.server.ConfigDirectory;
+import io.countersign.server.CountersignServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The gate between one call and Countersign, against a real node and a TypeScript SDK upstream. */
+class ToolCallGateTest {
+    private static final String POLICY = """
+            version: 1
+            rules:
+              - id: held-echo
+                when: action == "mcp.up.echo" && payload.arguments.text == "hold me"
+                effect: require_approval
+                approvals: {min: 1, from: [sre]}
+                ttl: 10m
+              - id: other-echoes
+                when: action == "mcp.up.echo"
+                effect: allow
+            """;
+
+    @TempDir
+    Path config;
+
+    CountersignServer server;
+    UpstreamServer upstream;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = McpPeers.startNode(config, POLICY);
+    }
+
+    @AfterEach
+    void stop() {
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aHeldCallTheAgentCancelsStopsWaitingAtOnceAndTheNextCallIsServed() throws Exception {
+        Path file = config.resolve("gateway.yaml");
+        Files.writeString(file, """
+                env: dev
+                hold: 120s
+                servers:
+                  up:
+                    command: [node, %s]
+                """.formatted(McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath()));
+        GatewaySettings settings = GatewaySettings.load(file, name -> null);
+        upstream = UpstreamServer.connect(settings.servers().getFirst(), settings.timeout());
+        ToolCallGate gate = new ToolCallGate(new ApiClient("http://127.0.0.1:" + server.port(),
+                ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), settings);
+        UpstreamServer.KnownTool echo = upstream.tool("echo").orElseThrow();
+
+        Cancellation cancellation = new Cancellation();
+        CompletableFuture<ObjectNode> held = CompletableFuture.supplyAsync(
+                () -> gate.call(upstream, echo, Json.MAPPER.valueToTree(Map.of("text", "hold me")), cancellation),
+                command -> Thread.ofVirtual().start(command));
+        Thread.sleep(1500);
+        assertThat(held).as("held for people, for up to two minutes").isNotDone();
+        long cancelledAt = System.nanoTime();
+        cancellation.cancel();
+        ObjectNode answer = held.get(10, TimeUnit.SECONDS);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelledAt))
+                .as("the long-poll (up to 60 s) ended with the cancellation").isLessThan(3000);
+        assertThat(answer.path("isError").asBoolean()).isTrue();
+        assertThat(answer.path("content").get(0).path("text").asString()).contains("cancelled").contains("nothing ran");
+
+        ObjectNode next = gate.call(upstream, echo, Json.MAPPER.valueToTree(Map.of("text", "hi")), new Cancellation());
+        assertThat(next.path("isError").asBoolean()).as(next.toString()).isFalse();
+        assertThat(next.path("content").get(0).path("text").asString()).contains("hi");
+    }
+}
