@@ -40,10 +40,12 @@ final class Cancellation {
      */
     <T> T interrupting(Supplier<T> blocking) {
         Thread caller = Thread.currentThread();
-        boolean[] running = {true};
+        // [0] still running, [1] interrupted by this; under one lock, so no interrupt lands after the finally
+        boolean[] state = {true, false};
         whenCancelled(() -> {
-            synchronized (running) {
-                if (running[0]) {
+            synchronized (state) {
+                if (state[0]) {
+                    state[1] = true;
                     caller.interrupt();
                 }
             }
@@ -51,10 +53,12 @@ final class Cancellation {
         try {
             return blocking.get();
         } finally {
-            synchronized (running) {
-                running[0] = false;
+            synchronized (state) {
+                state[0] = false;
+                if (state[1]) {
+                    Thread.interrupted();
+                }
             }
-            Thread.interrupted();
         }
     }
 

@@ -31,7 +31,8 @@ public final class Grants {
     private static final Duration LEEWAY = Duration.ofSeconds(5);
 
     private final OctetKeyPair key;
-    private final Ed25519Jws signer;
+    /** Signs grants and checks the signatures of those it does not recall issuing. */
+    private final Ed25519Jws jws;
     private final Duration ttl;
     private final SecureRandom random = new SecureRandom();
     private final IssuedMemory issued = new IssuedMemory();
@@ -50,7 +51,7 @@ public final class Grants {
             throw new IllegalArgumentException("the grant key cannot sign: it has no private part");
         }
         this.key = key;
-        this.signer = new Ed25519Jws(key);
+        this.jws = new Ed25519Jws(key);
         this.ttl = ttl;
     }
 
@@ -77,7 +78,7 @@ public final class Grants {
                 .build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.EdDSA).keyID(key.getKeyID()).type(TYPE).build(), claims);
         try {
-            jwt.sign(signer);
+            jwt.sign(jws);
         } catch (JOSEException e) {
             throw new IllegalStateException("signing a grant failed", e);
         }
@@ -104,7 +105,7 @@ public final class Grants {
             throw new InvalidGrantException("the grant is not a Countersign grant (expected typ " + TYPE + ", alg EdDSA)");
         }
         try {
-            if (!key.getKeyID().equals(header.getKeyID()) || !(issued.recalls(token) || jwt.verify(signer))) {
+            if (!key.getKeyID().equals(header.getKeyID()) || !(issued.recalls(token) || jwt.verify(jws))) {
                 throw new InvalidGrantException("the grant's signature does not verify with this server's key");
             }
         } catch (JOSEException e) {

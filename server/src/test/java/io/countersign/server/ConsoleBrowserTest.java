@@ -93,6 +93,13 @@ class ConsoleBrowserTest {
         return new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
+    /** Submits a form and waits for the page it leads to: elements of the same id are on both pages. */
+    private void submitWith(By button) {
+        WebElement page = browser.findElement(By.tagName("html"));
+        browser.findElement(button).click();
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
+    }
+
     private void screenshot(String name) throws IOException {
         File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
         Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -132,7 +139,7 @@ class ConsoleBrowserTest {
         screenshot("request");
 
         browser.findElement(By.id("justification")).sendKeys("change window CHG-7 is open");
-        browser.findElement(By.id("approve")).click();
+        submitWith(By.id("approve"));
         assertThat(await(By.id("quorum")).getText()).contains("1 approved");
         assertThat(browser.findElement(By.id("reviews")).getText()).contains("alice").contains("approved").contains("change window CHG-7 is open");
         assertThat(browser.findElements(By.id("decide"))).as("one review per person: no buttons after voting").isEmpty();
@@ -141,7 +148,7 @@ class ConsoleBrowserTest {
         browser.quit();
         browser = newBrowser();
         signInAndOpen("/requests/" + id, "bob-sub", "bob@example.com", List.of("data-owners"));
-        browser.findElement(By.id("approve")).click();
+        submitWith(By.id("approve"));
         assertThat(await(By.id("status")).getText()).isEqualToIgnoringCase("approved");
         assertThat(console.server.get("alice", "/v1/actions/" + id).body().path("status").asString()).isEqualTo("approved");
         screenshot("request-approved");
@@ -173,7 +180,7 @@ class ConsoleBrowserTest {
         assertThat(await(By.id("no-buttons")).getText()).contains("cannot review");
         browser.findElement(By.cssSelector("#break-glass-form summary")).click();
         browser.findElement(By.id("break-glass-justification")).sendKeys("payments are down; both approvers are unreachable");
-        browser.findElement(By.id("break-glass-submit")).click();
+        submitWith(By.id("break-glass-submit"));
         assertThat(await(By.id("status")).getText()).isEqualToIgnoringCase("approved");
         assertThat(browser.findElement(By.id("break-glass")).getText()).contains("carol")
                 .contains("payments are down; both approvers are unreachable").contains("review afterwards: pending");
@@ -183,7 +190,7 @@ class ConsoleBrowserTest {
         browser = newBrowser();
         signInAndOpen("/requests/" + id, "alice-sub", "alice@example.com", List.of("sre"));
         browser.findElement(By.id("break-glass-comment")).sendKeys("the outage was real: INC-9");
-        browser.findElement(By.id("uphold")).click();
+        submitWith(By.id("uphold"));
         assertThat(await(By.id("break-glass")).getText()).contains("upheld by Alice Archer (alice): the outage was real: INC-9");
         assertThat(browser.findElements(By.id("break-glass-review"))).isEmpty();
         screenshot("break-glass-upheld");
