@@ -9,6 +9,7 @@ import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
+import java.security.MessageDigest;
 import java.util.Set;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
@@ -29,13 +30,32 @@ final class Ed25519Jws implements JWSSigner, JWSVerifier {
     private final JCAContext jca = new JCAContext();
 
     Ed25519Jws(OctetKeyPair key) {
+        requireConsistent(key);
+        this.publicKey = key.getDecodedX();
+        this.privateKey = key.isPrivate() ? key.getDecodedD() : null;
+    }
+
+    /**
+     * An Ed25519 JWK of the right sizes whose {@code x} is the public key of its {@code d}: otherwise it
+     * would sign grants that nothing, this node included, accepts.
+     *
+     * @throws IllegalArgumentException saying what is wrong
+     */
+    static void requireConsistent(OctetKeyPair key) {
         if (!Curve.Ed25519.equals(key.getCurve())) {
             throw new IllegalArgumentException("not an Ed25519 key: " + key.getCurve());
         }
-        this.publicKey = key.getDecodedX();
-        this.privateKey = key.isPrivate() ? key.getDecodedD() : null;
-        if (publicKey.length != Ed25519.PUBLIC_KEY_SIZE || (privateKey != null && privateKey.length != Ed25519.SECRET_KEY_SIZE)) {
-            throw new IllegalArgumentException("an Ed25519 key has 32-byte x and d");
+        byte[] declared = key.getDecodedX();
+        byte[] secret = key.isPrivate() ? key.getDecodedD() : null;
+        if (declared.length != Ed25519.PUBLIC_KEY_SIZE || (secret != null && secret.length != Ed25519.SECRET_KEY_SIZE)) {
+            throw new IllegalArgumentException("an Ed25519 key's d and x are 32 bytes each");
+        }
+        if (secret != null) {
+            byte[] derived = new byte[Ed25519.PUBLIC_KEY_SIZE];
+            Ed25519.generatePublicKey(secret, 0, derived, 0);
+            if (!MessageDigest.isEqual(derived, declared)) {
+                throw new IllegalArgumentException("the public key (x) is not the one of the private key (d)");
+            }
         }
     }
 

@@ -30,7 +30,11 @@ public final class GrantKey {
                 if (!Curve.Ed25519.equals(key.getCurve()) || !key.isPrivate()) {
                     throw new ConfigException(file + ": not a private Ed25519 key");
                 }
-                requireMatchingHalves(file, key);
+                try {
+                    Ed25519Jws.requireConsistent(key);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(file + ": " + e.getMessage());
+                }
                 return key;
             }
             OctetKeyPair key = generate();
@@ -40,20 +44,6 @@ public final class GrantKey {
             throw new ConfigException(file + ": cannot read or create the grant signing key: " + e.getMessage(), e);
         } catch (ParseException e) {
             throw new ConfigException(file + ": not a JWK: " + e.getMessage(), e);
-        }
-    }
-
-    /** A key whose x is not the public key of its d would sign grants that nothing, this node included, accepts. */
-    private static void requireMatchingHalves(Path file, OctetKeyPair key) {
-        byte[] secret = key.getDecodedD();
-        byte[] declared = key.getDecodedX();
-        if (secret.length != Ed25519.SECRET_KEY_SIZE || declared.length != Ed25519.PUBLIC_KEY_SIZE) {
-            throw new ConfigException(file + ": an Ed25519 key's d and x are 32 bytes each");
-        }
-        byte[] derived = new byte[Ed25519.PUBLIC_KEY_SIZE];
-        Ed25519.generatePublicKey(secret, 0, derived, 0);
-        if (!java.security.MessageDigest.isEqual(derived, declared)) {
-            throw new ConfigException(file + ": the public key (x) is not the one of the private key (d)");
         }
     }
 

@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The grants one {@link Grants} issued lately, by the SHA-256 of their token (never the bearer token
  * itself). A token presented back that hashes to one of these is byte for byte a token this key signed,
- * so its Ed25519 check can be skipped: with the JOSE library's Ed25519 that check is the costliest part
- * of recording an outcome (about 170 µs and 300 KB of garbage here). A grant forgotten, or issued by
- * another node, is simply verified in full.
+ * so its Ed25519 check can be skipped: that check was the costliest part of recording an outcome (about
+ * 170 µs and 300 KB of garbage with Tink; 75 µs and 7 KB with BouncyCastle's, used now). A grant
+ * forgotten, or issued by another node, is simply verified in full.
  *
  * <p>The hashes sit in flat arrays, eight to a set chosen by the hash, and a new one replaces the oldest
  * of its set: about the last {@link #CAPACITY} are known. Flat, because a map of objects that each live
