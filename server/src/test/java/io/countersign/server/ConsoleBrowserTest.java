@@ -15,10 +15,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -93,11 +95,16 @@ class ConsoleBrowserTest {
         return new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
-    /** Submits a form and waits for the page it leads to: elements of the same id are on both pages. */
+    /**
+     * Submits a form and waits for the page it leads to: elements of the same id are on both pages. The
+     * old page is marked first; while the browser swaps documents its queries may fail, and are retried.
+     */
     private void submitWith(By button) {
-        WebElement page = browser.findElement(By.tagName("html"));
+        JavascriptExecutor script = (JavascriptExecutor) browser;
+        script.executeScript("document.documentElement.dataset.left = 'yes'");
         browser.findElement(button).click();
-        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(browser, Duration.ofSeconds(15)).ignoring(WebDriverException.class).until(driver -> Boolean.TRUE.equals(script.executeScript(
+                "return document.readyState === 'complete' && document.documentElement.dataset.left === undefined")));
     }
 
     private void screenshot(String name) throws IOException {
