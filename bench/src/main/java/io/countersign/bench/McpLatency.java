@@ -15,8 +15,9 @@ import java.util.Map;
 /**
  * The MCP gateway's added latency, side by side in one run: the same allowed {@code tools/call} (an
  * echo tool of a TypeScript SDK server) made directly to the upstream, through a relay process that does
- * nothing (the floor for any gateway in a process of its own), and through {@code countersign mcp},
- * interleaved call by call. Node and gateway run as users run them, each a process of its own started
+ * nothing (the floor for any gateway in a process of its own), through the same relay writing 4 KiB and
+ * waiting for fdatasync before each call (the floor for any gateway that puts a call in a durable log
+ * before it runs), and through {@code countersign mcp}, interleaved call by call. Node and gateway run as users run them, each a process of its own started
  * by {@code bin/countersign} ({@code serve} on SQLite with its durable audit log, and {@code mcp}).
  * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT COUNTERSIGN RELAY_SCRIPT [calls] [warm-up calls]
  */
@@ -45,6 +46,8 @@ public final class McpLatency {
             Files.writeString(settings, "env: dev\nservers:\n  up:\n    command: [node, " + upstream + "]\n");
             try (McpSyncClient direct = client(ServerParameters.builder("node").args(upstream).build());
                  McpSyncClient relay = client(ServerParameters.builder("node").args(relayScript, "node", upstream).build());
+                 McpSyncClient durableRelay = client(ServerParameters.builder("node")
+                         .args(relayScript, "--durable", work.resolve("relay.log").toString(), "node", upstream).build());
                  McpSyncClient gateway = client(ServerParameters.builder(countersign).args("mcp",
                          "--config", settings.toString(), "--server", node.base.toString(), "--token", node.key("agent")).build())) {
                 McpSchema.CallToolRequest echo = McpSchema.CallToolRequest.builder("echo").arguments(Map.of("text", "ping")).build();
@@ -54,10 +57,12 @@ public final class McpLatency {
                 for (int i = 0; i < warmUp; i++) {
                     check(direct.callTool(echo));
                     check(relay.callTool(echo));
+                    check(durableRelay.callTool(echo));
                     check(gateway.callTool(echo));
                 }
                 long[] directNanos = new long[calls];
                 long[] relayNanos = new long[calls];
+                long[] durableNanos = new long[calls];
                 long[] gatewayNanos = new long[calls];
                 for (int i = 0; i < calls; i++) {
                     long t0 = System.nanoTime();
@@ -65,20 +70,27 @@ public final class McpLatency {
                     long t1 = System.nanoTime();
                     check(relay.callTool(echo));
                     long t2 = System.nanoTime();
-                    check(gateway.callTool(echo));
+                    check(durableRelay.callTool(echo));
                     long t3 = System.nanoTime();
+                    check(gateway.callTool(echo));
+                    long t4 = System.nanoTime();
                     directNanos[i] = t1 - t0;
                     relayNanos[i] = t2 - t1;
-                    gatewayNanos[i] = t3 - t2;
+                    durableNanos[i] = t3 - t2;
+                    gatewayNanos[i] = t4 - t3;
                 }
                 Percentiles directly = Percentiles.of(directNanos);
                 Percentiles relayed = Percentiles.of(relayNanos);
+                Percentiles logged = Percentiles.of(durableNanos);
                 Percentiles through = Percentiles.of(gatewayNanos);
                 System.out.printf("%-26s %s%n", "direct to upstream", directly.describe());
                 System.out.printf("%-26s %s%n", "through a relay (no work)", relayed.describe());
+                System.out.printf("%-26s %s%n", "through a durable relay", logged.describe());
                 System.out.printf("%-26s %s%n", "through countersign mcp", through.describe());
                 System.out.printf("added by the relay alone: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
                         relayed.ms(0.50) - directly.ms(0.50), relayed.ms(0.90) - directly.ms(0.90), relayed.ms(0.99) - directly.ms(0.99));
+                System.out.printf("added by the durable relay (4 KiB + fdatasync a call): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
+                        logged.ms(0.50) - directly.ms(0.50), logged.ms(0.90) - directly.ms(0.90), logged.ms(0.99) - directly.ms(0.99));
                 System.out.printf("added by the gateway: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (%d calls each, interleaved)%n",
                         through.ms(0.50) - directly.ms(0.50), through.ms(0.90) - directly.ms(0.90),
                         through.ms(0.99) - directly.ms(0.99), calls);
@@ -91,11 +103,14 @@ public final class McpLatency {
                 BenchResult result = BenchResult.of("mcp", "allowed tools/call, " + calls + " calls each, interleaved").metric("calls", calls);
                 directly.addTo(result, "direct_");
                 relayed.addTo(result, "relay_");
+                logged.addTo(result, "durable_relay_");
                 through.addTo(result, "gateway_");
                 sync.addTo(result, "fdatasync_");
                 spaced.addTo(result, "fdatasync_spaced_");
                 result.metric("relay_added_p50_ms", relayed.ms(0.50) - directly.ms(0.50))
                         .metric("relay_added_p99_ms", relayed.ms(0.99) - directly.ms(0.99))
+                        .metric("durable_relay_added_p50_ms", logged.ms(0.50) - directly.ms(0.50))
+                        .metric("durable_relay_added_p99_ms", logged.ms(0.99) - directly.ms(0.99))
                         .metric("added_p50_ms", through.ms(0.50) - directly.ms(0.50))
                         .metric("added_p99_ms", through.ms(0.99) - directly.ms(0.99)).print();
             }

@@ -142,6 +142,10 @@ public final class ResultsReport {
                     md.append(String.format(Locale.ROOT, "| the same through a relay process that does nothing (the floor for any gateway in its own process) | | +%.2f ms | | +%.2f ms |%n",
                             m.path("relay_added_p50_ms").asDouble(), m.path("relay_added_p99_ms").asDouble()));
                 }
+                if (m.has("durable_relay_added_p50_ms")) {
+                    md.append(String.format(Locale.ROOT, "| the same relay writing 4 KiB + fdatasync before each call (the floor for any gateway that logs a call durably before it runs) | | +%.2f ms | | +%.2f ms |%n",
+                            m.path("durable_relay_added_p50_ms").asDouble(), m.path("durable_relay_added_p99_ms").asDouble()));
+                }
                 if (m.has("fdatasync_p50_ms")) {
                     md.append(String.format(Locale.ROOT, "| the disk alone: one 4 KiB write + fdatasync, as each allowed call's commit needs (same run) | | %.2f ms | %.2f ms | %.2f ms |%n",
                             m.path("fdatasync_p50_ms").asDouble(), m.path("fdatasync_p90_ms").asDouble(), m.path("fdatasync_p99_ms").asDouble()));

@@ -87,6 +87,54 @@ class SqliteActionStoreTest extends ActionStoreContract {
     }
 
     @Test
+    void aLoneWriteIsCommittedOnItsCallersOwnThreadAndAFailingOneUndoesNothingElse() throws Exception {
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("alone.db"))) {
+            connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+            try (GroupCommitWriter writer = new GroupCommitWriter(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("alone.db")), "test-writer")) {
+                Thread caller = Thread.currentThread();
+                Thread ranOn = writer.execute(c -> {
+                    c.createStatement().executeUpdate("INSERT INTO t VALUES (1)");
+                    return Thread.currentThread();
+                });
+                assertThat(ranOn).as("no hand-off to the writer's thread and back").isSameAs(caller);
+                try (ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM t")) {
+                    assertThat(count.getInt(1)).as("committed, seen by another connection").isEqualTo(1);
+                }
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (1)")))
+                        .isInstanceOf(SQLException.class);
+                writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (2)"));
+                assertThat(writer.healthy()).isTrue();
+            }
+            try (ResultSet keys = connection.createStatement().executeQuery("SELECT group_concat(k) FROM (SELECT k FROM t ORDER BY k)")) {
+                assertThat(keys.getString(1)).isEqualTo("1,2");
+            }
+        }
+    }
+
+    @Test
+    void writesThatArriveTogetherStillShareCommits() throws Exception {
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("together.db"))) {
+            connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+            try (GroupCommitWriter writer = new GroupCommitWriter(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("together.db")), "test-writer");
+                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<Integer>> writes = new ArrayList<>();
+                for (int i = 0; i < 2_000; i++) {
+                    int key = i;
+                    writes.add(pool.submit(() -> writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (" + key + ")"))));
+                }
+                for (Future<Integer> write : writes) {
+                    assertThat(write.get()).isEqualTo(1);
+                }
+                assertThat(writer.stats().writes()).isEqualTo(2_000);
+                assertThat(writer.stats().averageBatch()).as("writes per commit").isGreaterThan(4);
+            }
+            try (ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM t")) {
+                assertThat(count.getInt(1)).isEqualTo(2_000);
+            }
+        }
+    }
+
+    @Test
     void upgradeFromTheFirstSchemaKeepsEveryEvent() throws SQLException {
         store.close();
         Path file = dir.resolve("old.db");

@@ -13,12 +13,22 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs every write on one connection and one thread, many writes to a transaction: callers wait until
- * the transaction holding their write has committed (and so been fsynced), and share that fsync with
- * everyone who queued alongside them. Each write runs under its own savepoint, so one failing write
- * does not undo its neighbours.
+ * Runs every write on one connection, many writes to a transaction: callers wait until the transaction
+ * holding their write has committed (and so been fsynced), and share that fsync with everyone who queued
+ * alongside them. Each write runs under its own savepoint, so one failing write does not undo its
+ * neighbours.
+ *
+ * <p>Writes that queue are committed by the writer's own thread. On an embedded database a write that is
+ * the only one under way is committed on its caller's thread instead: a lone client's request is then
+ * not handed to the writer and back, two thread wake-ups (side by side on a 2-core VM, one sequential
+ * client: 0.1 to 0.2 ms off the median, 0.3 to 0.7 ms off the p99). With others under way it queues, so
+ * they still share commits, and no more than one caller's thread ever waits in the database's fsync. On a
+ * database server only the writer's thread uses the connection: it is a socket, which an interrupted
+ * virtual thread would close under the whole batch.
  *
  * <p>When a commit fails, nothing of its batch is durable and every caller is told so. What comes next
  * depends on the database. On SQLite a failed commit may mean the disk dropped writes it reported done
@@ -74,7 +84,14 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private static final Task<Void> STOP = new Task<>(c -> null, new CompletableFuture<>());
 
-    /** Writer thread only (and close, once the thread has stopped). */
+    /** Whoever holds it owns the connection: the writer's thread for a batch, or one caller for its lone write. */
+    private final ReentrantLock turn = new ReentrantLock();
+    /** Whether a caller may commit its own write when the writer is idle (embedded databases only). */
+    private final boolean callersCommit;
+    /** Callers in {@link #execute} now: only one that is alone commits on its own thread. */
+    private final AtomicInteger callers = new AtomicInteger();
+
+    /** Used only under {@link #turn} (and by close, once the thread has stopped). */
     private Connection connection;
     private PreparedStatement transactionStart;
     private final String transactionStartSql;
@@ -99,11 +116,14 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
+    /** A writer on an embedded database (SQLite), where a lone write is committed on its caller's thread. */
     public GroupCommitWriter(Connection connection, String name) throws SQLException {
         this(connection, name, null);
     }
 
     /**
+     * A writer on an embedded database, as {@link #GroupCommitWriter(Connection, String)}.
+     *
      * @param transactionStart a statement each transaction begins with, before any write; on PostgreSQL,
      *                         the lock that puts the transactions of every node in one order (null: none)
      */
@@ -114,6 +134,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private GroupCommitWriter(Connection connection, ConnectionSource reconnect, String name, String transactionStart) throws SQLException {
         this.transactionStartSql = transactionStart;
         this.reconnect = reconnect;
+        this.callersCommit = reconnect == null;
         use(connection);
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
     }
@@ -149,13 +170,16 @@ public final class GroupCommitWriter implements AutoCloseable {
             throw failed;
         }
         Task<T> task = new Task<>(work, new CompletableFuture<>());
+        boolean alone = callers.incrementAndGet() == 1;
         try {
-            queue.put(task);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("interrupted while queueing a write", e);
-        }
-        try {
+            if (!(alone && callersCommit && commitAlone(task))) {
+                try {
+                    queue.put(task);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreUnavailableException("interrupted while queueing a write", e);
+                }
+            }
             return task.done().join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause();
@@ -166,6 +190,8 @@ public final class GroupCommitWriter implements AutoCloseable {
                 throw runtime;
             }
             throw new StoreUnavailableException("write failed", cause);
+        } finally {
+            callers.decrementAndGet();
         }
     }
 
@@ -188,52 +214,78 @@ public final class GroupCommitWriter implements AutoCloseable {
             } catch (InterruptedException e) {
                 continue;
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stop = batch.remove(STOP);
-            if (failure != null) {
-                batch.forEach(task -> task.done().completeExceptionally(failure));
+            turn.lock();
+            try {
+                queue.drainTo(batch, MAX_BATCH - 1);
+                boolean stop = batch.remove(STOP);
+                if (failure != null) {
+                    batch.forEach(task -> task.done().completeExceptionally(failure));
+                } else if (!batch.isEmpty()) {
+                    commit(batch, completions);
+                }
                 batch.clear();
-            }
-            if (batch.isEmpty()) {
+                completions.clear();
                 if (stop) {
                     drainClosed();
                     return;
                 }
-                continue;
+            } finally {
+                turn.unlock();
             }
+        }
+    }
+
+    /**
+     * Commits {@code task} alone on the caller's thread, if the connection is free and nobody queued.
+     *
+     * @return false when the write must queue for the writer's thread instead
+     */
+    private boolean commitAlone(Task<?> task) {
+        if (!turn.tryLock()) {
+            return false;
+        }
+        try {
+            if (!open) {
+                throw new StoreUnavailableException("store is closed", null);
+            }
+            if (failure != null || !queue.isEmpty()) {
+                return false;
+            }
+            commit(List.of(task), new ArrayList<>(1));
+            return true;
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /** One transaction of {@code batch}, each write under its savepoint; every caller learns how it ended. */
+    private void commit(List<Task<?>> batch, List<Runnable> completions) {
+        try {
+            start();
+            for (Task<?> task : batch) {
+                task.runIn(connection, completions);
+            }
+            connection.commit();
+            commits++;
+            writes += batch.size();
+            completions.forEach(Runnable::run);
+        } catch (SQLException e) {
+            // Nothing in this batch is durable: every caller is told so and fails closed.
+            LOG.log(Level.ERROR, "commit of " + batch.size() + " writes failed", e);
             try {
-                start();
-                for (Task<?> task : batch) {
-                    task.runIn(connection, completions);
-                }
-                connection.commit();
-                commits++;
-                writes += batch.size();
-                completions.forEach(Runnable::run);
-            } catch (SQLException e) {
-                // Nothing in this batch is durable: every caller is told so and fails closed.
-                LOG.log(Level.ERROR, "commit of " + batch.size() + " writes failed", e);
-                try {
-                    connection.rollback();
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
-                if (reconnect == null) {
-                    // As with fsync errors, a retry could "succeed" without the data: refuse every later write until restart.
-                    failure = new StoreUnavailableException("the store could not commit and refuses writes until restarted", e);
-                } else {
-                    failure = new StoreUnavailableException("the database could not commit (" + e.getMessage()
-                            + "); writes are refused until it answers again", e);
-                    dropConnection();
-                }
-                batch.forEach(task -> task.done().completeExceptionally(failure));
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
             }
-            batch.clear();
-            completions.clear();
-            if (stop) {
-                drainClosed();
-                return;
+            if (reconnect == null) {
+                // As with fsync errors, a retry could "succeed" without the data: refuse every later write until restart.
+                failure = new StoreUnavailableException("the store could not commit and refuses writes until restarted", e);
+            } else {
+                failure = new StoreUnavailableException("the database could not commit (" + e.getMessage()
+                        + "); writes are refused until it answers again", e);
+                dropConnection();
             }
+            batch.forEach(task -> task.done().completeExceptionally(failure));
         }
     }
 

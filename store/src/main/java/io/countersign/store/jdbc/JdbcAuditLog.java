@@ -43,8 +43,8 @@ public final class JdbcAuditLog implements AuditLogStore {
     private static final String INSERT_HASH = "INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)";
 
     /**
-     * An event ready to become a leaf: its entry encoded and hashed by the calling thread, so the single
-     * writer thread only runs SQL.
+     * An event ready to become a leaf: its entry encoded and hashed by the calling thread before it takes
+     * its turn on the writer's connection, which then only runs SQL.
      */
     record NewLeaf(ActionEvent event, String detail, byte[] entry, byte[] hash) {
         static List<NewLeaf> of(List<ActionEvent> events) {

@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Prepared statements of the writer connection, compiled once: every write runs the same few
- * statements, and compiling them again for each one cost more than running them. Writer thread only;
- * callers close result sets, never the statements.
+ * statements, and compiling them again for each one cost more than running them. Used only by whoever
+ * holds the writer's connection (one thread at a time, see {@link GroupCommitWriter}); callers close
+ * result sets, never the statements.
  */
 final class StatementCache {
     private Connection connection;
