@@ -112,6 +112,23 @@ class SqliteActionStoreTest extends ActionStoreContract {
     }
 
     @Test
+    void aWriteThatFailsWithAnErrorLeavesNothingOfItBehind() throws Exception {
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("error.db"))) {
+            connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+            try (GroupCommitWriter writer = new GroupCommitWriter(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("error.db")), "test-writer")) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.execute(c -> {
+                    c.createStatement().executeUpdate("INSERT INTO t VALUES (1)");
+                    throw new StackOverflowError("deep");
+                })).isInstanceOf(StoreUnavailableException.class).hasRootCauseInstanceOf(StackOverflowError.class);
+                writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (2)"));
+            }
+            try (ResultSet keys = connection.createStatement().executeQuery("SELECT group_concat(k) FROM t")) {
+                assertThat(keys.getString(1)).as("the failed write's row was rolled back, the next one committed").isEqualTo("2");
+            }
+        }
+    }
+
+    @Test
     void writesThatArriveTogetherStillShareCommits() throws Exception {
         try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("together.db"))) {
             connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");

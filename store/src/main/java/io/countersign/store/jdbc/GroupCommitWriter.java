@@ -63,7 +63,8 @@ public final class GroupCommitWriter implements AutoCloseable {
                 T result = work.run(connection);
                 connection.releaseSavepoint(savepoint);
                 completions.add(() -> done.complete(result));
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException | Error e) {
+                // Even an Error leaves nothing of this write in the shared transaction.
                 rollback(connection, savepoint);
                 completions.add(() -> done.completeExceptionally(e));
             }
