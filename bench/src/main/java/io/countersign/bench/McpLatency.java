@@ -17,8 +17,9 @@ import java.util.Map;
  * echo tool of a TypeScript SDK server) made directly to the upstream, through a relay process that does
  * nothing (the floor for any gateway in a process of its own), through the same relay writing 4 KiB and
  * waiting for fdatasync before each call (the floor for any gateway that puts a call in a durable log
- * before it runs), and through {@code countersign mcp}, interleaved call by call. Node and gateway run as users run them, each a process of its own started
- * by {@code bin/countersign} ({@code serve} on SQLite with its durable audit log, and {@code mcp}).
+ * before it runs), and through {@code countersign mcp}, interleaved call by call. Node and gateway run
+ * as users run them, each a process of its own started by {@code bin/countersign} ({@code serve} on
+ * SQLite with its durable audit log, and {@code mcp}).
  * Usage: McpLatency WORKDIR UPSTREAM_SCRIPT COUNTERSIGN RELAY_SCRIPT [calls] [warm-up calls]
  */
 public final class McpLatency {

@@ -87,8 +87,6 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     /** Whoever holds it owns the connection: the writer's thread for a batch, or one caller for its lone write. */
     private final ReentrantLock turn = new ReentrantLock();
-    /** Whether a caller may commit its own write when the writer is idle (embedded databases only). */
-    private final boolean callersCommit;
     /** Callers in {@link #execute} now: only one that is alone commits on its own thread. */
     private final AtomicInteger callers = new AtomicInteger();
 
@@ -135,7 +133,6 @@ public final class GroupCommitWriter implements AutoCloseable {
     private GroupCommitWriter(Connection connection, ConnectionSource reconnect, String name, String transactionStart) throws SQLException {
         this.transactionStartSql = transactionStart;
         this.reconnect = reconnect;
-        this.callersCommit = reconnect == null;
         use(connection);
         this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
     }
@@ -173,7 +170,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         Task<T> task = new Task<>(work, new CompletableFuture<>());
         boolean alone = callers.incrementAndGet() == 1;
         try {
-            if (!(alone && callersCommit && commitAlone(task))) {
+            if (!(alone && callersMayCommit() && commitAlone(task))) {
                 try {
                     queue.put(task);
                 } catch (InterruptedException e) {
@@ -234,6 +231,11 @@ public final class GroupCommitWriter implements AutoCloseable {
                 turn.unlock();
             }
         }
+    }
+
+    /** Only on an embedded database (no server to reconnect to), whose calls an interrupt cannot break. */
+    private boolean callersMayCommit() {
+        return reconnect == null;
     }
 
     /**
