@@ -129,6 +129,64 @@ class SqliteActionStoreTest extends ActionStoreContract {
     }
 
     @Test
+    void aCommitThatThrowsUncheckedFailsEveryCallerOfItsBatchAndEveryLaterWrite() throws Exception {
+        Path file = dir.resolve("unchecked.db");
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+        }
+        // The driver's second commit throws an unchecked exception, as a driver bug or a full heap might.
+        java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+        java.sql.Connection real = DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.Connection failingSecondCommit = (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{java.sql.Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("commit") && commits.incrementAndGet() == 2) {
+                        throw new IllegalStateException("driver bug");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        // Not closed by try-with-resources: before the fix its threads waited for ever, and so would the test.
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try (GroupCommitWriter writer = new GroupCommitWriter(failingSecondCommit, "test-writer")) {
+            // The first write holds the connection (alone, on its caller's thread) until the others have queued,
+            // so the second commit, which fails, is the writer thread's.
+            java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+            Future<Integer> first = pool.submit(() -> writer.execute(c -> {
+                try {
+                    queued.await();
+                } catch (InterruptedException e) {
+                    throw new SQLException(e);
+                }
+                return c.createStatement().executeUpdate("INSERT INTO t VALUES (0)");
+            }));
+            List<Future<Integer>> queuedWrites = new ArrayList<>();
+            for (int i = 1; i <= 20; i++) {
+                int key = i;
+                queuedWrites.add(pool.submit(() -> writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (" + key + ")"))));
+            }
+            Thread.sleep(200);
+            queued.countDown();
+            assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+            for (Future<Integer> write : queuedWrites) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> write.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                        .as("told, not left waiting").hasCauseInstanceOf(StoreUnavailableException.class);
+            }
+            assertThat(writer.healthy()).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (99)")))
+                    .isInstanceOf(StoreUnavailableException.class).hasMessageContaining("refuses writes until restarted");
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+             ResultSet keys = connection.createStatement().executeQuery("SELECT group_concat(k) FROM t")) {
+            assertThat(keys.getString(1)).as("only the write committed before the failure").isEqualTo("0");
+        }
+    }
+
+    @Test
     void writesThatArriveTogetherStillShareCommits() throws Exception {
         try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("together.db"))) {
             connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");

@@ -272,12 +272,14 @@ public final class GroupCommitWriter implements AutoCloseable {
             commits++;
             writes += batch.size();
             completions.forEach(Runnable::run);
-        } catch (SQLException e) {
-            // Nothing in this batch is durable: every caller is told so and fails closed.
+        } catch (SQLException | RuntimeException | Error e) {
+            // Nothing in this batch is durable: every caller is told so and fails closed. Whatever the driver
+            // throws, even unchecked, ends here: escaping, it would leave callers waiting for ever and, on the
+            // writer's thread, end that thread.
             LOG.log(Level.ERROR, "commit of " + batch.size() + " writes failed", e);
             try {
                 connection.rollback();
-            } catch (SQLException rollback) {
+            } catch (SQLException | RuntimeException rollback) {
                 e.addSuppressed(rollback);
             }
             if (reconnect == null) {
@@ -302,7 +304,7 @@ public final class GroupCommitWriter implements AutoCloseable {
             use(reconnect.open());
             failure = null;
             LOG.log(Level.INFO, "the writer is connected to the database again");
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             failure = new StoreUnavailableException("cannot reach the database: " + e.getMessage(), e);
         }
     }
