@@ -49,6 +49,36 @@ class PostgresActionStoreTest extends ActionStoreContract {
     }
 
     @Test
+    void aSubscriberThatFailsLeavesTheNodeHearingEveryOtherNodesChanges() throws Exception {
+        java.util.Set<io.countersign.model.ActionId> heard = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean failedOnce = new java.util.concurrent.atomic.AtomicBoolean();
+        store.subscribe(id -> {
+            if (failedOnce.compareAndSet(false, true)) {
+                throw new IllegalStateException("a subscriber's bug");
+            }
+        });
+        store.subscribe(heard::add);
+        try (ActionStore other = open()) {
+            // Another node's changes, one after the other: the first one makes the first subscriber fail.
+            List<io.countersign.model.ActionId> changed = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Lifecycle.Started started = started(request("OPS-" + (40 + i), null));
+                other.insert(started.record(), started.events());
+                io.countersign.lifecycle.Transition.Applied cancelled = (io.countersign.lifecycle.Transition.Applied) Lifecycle.transition(started.record(),
+                        new io.countersign.lifecycle.LifecycleEvent.CancelRequested(AGENT), NOW);
+                assertThat(other.update(cancelled.next(), cancelled.review(), cancelled.events())).isTrue();
+                changed.add(started.record().id());
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!heard.containsAll(changed) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(failedOnce).isTrue();
+            assertThat(heard).as("the other subscriber heard every change, the failing one's too").containsAll(changed);
+        }
+    }
+
+    @Test
     void aChatMessageReplayedToEveryNodeAtOnceCountsOnce() throws Exception {
         try (ActionStore other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int message = 0; message < 20; message++) {

@@ -13,6 +13,7 @@ import javax.sql.DataSource;
  * from every node, and one node at a time leads the background work.
  */
 final class PostgresActionStore extends JdbcActionStore {
+    private static final System.Logger LOG = System.getLogger(PostgresActionStore.class.getName());
     private final List<Consumer<ActionId>> subscribers = new CopyOnWriteArrayList<>();
     private final ChangeListener listener;
     private final ClusterLease lease;
@@ -22,7 +23,14 @@ final class PostgresActionStore extends JdbcActionStore {
         this.lease = new ClusterLease(source);
         // Every node's changes, this one's included: they wake this node's waiters and log followers.
         this.listener = new ChangeListener(source, id -> {
-            subscribers.forEach(subscriber -> subscriber.accept(id));
+            for (Consumer<ActionId> subscriber : subscribers) {
+                try {
+                    subscriber.accept(id);
+                } catch (RuntimeException e) {
+                    // One subscriber's failure is its own: the others, and the log's followers, still hear of it.
+                    LOG.log(System.Logger.Level.ERROR, "a subscriber failed on the change of " + id.value(), e);
+                }
+            }
             auditLog().appended();
         });
     }
