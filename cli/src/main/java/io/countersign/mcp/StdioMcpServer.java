@@ -54,7 +54,7 @@ public final class StdioMcpServer {
         try {
             for (JsonLines.Line line = in.next(); !(line instanceof JsonLines.Line.End); line = in.next()) {
                 switch (line) {
-                    case JsonLines.Line.Text text -> take(JsonRpc.read(text.bytes()));
+                    case JsonLines.Line.Text text -> takeSafely(JsonRpc.read(text.bytes()));
                     case JsonLines.Line.TooLong tooLong -> send(JsonRpc.error(null, ErrorCodes.INVALID_REQUEST,
                             "Invalid Request: the message is longer than " + JsonLines.MAX_LINE + " bytes"));
                     case JsonLines.Line.End end -> throw new AssertionError("the loop ends at the end");
@@ -65,13 +65,27 @@ public final class StdioMcpServer {
         }
     }
 
+    /** No line ends the session: one the gateway fails on (a bug) is answered, if it can be, and logged. */
+    private void takeSafely(JsonRpc.Message message) {
+        try {
+            take(message);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "handling a message from the agent failed", e);
+            if (message instanceof JsonRpc.Request request) {
+                send(JsonRpc.error(request.id(), ErrorCodes.INTERNAL_ERROR, "Internal error: the gateway could not handle this request"));
+            }
+        }
+    }
+
     private void take(JsonRpc.Message message) {
         switch (message) {
             case JsonRpc.Invalid invalid -> send(JsonRpc.error(invalid.id(), invalid.code(), invalid.message()));
             case JsonRpc.Request request -> answer(request);
             case JsonRpc.Notification notification -> {
-                if (CANCELLED.equals(notification.method()) && notification.params() != null) {
-                    Cancellation cancelled = inFlight.remove(key(notification.params().path("requestId")));
+                JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
+                // Only a request id can name a call; anything else there names none.
+                if (CANCELLED.equals(notification.method()) && requestId != null && (requestId.isString() || requestId.isIntegralNumber())) {
+                    Cancellation cancelled = inFlight.remove(key(requestId));
                     if (cancelled != null) {
                         cancelled.cancel();
                     }

@@ -35,6 +35,7 @@ class StdioMcpServerFuzzTest {
             "{\"jsonrpc\":\"2.0\",\"id\":\"list-2\",\"method\":\"tools/list\",\"params\":{}}",
             "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"method\":\"tools/call\",\"params\":{\"name\":\"write_file\","
                     + "\"arguments\":{\"path\":\"/tmp/x\",\"content\":\"hello \\u00e9 \\\"quoted\\\"\"}}}",
+            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"call-7\",\"reason\":\"user\"}}",
             "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"roots\":[]}}");
     private static final String FINAL_PING = "{\"jsonrpc\":\"2.0\",\"id\":\"still-there\",\"method\":\"ping\"}";
 

@@ -28,9 +28,13 @@ class StdioMcpServerTest {
         final CountDownLatch release = new CountDownLatch(1);
         final CountDownLatch returned = new CountDownLatch(1);
         volatile Cancellation slowCall;
+        volatile boolean listFails;
 
         @Override
         public List<McpSchema.Tool> list() {
+            if (listFails) {
+                throw new IllegalStateException("a bug");
+            }
             return List.of(McpSchema.Tool.builder().name("echo").description("Echoes.")
                             .inputSchema(Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string"))))
                             .annotations(new McpSchema.ToolAnnotations(null, true, false, true, false, null)).build(),
@@ -129,6 +133,38 @@ class StdioMcpServerTest {
         assertThat(called.path("id").asInt()).isEqualTo(5);
         assertThat(called.path("result").path("structuredContent")).isEqualTo(Json.parse("{\"text\":\"hé\",\"n\":[1,2]}"));
         assertThat(called.path("result").path("_meta").path("upstream").asBoolean()).isTrue();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 20, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void oddValuesInsideWellFormedMessagesEndNothing() throws IOException {
+        // Each is a valid JSON-RPC message whose contents are not what MCP says: the session goes on after each.
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":{\"a\":[1]}}}");
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":null}}");
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":{\"v\":1}}}");
+        assertThat(next().path("result").path("protocolVersion").asString()).isEqualTo("2025-11-25");
+        send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":[\"echo\"]}}");
+        assertThat(next().path("error").path("code").asInt()).isEqualTo(-32602);
+        send("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\"}");
+        JsonNode pong = next();
+        assertThat(pong.path("id").asInt()).isEqualTo(4);
+        assertThat(pong.has("result")).isTrue();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 20, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRequestTheGatewayFailsOnIsAnsweredWithAnInternalErrorAndTheSessionGoesOn() throws IOException {
+        tools.listFails = true;
+        send("{\"jsonrpc\":\"2.0\",\"id\":\"l\",\"method\":\"tools/list\"}");
+        JsonNode failed = next();
+        assertThat(failed.path("id").asString()).isEqualTo("l");
+        assertThat(failed.path("error").path("code").asInt()).isEqualTo(-32603);
+        assertThat(failed.toString()).doesNotContain("IllegalStateException").doesNotContain("a bug");
+        tools.listFails = false;
+        send("{\"jsonrpc\":\"2.0\",\"id\":\"m\",\"method\":\"tools/list\"}");
+        assertThat(next().path("result").path("tools").size()).isEqualTo(2);
     }
 
     @Test
