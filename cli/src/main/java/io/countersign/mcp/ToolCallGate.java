@@ -6,7 +6,6 @@ import io.countersign.json.Json;
 import io.countersign.model.ActionDigest;
 import io.countersign.model.InvalidInputException;
 import io.modelcontextprotocol.spec.McpSchema;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -23,16 +22,16 @@ import tools.jackson.databind.node.ObjectNode;
  * and once approved runs once.
  */
 public final class ToolCallGate {
-    private static final System.Logger LOG = System.getLogger(ToolCallGate.class.getName());
-
     private final ApiClient countersign;
     private final GatewaySettings settings;
     /** Calls waiting for people, by the digest of their action: a retry of the same call finds its request. */
     private final Map<String, String> held = new ConcurrentHashMap<>();
+    private final OutcomeReports outcomes;
 
     public ToolCallGate(ApiClient countersign, GatewaySettings settings) {
         this.countersign = countersign;
         this.settings = settings;
+        this.outcomes = new OutcomeReports(countersign, Duration.ofMillis(500));
     }
 
     /** The action a call to {@code tool} with {@code arguments} is; what policy sees and reviewers approve. */
@@ -186,38 +185,32 @@ public final class ToolCallGate {
         try {
             result = upstream.callTool(tool.tool().name(), approved, cancellation);
         } catch (UpstreamConnection.Cancelled e) {
-            report(id, grant, false, e.getMessage());
+            report(record, grant, false, e.getMessage());
             return error(e.getMessage() + "; it may have run in part (request " + id + ").");
         } catch (UpstreamServer.Unavailable e) {
-            report(id, grant, false, e.getMessage());
+            report(record, grant, false, e.getMessage());
             return error(e.getMessage() + ". The call may or may not have run; request " + id + " is used up.");
         } catch (UpstreamServer.Refused e) {
-            report(id, grant, false, e.getMessage());
+            report(record, grant, false, e.getMessage());
             return error("The upstream server answered with an error: " + e.getMessage());
         }
         boolean failed = result.path("isError").asBoolean(false);
-        report(id, grant, !failed, failed ? "the tool answered with an error" : null);
+        report(record, grant, !failed, failed ? "the tool answered with an error" : null);
         return result;
     }
 
     /** The outcome goes to the audit log after the answer, off the call's path. */
-    private void report(String id, String grant, boolean succeeded, String detail) {
-        Thread.ofVirtual().name("countersign-mcp-outcome").start(() -> {
-            ObjectNode outcome = Json.object();
-            outcome.put("grant", grant);
-            outcome.put("status", succeeded ? "succeeded" : "failed");
-            if (detail != null) {
-                outcome.put("detail", detail.length() > 4000 ? detail.substring(0, 4000) : detail);
-            }
-            try {
-                ApiClient.Answer answer = countersign.post("v1/actions/" + id + "/outcome", outcome);
-                if (!answer.ok()) {
-                    LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + answer.errorMessage());
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + e.getMessage());
-            }
-        });
+    private void report(JsonNode record, String grant, boolean succeeded, String detail) {
+        outcomes.report(record.path("id").asString(), grant, grantExpiry(record), succeeded, detail);
+    }
+
+    /** When Countersign stops accepting the grant: as the record says, else its default lifetime from now. */
+    private static Instant grantExpiry(JsonNode record) {
+        try {
+            return Instant.parse(record.path("grant").path("expires_at").asString(""));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.now().plus(Duration.ofMinutes(5));
+        }
     }
 
     private ObjectNode pending(JsonNode record) {

@@ -1,0 +1,71 @@
+package io.countersign.mcp;
+
+import io.countersign.cli.ApiClient;
+import io.countersign.json.Json;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Records how forwarded calls went in Countersign's audit log, after the agent has its answer, each on a
+ * virtual thread of its own. A node that is restarting or briefly unreachable does not lose them: a report
+ * that did not arrive (no connection, or 502 to 504) is sent again, backing off, until it is recorded or
+ * refused, or until its grant has expired, after which the node would refuse it.
+ */
+final class OutcomeReports {
+    private static final System.Logger LOG = System.getLogger(OutcomeReports.class.getName());
+    private static final int MAX_DETAIL = 4000;
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
+
+    private final ApiClient countersign;
+    private final Duration firstPause;
+
+    /** @param firstPause how long the first retry waits; each later one waits twice as long as the one before, up to 30 s */
+    OutcomeReports(ApiClient countersign, Duration firstPause) {
+        this.countersign = countersign;
+        this.firstPause = firstPause;
+    }
+
+    /** Reports the outcome of action {@code id}, run with {@code grant}, which Countersign accepts until {@code grantExpires}. */
+    void report(String id, String grant, Instant grantExpires, boolean succeeded, String detail) {
+        ObjectNode outcome = Json.object();
+        outcome.put("grant", grant);
+        outcome.put("status", succeeded ? "succeeded" : "failed");
+        if (detail != null) {
+            outcome.put("detail", detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) : detail);
+        }
+        Thread.ofVirtual().name("countersign-mcp-outcome").start(() -> deliver(id, outcome, grantExpires));
+    }
+
+    private void deliver(String id, ObjectNode outcome, Instant grantExpires) {
+        Duration pause = firstPause;
+        while (true) {
+            String failure;
+            try {
+                ApiClient.Answer answer = countersign.post("v1/actions/" + id + "/outcome", outcome);
+                if (answer.ok()) {
+                    return;
+                }
+                failure = answer.errorMessage();
+                if (answer.status() < 502 || answer.status() > 504) {
+                    LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + failure);
+                    return;
+                }
+            } catch (ApiClient.Unreachable e) {
+                failure = e.getMessage();
+            }
+            if (Instant.now().plus(pause).isAfter(grantExpires)) {
+                LOG.log(Level.WARNING, "could not record the outcome of " + id + " before its grant expired: " + failure);
+                return;
+            }
+            LOG.log(Level.DEBUG, "recording the outcome of " + id + " failed (" + failure + "); again in " + pause.toMillis() + " ms");
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+        }
+    }
+}
