@@ -151,9 +151,16 @@ final class RunCommand extends ClientCommand {
         if (detail != null) {
             body.put("detail", detail);
         }
-        ApiClient.Answer answer = api.post(idPath(id) + "/outcome", body);
-        if (!answer.ok()) {
-            err().println("countersign: the outcome was not recorded: " + answer.errorMessage());
+        // The command ran: whatever becomes of its report, its own exit code is what the caller gets.
+        String failure;
+        try {
+            ApiClient.Answer answer = api.post(idPath(id) + "/outcome", body);
+            failure = answer.ok() ? null : answer.errorMessage();
+        } catch (ApiClient.Unreachable e) {
+            failure = e.getMessage();
+        }
+        if (failure != null) {
+            err().println("countersign: the outcome was not recorded: " + failure);
             err().flush();
         }
     }

@@ -108,6 +108,25 @@ class RunCommandTest {
     }
 
     @Test
+    void aCommandThatRanKeepsItsExitCodeWhenTheServerIsGoneBeforeItsOutcomeIsReported() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Cli.Run> running = pool.submit(() -> run("--action", "db.read", "--resource-type", "postgres.table",
+                    "--resource", "dev/x", "--summary", "a read", "--timeout", "30s",
+                    "--", "/bin/sh", "-c", "echo ran >> " + work.resolve("gone") + "; sleep 2; exit 4"));
+            for (int i = 0; i < 200 && !Files.exists(work.resolve("gone")); i++) {
+                Thread.sleep(25);
+            }
+            server.close(); // while the command runs
+            Cli.Run result = running.get();
+            assertThat(result.exit()).as(result.err()).isEqualTo(4);
+            assertThat(result.err()).contains("the outcome was not recorded");
+            assertThat(Files.readAllLines(work.resolve("gone"))).containsExactly("ran");
+        } finally {
+            server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC()); // for @AfterEach
+        }
+    }
+
+    @Test
     void aDeniedCommandNeverRuns() {
         Cli.Run result = run("--action", "test.forbidden", "--resource", "deployer", "--timeout", "30s",
                 "--", "/bin/sh", "-c", script("denied", 0));
