@@ -54,6 +54,9 @@ final class OutcomeReports {
                 }
             } catch (ApiClient.Unreachable e) {
                 failure = e.getMessage();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + e.getMessage());
+                return;
             }
             if (Instant.now().plus(pause).isAfter(grantExpires)) {
                 LOG.log(Level.WARNING, "could not record the outcome of " + id + " before its grant expired: " + failure);
