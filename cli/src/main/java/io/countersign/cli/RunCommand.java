@@ -145,16 +145,10 @@ final class RunCommand extends ClientCommand {
     }
 
     private void report(ApiClient api, String id, String grant, boolean succeeded, String detail) {
-        ObjectNode body = Json.object();
-        body.put("grant", grant);
-        body.put("status", succeeded ? "succeeded" : "failed");
-        if (detail != null) {
-            body.put("detail", detail);
-        }
         // The command ran: whatever becomes of its report, its own exit code is what the caller gets.
         String failure;
         try {
-            ApiClient.Answer answer = api.post(idPath(id) + "/outcome", body);
+            ApiClient.Answer answer = api.post(idPath(id) + "/outcome", new OutcomeReport(grant, succeeded, detail).json());
             failure = answer.ok() ? null : answer.errorMessage();
         } catch (ApiClient.Unreachable e) {
             failure = e.getMessage();

@@ -1,7 +1,7 @@
 package io.countersign.mcp;
 
 import io.countersign.cli.ApiClient;
-import io.countersign.json.Json;
+import io.countersign.cli.OutcomeReport;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +15,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class OutcomeReports {
     private static final System.Logger LOG = System.getLogger(OutcomeReports.class.getName());
-    private static final int MAX_DETAIL = 4000;
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
 
     private final ApiClient countersign;
@@ -29,13 +28,9 @@ final class OutcomeReports {
 
     /** Reports the outcome of action {@code id}, run with {@code grant}, which Countersign accepts until {@code grantExpires}. */
     void report(String id, String grant, Instant grantExpires, boolean succeeded, String detail) {
-        ObjectNode outcome = Json.object();
-        outcome.put("grant", grant);
-        outcome.put("status", succeeded ? "succeeded" : "failed");
-        if (detail != null) {
-            outcome.put("detail", detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) : detail);
-        }
-        Thread.ofVirtual().name("countersign-mcp-outcome").start(() -> deliver(id, outcome, grantExpires));
+        // Everything, the body included, on the report's own thread: the call's answer does not wait for it.
+        Thread.ofVirtual().name("countersign-mcp-outcome")
+                .start(() -> deliver(id, new OutcomeReport(grant, succeeded, detail).json(), grantExpires));
     }
 
     private void deliver(String id, ObjectNode outcome, Instant grantExpires) {
@@ -68,7 +63,8 @@ final class OutcomeReports {
             } catch (InterruptedException e) {
                 return;
             }
-            pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+            Duration doubled = pause.multipliedBy(2);
+            pause = doubled.compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : doubled;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.countersign.store.postgres;
 import io.countersign.model.ActionId;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.jdbc.JdbcActionStore;
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -28,7 +29,7 @@ final class PostgresActionStore extends JdbcActionStore {
                     subscriber.accept(id);
                 } catch (RuntimeException e) {
                     // One subscriber's failure is its own: the others, and the log's followers, still hear of it.
-                    LOG.log(System.Logger.Level.ERROR, "a subscriber failed on the change of " + id.value(), e);
+                    LOG.log(Level.ERROR, "a subscriber failed on the change of " + id.value(), e);
                 }
             }
             auditLog().appended();
