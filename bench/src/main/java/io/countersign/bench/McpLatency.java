@@ -24,6 +24,9 @@ import java.util.Map;
  */
 public final class McpLatency {
     static final int WARM_UP = 15_000;
+    /** The processes a run starts, told apart by their command lines (the upstreams are four of the same). */
+    static final Map<String, String> PROCESS_NAMES = orderedNames(
+            " mcp ", "gateway", " serve ", "node", "--durable", "durable relay", "relay.mjs", "relay", "faulty-server", "upstreams (4)");
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createDirectories(Path.of(args[0]));
@@ -61,6 +64,7 @@ public final class McpLatency {
                     check(durableRelay.callTool(echo));
                     check(gateway.callTool(echo));
                 }
+                ProcessCpu cpuBefore = ProcessCpu.read(PROCESS_NAMES);
                 long[] directNanos = new long[calls];
                 long[] relayNanos = new long[calls];
                 long[] durableNanos = new long[calls];
@@ -80,6 +84,7 @@ public final class McpLatency {
                     durableNanos[i] = t3 - t2;
                     gatewayNanos[i] = t4 - t3;
                 }
+                Map<String, Double> cpuPerCall = ProcessCpu.read(PROCESS_NAMES).microsPerCallSince(cpuBefore, calls);
                 Percentiles directly = Percentiles.of(directNanos);
                 Percentiles relayed = Percentiles.of(relayNanos);
                 Percentiles logged = Percentiles.of(durableNanos);
@@ -95,6 +100,8 @@ public final class McpLatency {
                 System.out.printf("added by the gateway: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (%d calls each, interleaved)%n",
                         through.ms(0.50) - directly.ms(0.50), through.ms(0.90) - directly.ms(0.90),
                         through.ms(0.99) - directly.ms(0.99), calls);
+                System.out.println("CPU per round of four calls (one on each path), µs: " + cpuPerCall.entrySet().stream()
+                        .map(entry -> String.format("%s %.0f", entry.getKey(), entry.getValue())).collect(java.util.stream.Collectors.joining(", ")));
                 // Every allowed call waits for one durable commit; this is what the disk alone takes for one,
                 // back to back and, as the calls above come, after a pause of about one call.
                 Percentiles sync = SyncLatency.measure(config, 3000);
@@ -102,6 +109,7 @@ public final class McpLatency {
                 System.out.printf("%-26s %s%n", "disk: write + fdatasync", sync.describe());
                 System.out.printf("%-26s %s%n", "  the same, 1 ms apart", spaced.describe());
                 BenchResult result = BenchResult.of("mcp", "allowed tools/call, " + calls + " calls each, interleaved").metric("calls", calls);
+                cpuPerCall.forEach((name, micros) -> result.metric("cpu_us_" + name.replaceAll("\\W+", "_"), micros));
                 directly.addTo(result, "direct_");
                 relayed.addTo(result, "relay_");
                 logged.addTo(result, "durable_relay_");
@@ -117,6 +125,14 @@ public final class McpLatency {
             }
         }
         System.exit(0);
+    }
+
+    private static Map<String, String> orderedNames(String... pairs) {
+        Map<String, String> names = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            names.put(pairs[i], pairs[i + 1]);
+        }
+        return names;
     }
 
     private static int freePort() throws java.io.IOException {

@@ -166,6 +166,25 @@ abstract class ActionStoreContract {
     }
 
     @Test
+    void readsRepeatedAcrossChangesSeeEachChange() {
+        // Reads reuse their compiled statements; each must still see the latest commit, never an earlier snapshot.
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        ActionId id = started.record().id();
+        for (int i = 0; i < 3; i++) {
+            assertThat(store.find(id).orElseThrow().status()).isEqualTo(Status.PENDING);
+            assertThat(store.list(new ActionStore.Query(Status.PENDING, null, 10))).extracting(ActionRecord::id).containsExactly(id);
+        }
+        Applied approved = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(approved.next(), approved.review(), approved.events())).isTrue();
+        ActionRecord read = store.find(id).orElseThrow();
+        assertThat(read.status()).isEqualTo(Status.APPROVED);
+        assertThat(read.reviews()).extracting(io.countersign.lifecycle.Review::reviewer).containsExactly(ALICE.id());
+        assertThat(store.list(new ActionStore.Query(Status.PENDING, null, 10))).isEmpty();
+        assertThat(store.list(new ActionStore.Query(Status.APPROVED, null, 10))).extracting(ActionRecord::id).containsExactly(id);
+    }
+
+    @Test
     void concurrentCompareAndSetHasOneWinner() throws Exception {
         Lifecycle.Started started = started(request("OPS-1", null));
         store.insert(started.record(), started.events());

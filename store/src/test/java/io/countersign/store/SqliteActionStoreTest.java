@@ -59,6 +59,26 @@ class SqliteActionStoreTest extends ActionStoreContract {
     }
 
     @Test
+    void readsThatKeepTheirStatementsHoldNoSnapshotThatStopsTheLogBeingCopiedBack() throws SQLException {
+        // A kept statement left mid-result would pin its snapshot: the log could never be copied back and emptied.
+        List<ActionId> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Lifecycle.Started started = started(Fixtures.export("prod", Map.of("batch", Integer.toString(i)), "OPS-" + i));
+            store.insert(started.record(), started.events());
+            ids.add(started.record().id());
+        }
+        for (ActionId id : ids) {
+            assertThat(store.find(id)).isPresent();
+        }
+        assertThat(store.list(new ActionStore.Query(null, null, 5))).hasSize(5);   // stops reading after five rows
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/test.db"));
+             ResultSet checkpoint = connection.createStatement().executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            assertThat(checkpoint.getInt(1)).as("busy: a reader still holds a snapshot").isZero();
+            assertThat(checkpoint.getInt(2)).as("pages left in the log").isZero();
+        }
+    }
+
+    @Test
     void oneFailingWriteDoesNotUndoItsBatchNeighbours() throws Exception {
         try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("batch.db"))) {
             connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
@@ -153,8 +173,10 @@ class SqliteActionStoreTest extends ActionStoreContract {
         try (GroupCommitWriter writer = new GroupCommitWriter(failingSecondCommit, "test-writer")) {
             // The first write holds the connection (alone, on its caller's thread) until the others have queued,
             // so the second commit, which fails, is the writer thread's.
+            java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
             Future<Integer> first = pool.submit(() -> writer.execute(c -> {
+                holding.countDown();
                 try {
                     queued.await();
                 } catch (InterruptedException e) {
@@ -162,6 +184,8 @@ class SqliteActionStoreTest extends ActionStoreContract {
                 }
                 return c.createStatement().executeUpdate("INSERT INTO t VALUES (0)");
             }));
+            // Only once it holds the connection: a later write that started first would commit alone before it.
+            assertThat(holding.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             List<Future<Integer>> queuedWrites = new ArrayList<>();
             for (int i = 1; i <= 20; i++) {
                 int key = i;

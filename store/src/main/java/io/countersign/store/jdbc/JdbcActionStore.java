@@ -365,21 +365,20 @@ public class JdbcActionStore implements ActionStore {
         }
     }
 
-    private static Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {
+    private Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {
         List<ActionRecord> records = selectMany(connection, sql, args);
         return records.isEmpty() ? Optional.empty() : Optional.of(records.getFirst());
     }
 
-    private static List<ActionRecord> selectMany(Connection connection, String sql, String... args) throws SQLException {
+    private List<ActionRecord> selectMany(Connection connection, String sql, String... args) throws SQLException {
         List<ActionRecord> records = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                select.setString(i + 1, args[i]);
-            }
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    records.add(toRecord(rows, List.of()));
-                }
+        PreparedStatement select = statements.get(connection, sql);
+        for (int i = 0; i < args.length; i++) {
+            select.setString(i + 1, args[i]);
+        }
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                records.add(toRecord(rows, List.of()));
             }
         }
         if (records.isEmpty()) {
@@ -389,7 +388,7 @@ public class JdbcActionStore implements ActionStore {
     }
 
     /** Allowed requests were never reviewed; the others get their reviews from the same snapshot. */
-    private static List<ActionRecord> withReviews(Connection connection, List<ActionRecord> records) throws SQLException {
+    private List<ActionRecord> withReviews(Connection connection, List<ActionRecord> records) throws SQLException {
         List<ActionRecord> withReviews = new ArrayList<>(records.size());
         for (ActionRecord record : records) {
             withReviews.add(record.status() == Status.ALLOWED ? record : withReviews(connection, record));
@@ -397,20 +396,19 @@ public class JdbcActionStore implements ActionStore {
         return withReviews;
     }
 
-    private static ActionRecord withReviews(Connection connection, ActionRecord record) throws SQLException {
+    private ActionRecord withReviews(Connection connection, ActionRecord record) throws SQLException {
         List<Review> reviews = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT reviewer_id, reviewer_json, decision, comment, at FROM reviews WHERE action_id = ? ORDER BY seq")) {
-            select.setString(1, record.id().value());
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    JsonNode reviewer = Json.parse(rows.getString(2));
-                    Set<String> groups = new HashSet<>();
-                    reviewer.get("groups").values().forEach(g -> groups.add(g.stringValue()));
-                    reviews.add(new Review(rows.getString(1), reviewer.get("name").stringValue(), groups,
-                            ReviewDecision.valueOf(rows.getString(3).toUpperCase(Locale.ROOT)), rows.getString(4),
-                            Instant.ofEpochMilli(rows.getLong(5))));
-                }
+        PreparedStatement select = statements.get(connection,
+                "SELECT reviewer_id, reviewer_json, decision, comment, at FROM reviews WHERE action_id = ? ORDER BY seq");
+        select.setString(1, record.id().value());
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                JsonNode reviewer = Json.parse(rows.getString(2));
+                Set<String> groups = new HashSet<>();
+                reviewer.get("groups").values().forEach(g -> groups.add(g.stringValue()));
+                reviews.add(new Review(rows.getString(1), reviewer.get("name").stringValue(), groups,
+                        ReviewDecision.valueOf(rows.getString(3).toUpperCase(Locale.ROOT)), rows.getString(4),
+                        Instant.ofEpochMilli(rows.getLong(5))));
             }
         }
         if (reviews.isEmpty()) {

@@ -16,7 +16,9 @@ final class ReadTransaction {
             try {
                 return work.run(connection);
             } finally {
-                connection.commit();
+                // Ends the snapshot in one step: commit() would begin the next transaction at once, and the
+                // pool would end that one again on the way back.
+                connection.setAutoCommit(true);
             }
         } catch (SQLException e) {
             throw new StoreUnavailableException("a read failed: " + e.getMessage(), e);
