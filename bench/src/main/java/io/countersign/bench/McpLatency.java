@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,8 +26,8 @@ import java.util.Map;
 public final class McpLatency {
     static final int WARM_UP = 15_000;
     /** The processes a run starts, told apart by their command lines (the upstreams are four of the same). */
-    static final Map<String, String> PROCESS_NAMES = orderedNames(
-            " mcp ", "gateway", " serve ", "node", "--durable", "durable relay", "relay.mjs", "relay", "faulty-server", "upstreams (4)");
+    static final List<Map.Entry<String, String>> PROCESS_NAMES = List.of(Map.entry(" mcp ", "gateway"), Map.entry(" serve ", "node"),
+            Map.entry("--durable", "durable relay"), Map.entry("relay.mjs", "relay"), Map.entry("faulty-server", "upstreams (4)"));
 
     public static void main(String[] args) throws Exception {
         Path work = Files.createDirectories(Path.of(args[0]));
@@ -125,14 +126,6 @@ public final class McpLatency {
             }
         }
         System.exit(0);
-    }
-
-    private static Map<String, String> orderedNames(String... pairs) {
-        Map<String, String> names = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            names.put(pairs[i], pairs[i + 1]);
-        }
-        return names;
     }
 
     private static int freePort() throws java.io.IOException {

@@ -2,6 +2,7 @@ package io.countersign.bench;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,13 +14,13 @@ public record ProcessCpu(Map<Long, Sample> byPid) {
     public record Sample(String name, Duration cpu) {}
 
     /** Each process named by the first of {@code names} (a command-line fragment → a short name) it matches. */
-    public static ProcessCpu read(Map<String, String> names) {
+    public static ProcessCpu read(List<Map.Entry<String, String>> names) {
         Map<Long, Sample> samples = new LinkedHashMap<>();
         ProcessHandle self = ProcessHandle.current();
         samples.put(self.pid(), new Sample("benchmark client", self.info().totalCpuDuration().orElse(Duration.ZERO)));
         self.descendants().forEach(process -> {
             String command = process.info().commandLine().orElse("");
-            names.entrySet().stream().filter(name -> command.contains(name.getKey())).findFirst().ifPresent(name ->
+            names.stream().filter(name -> command.contains(name.getKey())).findFirst().ifPresent(name ->
                     samples.put(process.pid(), new Sample(name.getValue(), process.info().totalCpuDuration().orElse(Duration.ZERO))));
         });
         return new ProcessCpu(samples);

@@ -43,7 +43,7 @@ final class JsonRpc {
                     "Invalid Request: expected one JSON-RPC 2.0 object per line (batches are not part of MCP)");
         }
         JsonNode id = message.get("id");
-        boolean validId = id != null && (id.isString() || id.isIntegralNumber());
+        boolean validId = isId(id);
         JsonNode replyTo = validId ? id : null;
         if (!McpSchema.JSONRPC_VERSION.equals(message.path("jsonrpc").asString(""))) {
             return new Invalid(replyTo, ErrorCodes.INVALID_REQUEST, "Invalid Request: \"jsonrpc\" must be \"2.0\"");
@@ -107,5 +107,10 @@ final class JsonRpc {
         ObjectNode message = Json.object();
         message.put("jsonrpc", McpSchema.JSONRPC_VERSION);
         return message;
+    }
+
+    /** What can name a request here: a string or an integer (MCP allows no other id). */
+    static boolean isId(JsonNode id) {
+        return id != null && (id.isString() || id.isIntegralNumber());
     }
 }

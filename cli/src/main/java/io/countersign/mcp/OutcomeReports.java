@@ -37,24 +37,23 @@ final class OutcomeReports {
         Duration pause = firstPause;
         while (true) {
             String failure;
+            boolean worthAgain;
             try {
                 ApiClient.Answer answer = countersign.post("v1/actions/" + id + "/outcome", outcome);
                 if (answer.ok()) {
                     return;
                 }
                 failure = answer.errorMessage();
-                if (answer.status() < 502 || answer.status() > 504) {
-                    LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + failure);
-                    return;
-                }
+                worthAgain = answer.status() >= 502 && answer.status() <= 504;
             } catch (ApiClient.Unreachable e) {
                 failure = e.getMessage();
+                worthAgain = true;
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + e.getMessage());
-                return;
+                failure = e.getMessage();
+                worthAgain = false;
             }
-            if (Instant.now().plus(pause).isAfter(grantExpires)) {
-                LOG.log(Level.WARNING, "could not record the outcome of " + id + " before its grant expired: " + failure);
+            if (!worthAgain || Instant.now().plus(pause).isAfter(grantExpires)) {
+                LOG.log(Level.WARNING, "could not record the outcome of " + id + (worthAgain ? " before its grant expired: " : ": ") + failure);
                 return;
             }
             LOG.log(Level.DEBUG, "recording the outcome of " + id + " failed (" + failure + "); again in " + pause.toMillis() + " ms");

@@ -84,7 +84,7 @@ public final class StdioMcpServer {
             case JsonRpc.Notification notification -> {
                 JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
                 // Only a request id can name a call; anything else there names none.
-                if (CANCELLED.equals(notification.method()) && requestId != null && (requestId.isString() || requestId.isIntegralNumber())) {
+                if (CANCELLED.equals(notification.method()) && JsonRpc.isId(requestId)) {
                     Cancellation cancelled = inFlight.remove(key(requestId));
                     if (cancelled != null) {
                         cancelled.cancel();
