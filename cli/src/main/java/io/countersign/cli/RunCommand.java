@@ -22,6 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
         "Example: countersign run --action db.dump --resource-type postgres.database --resource prod/main --env prod -- pg_dump main"})
 final class RunCommand extends ClientCommand {
     private static final Duration POLL = Duration.ofSeconds(20);
+    private static final Duration FIRST_REPORT_RETRY = Duration.ofSeconds(1);
 
     @Option(names = "--action", required = true, description = "What the command does, e.g. db.dump")
     String action;
@@ -78,8 +79,8 @@ final class RunCommand extends ClientCommand {
             err().flush();
             return ExitCode.forStatus(status);
         }
-        String grant = action.path("grant").path("token").asString(null);
-        if (grant == null) {
+        JsonNode grant = action.path("grant");
+        if (grant.path("token").asString(null) == null) {
             err().println("countersign: " + id + " is " + status + " but no grant came with it (was it already run?)");
             return ExitCode.ERROR;
         }
@@ -144,15 +145,16 @@ final class RunCommand extends ClientCommand {
         return message.isEmpty() ? "" : ": " + message;
     }
 
-    private void report(ApiClient api, String id, String grant, boolean succeeded, String detail) {
-        // The command ran: whatever becomes of its report, its own exit code is what the caller gets.
-        String failure;
-        try {
-            ApiClient.Answer answer = api.post(idPath(id) + "/outcome", new OutcomeReport(grant, succeeded, detail).json());
-            failure = answer.ok() ? null : answer.errorMessage();
-        } catch (ApiClient.Unreachable e) {
-            failure = e.getMessage();
-        }
+    /**
+     * Reports how the command went, sent again while the node is away (until the grant expires); the
+     * command ran, so whatever becomes of its report, its own exit code is what the caller gets.
+     */
+    private void report(ApiClient api, String id, JsonNode grant, boolean succeeded, String detail) {
+        String failure = new OutcomeDelivery(api, FIRST_REPORT_RETRY).deliver(id, new OutcomeReport(grant.path("token").asString(), succeeded, detail),
+                OutcomeDelivery.expiryOf(grant), (why, pause) -> {
+                    err().println("countersign: recording the outcome failed (" + why + "); trying again in " + DurationText.format(pause));
+                    err().flush();
+                });
         if (failure != null) {
             err().println("countersign: the outcome was not recorded: " + failure);
             err().flush();

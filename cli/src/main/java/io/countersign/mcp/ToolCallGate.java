@@ -1,6 +1,7 @@
 package io.countersign.mcp;
 
 import io.countersign.cli.ApiClient;
+import io.countersign.cli.OutcomeDelivery;
 import io.countersign.json.ActionRequestJson;
 import io.countersign.json.Json;
 import io.countersign.model.ActionDigest;
@@ -201,16 +202,7 @@ public final class ToolCallGate {
 
     /** The outcome goes to the audit log after the answer, off the call's path. */
     private void report(JsonNode record, String grant, boolean succeeded, String detail) {
-        outcomes.report(record.path("id").asString(), grant, grantExpiry(record), succeeded, detail);
-    }
-
-    /** When Countersign stops accepting the grant: as the record says, else its default lifetime from now. */
-    private static Instant grantExpiry(JsonNode record) {
-        try {
-            return Instant.parse(record.path("grant").path("expires_at").asString(""));
-        } catch (java.time.format.DateTimeParseException e) {
-            return Instant.now().plus(Duration.ofMinutes(5));
-        }
+        outcomes.report(record.path("id").asString(), grant, OutcomeDelivery.expiryOf(record.path("grant")), succeeded, detail);
     }
 
     private ObjectNode pending(JsonNode record) {

@@ -54,6 +54,10 @@ class RunCommandTest {
                     effect: require_approval
                     approvals: {min: 1, from: [sre]}
                     ttl: 2s
+                  - id: short-grant
+                    when: action == "test.short-grant"
+                    effect: allow
+                    grant_ttl: 10s
                 """);
         server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
     }
@@ -108,18 +112,45 @@ class RunCommandTest {
     }
 
     @Test
-    void aCommandThatRanKeepsItsExitCodeWhenTheServerIsGoneBeforeItsOutcomeIsReported() throws Exception {
+    void anOutcomeTheServerMissedWhileRestartingIsSentAgainAndTheCommandKeepsItsExitCode() throws Exception {
+        int port = server.port();
+        String id;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<Cli.Run> running = pool.submit(() -> run("--action", "db.read", "--resource-type", "postgres.table",
                     "--resource", "dev/x", "--summary", "a read", "--timeout", "30s",
-                    "--", "/bin/sh", "-c", "echo ran >> " + work.resolve("gone") + "; sleep 2; exit 4"));
+                    "--", "/bin/sh", "-c", "echo ran >> " + work.resolve("restart") + "; sleep 1; exit 4"));
+            for (int i = 0; i < 200 && !Files.exists(work.resolve("restart")); i++) {
+                Thread.sleep(25);
+            }
+            server.close(); // a restart, say, while the command runs
+            Thread.sleep(2500);
+            server = CountersignServer.start(config, "127.0.0.1", port, Clock.systemUTC());
+            Cli.Run result = running.get();
+            assertThat(result.exit()).as(result.err()).isEqualTo(4);
+            assertThat(result.err()).contains("recording the outcome failed").contains("trying again in")
+                    .doesNotContain("the outcome was not recorded");
+            id = result.err().lines().filter(line -> line.contains(" allowed; running ")).findFirst().orElseThrow()
+                    .replaceFirst("countersign: (\\S+) allowed; running .*", "$1");
+        }
+        assertThat(Files.readAllLines(work.resolve("restart"))).containsExactly("ran");
+        var done = call("GET", "/v1/actions/" + id, "AGENT", null);
+        assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("failed");
+        assertThat(done.path("execution").path("detail").asString()).isEqualTo("exit code 4");
+    }
+
+    @Test
+    void aCommandThatRanKeepsItsExitCodeWhenTheServerStaysGoneUntilItsGrantExpires() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Cli.Run> running = pool.submit(() -> run("--action", "test.short-grant", "--resource", "x", "--timeout", "30s",
+                    "--", "/bin/sh", "-c", "echo ran >> " + work.resolve("gone") + "; sleep 1; exit 4"));
             for (int i = 0; i < 200 && !Files.exists(work.resolve("gone")); i++) {
                 Thread.sleep(25);
             }
-            server.close(); // while the command runs
+            server.close(); // while the command runs, for longer than its grant's 10 s
             Cli.Run result = running.get();
             assertThat(result.exit()).as(result.err()).isEqualTo(4);
-            assertThat(result.err()).contains("the outcome was not recorded");
+            assertThat(result.err()).contains("trying again in 1s").contains("trying again in 2s")
+                    .contains("the outcome was not recorded").contains("its grant expires before another attempt");
             assertThat(Files.readAllLines(work.resolve("gone"))).containsExactly("ran");
         } finally {
             server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC()); // for @AfterEach
