@@ -12,6 +12,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class McpGateway implements ToolSet, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(McpGateway.class.getName());
+    /** How long a stopping gateway waits for outcome reports still on their way (a node restarting, say). */
+    static final Duration FINISH_REPORTS = Duration.ofSeconds(10);
 
     /** A tool as the agent sees it, and where it really lives. */
     private record Route(String exposed, UpstreamServer upstream, String tool) {
@@ -252,5 +255,7 @@ public final class McpGateway implements ToolSet, AutoCloseable {
             server.close();
         }
         upstreams.forEach(UpstreamServer::close);
+        // After the upstreams: the calls their closing ended report too.
+        gate.finish(FINISH_REPORTS);
     }
 }

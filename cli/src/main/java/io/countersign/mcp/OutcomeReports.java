@@ -6,15 +6,21 @@ import io.countersign.cli.OutcomeReport;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Records how forwarded calls went in Countersign's audit log, after the agent has its answer, each on a
- * virtual thread of its own, sent again while the node is away ({@link OutcomeDelivery}).
+ * virtual thread of its own, sent again while the node is away ({@link OutcomeDelivery}). A gateway that
+ * stops (the agent closed its end) first lets the reports still on their way arrive, for a while.
  */
 final class OutcomeReports {
     private static final System.Logger LOG = System.getLogger(OutcomeReports.class.getName());
 
     private final OutcomeDelivery delivery;
+    /** Reports not yet recorded or given up: the action each is about, by a token of its own. Its monitor says when one ends. */
+    private final Map<Object, String> underWay = new ConcurrentHashMap<>();
 
     /** @param firstPause how long the first retry waits; each later one waits twice as long as the one before, up to 30 s */
     OutcomeReports(ApiClient countersign, Duration firstPause) {
@@ -24,12 +30,42 @@ final class OutcomeReports {
     /** Reports the outcome of action {@code id}, run with {@code grant}, which Countersign accepts until {@code grantExpires}. */
     void report(String id, String grant, Instant grantExpires, boolean succeeded, String detail) {
         // Everything, the body included, on the report's own thread: the call's answer does not wait for it.
+        Object token = new Object();
+        underWay.put(token, id);
         Thread.ofVirtual().name("countersign-mcp-outcome").start(() -> {
-            String failure = delivery.deliver(id, new OutcomeReport(grant, succeeded, detail), grantExpires, (why, pause) ->
-                    LOG.log(Level.DEBUG, "recording the outcome of " + id + " failed (" + why + "); again in " + pause.toMillis() + " ms"));
-            if (failure != null) {
-                LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + failure);
+            try {
+                String failure = delivery.deliver(id, new OutcomeReport(grant, succeeded, detail), grantExpires, (why, pause) ->
+                        LOG.log(Level.DEBUG, "recording the outcome of " + id + " failed (" + why + "); again in " + pause.toMillis() + " ms"));
+                if (failure != null) {
+                    LOG.log(Level.WARNING, "could not record the outcome of " + id + ": " + failure);
+                }
+            } finally {
+                underWay.remove(token);
+                synchronized (underWay) {
+                    underWay.notifyAll();
+                }
             }
         });
+    }
+
+    /**
+     * Waits up to {@code limit} for the reports under way (also those that start meanwhile) to be recorded
+     * or given up; the actions of any still unrecorded then are logged, so that someone can reconcile them.
+     */
+    void finish(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        synchronized (underWay) {
+            for (long left = limit.toNanos(); !underWay.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(underWay, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (!underWay.isEmpty()) {
+            LOG.log(Level.WARNING, "stopping with the outcomes of " + String.join(", ", underWay.values()) + " not recorded in Countersign");
+        }
     }
 }

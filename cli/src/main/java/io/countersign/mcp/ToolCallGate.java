@@ -200,6 +200,11 @@ public final class ToolCallGate {
         return result;
     }
 
+    /** Lets the outcome reports still on their way arrive, for up to {@code limit}: the gateway is stopping. */
+    public void finish(Duration limit) {
+        outcomes.finish(limit);
+    }
+
     /** The outcome goes to the audit log after the answer, off the call's path. */
     private void report(JsonNode record, String grant, boolean succeeded, String detail) {
         outcomes.report(record.path("id").asString(), grant, OutcomeDelivery.expiryOf(record.path("grant")), succeeded, detail);

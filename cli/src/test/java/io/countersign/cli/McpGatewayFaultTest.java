@@ -180,6 +180,35 @@ class McpGatewayFaultTest {
     }
 
     @Test
+    void anOutcomeTheNodeMissedIsStillRecordedWhenTheAgentLeavesRightAfterItsAnswer() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        answer(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        // Allowed and forwarded; the upstream never answers, so the call ends at the 2 s limit, while the node is down.
+        send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"hang\",\"arguments\":{}}}");
+        Thread.sleep(500);
+        int port = server.port();
+        server.close(); // a restart, say
+        server = null;
+        assertThat(text(answer(2))).contains("did not answer within 2 s");
+        stdin.close(); // the agent leaves at once: the gateway's outcome report has not got through yet
+        Thread.sleep(1000);
+        assertThat(gateway.isAlive()).as("the gateway waits for its outcome report").isTrue();
+        server = CountersignServer.start(config, "127.0.0.1", port, java.time.Clock.systemUTC());
+        assertThat(gateway.waitFor(15, TimeUnit.SECONDS)).as("the gateway exits once the report is in").isTrue();
+        gateway = null;
+
+        JsonNode mine = Json.parse(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/actions"))
+                .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode hang = mine.path("actions").valueStream().filter(a -> a.path("action").asString().equals("mcp.faulty.hang"))
+                .findFirst().orElseThrow();
+        assertThat(hang.path("execution").path("outcome").asString()).as(hang.toString()).isEqualTo("failed");
+        assertThat(hang.path("execution").path("detail").asString()).contains("did not answer within 2 s");
+    }
+
+    @Test
     void aCallTheAgentCancelsWhileItRunsIsCancelledAtItsUpstreamAndTheLogSaysSo() throws Exception {
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
                 + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
