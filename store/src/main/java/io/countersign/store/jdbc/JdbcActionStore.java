@@ -245,55 +245,21 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public List<ActionId> overdue(Instant now, int limit) {
-        return read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id FROM actions WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT " + limit)) {
-                select.setLong(1, now.toEpochMilli());
-                List<ActionId> ids = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        ids.add(new ActionId(rows.getString(1)));
-                    }
-                }
-                return ids;
-            }
-        });
+        return read(connection -> selectIds(connection,
+                "SELECT id FROM actions WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT " + limit, now.toEpochMilli()));
     }
 
     @Override
     public List<ActionId> pending(ActionId after, int limit) {
-        return read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id FROM actions WHERE status = 'pending' AND id > ? ORDER BY id LIMIT " + Math.max(1, limit))) {
-                select.setString(1, after == null ? "" : after.value());
-                List<ActionId> ids = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        ids.add(new ActionId(rows.getString(1)));
-                    }
-                }
-                return ids;
-            }
-        });
+        return read(connection -> selectIds(connection,
+                "SELECT id FROM actions WHERE status = 'pending' AND id > ? ORDER BY id LIMIT " + Math.max(1, limit), after == null ? "" : after.value()));
     }
 
     @Override
     public List<ActionRecord> createdBetween(Instant from, Instant to, ActionId after, int limit) {
-        return read(connection -> {
-            List<ActionRecord> records = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS
-                    + " FROM actions WHERE created_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT " + Math.max(1, limit))) {
-                select.setLong(1, from.toEpochMilli());
-                select.setLong(2, to.toEpochMilli());
-                select.setString(3, after == null ? "" : after.value());
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        records.add(toRecord(rows, List.of()));
-                    }
-                }
-            }
-            return withReviews(connection, records);
-        });
+        return read(connection -> selectMany(connection, "SELECT " + COLUMNS
+                + " FROM actions WHERE created_at >= ? AND created_at < ? AND id > ? ORDER BY id LIMIT " + Math.max(1, limit),
+                from.toEpochMilli(), to.toEpochMilli(), after == null ? "" : after.value()));
     }
 
     @Override
@@ -307,36 +273,13 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public List<ActionEvent> recentEvents(EventType type, int limit) {
-        return read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT entry FROM events WHERE type = ? ORDER BY seq DESC LIMIT " + Math.max(1, limit))) {
-                select.setString(1, type.wireName());
-                List<ActionEvent> events = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        events.add(AuditEntry.decode(rows.getBytes(1)));
-                    }
-                }
-                return events;
-            }
-        });
+        return read(connection -> selectEvents(connection,
+                "SELECT entry FROM events WHERE type = ? ORDER BY seq DESC LIMIT " + Math.max(1, limit), type.wireName()));
     }
 
     @Override
     public List<ActionEvent> events(ActionId id) {
-        return read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT entry FROM events WHERE action_id = ? ORDER BY seq")) {
-                select.setString(1, id.value());
-                List<ActionEvent> events = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        events.add(AuditEntry.decode(rows.getBytes(1)));
-                    }
-                }
-                return events;
-            }
-        });
+        return read(connection -> selectEvents(connection, "SELECT entry FROM events WHERE action_id = ? ORDER BY seq", id.value()));
     }
 
     @Override
@@ -365,18 +308,43 @@ public class JdbcActionStore implements ActionStore {
         }
     }
 
-    private Optional<ActionRecord> selectOne(Connection connection, String sql, String... args) throws SQLException {
+    private Optional<ActionRecord> selectOne(Connection connection, String sql, Object... args) throws SQLException {
         List<ActionRecord> records = selectMany(connection, sql, args);
         return records.isEmpty() ? Optional.empty() : Optional.of(records.getFirst());
     }
 
-    private List<ActionRecord> selectMany(Connection connection, String sql, String... args) throws SQLException {
-        List<ActionRecord> records = new ArrayList<>();
+    /** A kept statement for {@code sql} with {@code args} bound in order (strings and longs). */
+    private PreparedStatement bound(Connection connection, String sql, Object... args) throws SQLException {
         PreparedStatement select = statements.get(connection, sql);
         for (int i = 0; i < args.length; i++) {
-            select.setString(i + 1, args[i]);
+            select.setObject(i + 1, args[i]);
         }
-        try (ResultSet rows = select.executeQuery()) {
+        return select;
+    }
+
+    private List<ActionId> selectIds(Connection connection, String sql, Object... args) throws SQLException {
+        List<ActionId> ids = new ArrayList<>();
+        try (ResultSet rows = bound(connection, sql, args).executeQuery()) {
+            while (rows.next()) {
+                ids.add(new ActionId(rows.getString(1)));
+            }
+        }
+        return ids;
+    }
+
+    private List<ActionEvent> selectEvents(Connection connection, String sql, Object... args) throws SQLException {
+        List<ActionEvent> events = new ArrayList<>();
+        try (ResultSet rows = bound(connection, sql, args).executeQuery()) {
+            while (rows.next()) {
+                events.add(AuditEntry.decode(rows.getBytes(1)));
+            }
+        }
+        return events;
+    }
+
+    private List<ActionRecord> selectMany(Connection connection, String sql, Object... args) throws SQLException {
+        List<ActionRecord> records = new ArrayList<>();
+        try (ResultSet rows = bound(connection, sql, args).executeQuery()) {
             while (rows.next()) {
                 records.add(toRecord(rows, List.of()));
             }
