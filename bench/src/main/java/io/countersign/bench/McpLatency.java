@@ -109,6 +109,9 @@ public final class McpLatency {
                 Percentiles spaced = SyncLatency.measure(config, 3000, Duration.ofMillis(1));
                 System.out.printf("%-26s %s%n", "disk: write + fdatasync", sync.describe());
                 System.out.printf("%-26s %s%n", "  the same, 1 ms apart", spaced.describe());
+                // And what the store takes for one decision at a time, in this process, with nothing else running.
+                StoreWriteLatency.Measured store = StoreWriteLatency.measure(config, 10_000, 10_000);
+                System.out.printf("%-26s %s  (CPU %.0f µs a write)%n", "store: one decision", store.latency().describe(), store.cpuMicrosPerWrite());
                 BenchResult result = BenchResult.of("mcp", "allowed tools/call, " + calls + " calls each, interleaved").metric("calls", calls);
                 cpuPerCall.forEach((name, micros) -> result.metric("cpu_us_" + name.replaceAll("\\W+", "_"), micros));
                 directly.addTo(result, "direct_");
@@ -117,6 +120,7 @@ public final class McpLatency {
                 through.addTo(result, "gateway_");
                 sync.addTo(result, "fdatasync_");
                 spaced.addTo(result, "fdatasync_spaced_");
+                store.latency().addTo(result, "store_write_").metric("store_write_cpu_us", store.cpuMicrosPerWrite());
                 result.metric("relay_added_p50_ms", relayed.ms(0.50) - directly.ms(0.50))
                         .metric("relay_added_p99_ms", relayed.ms(0.99) - directly.ms(0.99))
                         .metric("durable_relay_added_p50_ms", logged.ms(0.50) - directly.ms(0.50))

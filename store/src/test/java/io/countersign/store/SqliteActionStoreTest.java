@@ -7,9 +7,13 @@ import io.countersign.lifecycle.EventType;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.model.ActionId;
 import io.countersign.store.jdbc.GroupCommitWriter;
+import io.countersign.store.jdbc.JdbcActionStore;
 import io.countersign.store.sqlite.SqliteStore;
 import io.countersign.testing.Fixtures;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +62,74 @@ class SqliteActionStoreTest extends ActionStoreContract {
              ResultSet checkpoint = connection.createStatement().executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             assertThat(checkpoint.getInt(2)).as("pages in the log, none copied back yet").isGreaterThan(10_000).isLessThan(40_000);
         }
+    }
+
+    @Test
+    void writesThatShareACommitKeepWhatTheyWouldRollBackToInMemoryNotInFilesOfTheirOwn() throws Exception {
+        // Past 64 KiB SQLite moved a savepoint's copies of the pages into a file of its temporary directory, on the
+        // node's disk, created, deleted and closed again with each such commit: a fifth of the commits of the MCP
+        // benchmark, each adding file-system metadata to the journal that the commit's fsync then waits for.
+        Path temporary = sqliteTemporaryDirectory();
+        List<String> created = new ArrayList<>();
+        try (WatchService watch = temporary.getFileSystem().newWatchService()) {
+            temporary.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+            try (ExecutorService agents = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<ActionStore.InsertResult>> inserts = new ArrayList<>();
+                for (int i = 0; i < 600; i++) {
+                    Lifecycle.Started started = started(Fixtures.export("prod", Map.of("batch", Integer.toString(i)), "OPS-" + i));
+                    inserts.add(agents.submit(() -> store.insert(started.record(), started.events())));
+                }
+                for (Future<ActionStore.InsertResult> insert : inserts) {
+                    assertThat(insert.get()).isInstanceOf(ActionStore.InsertResult.Inserted.class);
+                }
+            }
+            assertThat(((JdbcActionStore) store).writerStats().averageBatch()).as("writes shared commits").isGreaterThan(1.5);
+            for (WatchKey key = watch.poll(500, TimeUnit.MILLISECONDS); key != null; key = watch.poll(200, TimeUnit.MILLISECONDS)) {
+                key.pollEvents().stream().map(event -> event.context().toString()).filter(name -> name.startsWith("etilqs_")).forEach(created::add);
+                key.reset();
+            }
+        }
+        assertThat(created).as("SQLite's temporary files in " + temporary).isEmpty();
+    }
+
+    /**
+     * Starts a lone write of row 0 that holds the writer's connection until {@code release}, and returns once
+     * it holds it: a write that started later and ran first would otherwise commit alone before it.
+     */
+    private static Future<Integer> holdTheConnection(GroupCommitWriter writer, ExecutorService pool,
+                                                     java.util.concurrent.CountDownLatch release) throws InterruptedException {
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        Future<Integer> lone = pool.submit(() -> writer.execute(c -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new SQLException(e);
+            }
+            return c.createStatement().executeUpdate("INSERT INTO t VALUES (0)");
+        }));
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        return lone;
+    }
+
+    /** Inserts rows {@code from} to {@code to} of table t, each a write of its own, all at once. */
+    private static List<Future<Integer>> insertEach(GroupCommitWriter writer, ExecutorService pool, int from, int to) {
+        List<Future<Integer>> writes = new ArrayList<>();
+        for (int key = from; key <= to; key++) {
+            String insert = "INSERT INTO t VALUES (" + key + ")";
+            writes.add(pool.submit(() -> writer.execute(c -> c.createStatement().executeUpdate(insert))));
+        }
+        return writes;
+    }
+
+    /** Where SQLite puts its temporary files on Unix: the first usable of these (os_unix.c, unixTempFileDir). */
+    private static Path sqliteTemporaryDirectory() {
+        return java.util.stream.Stream.of(System.getenv("SQLITE_TMPDIR"), System.getenv("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp")
+                .filter(java.util.Objects::nonNull)
+                .map(Path::of)
+                .filter(dir -> java.nio.file.Files.isDirectory(dir) && java.nio.file.Files.isWritable(dir))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -103,6 +176,40 @@ class SqliteActionStoreTest extends ActionStoreContract {
             }
             try (ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM t")) {
                 assertThat(count.getInt(1)).isEqualTo(100);
+            }
+        }
+    }
+
+    @Test
+    void aFailingFirstWriteOfABatchIsUndoneAndTheWritesQueuedBehindItAreCommitted() throws Exception {
+        // The first write of a transaction runs without a savepoint; when it fails, the whole transaction is rolled back.
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("first.db"))) {
+            connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+            try (GroupCommitWriter writer = new GroupCommitWriter(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("first.db")), "test-writer")) {
+                // A lone write holds the connection until the others have queued, the failing one at their head.
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                Future<Integer> lone = holdTheConnection(writer, pool, release);
+                Future<Integer> failing = pool.submit(() -> writer.execute(c -> {
+                    c.createStatement().executeUpdate("INSERT INTO t VALUES (100)");
+                    return c.createStatement().executeUpdate("INSERT INTO t VALUES (100)");   // a duplicate: fails after a write
+                }));
+                Thread.sleep(200);
+                List<Future<Integer>> behind = insertEach(writer, pool, 1, 10);
+                Thread.sleep(200);
+                release.countDown();
+                assertThat(lone.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SQLException.class);
+                for (Future<Integer> write : behind) {
+                    assertThat(write.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+                }
+                assertThat(writer.stats().commits()).as("the lone write, then one batch").isEqualTo(2);
+                assertThat(writer.healthy()).isTrue();
+            } finally {
+                pool.shutdownNow();
+            }
+            try (ResultSet keys = connection.createStatement().executeQuery("SELECT group_concat(k) FROM (SELECT k FROM t ORDER BY k)")) {
+                assertThat(keys.getString(1)).as("nothing of the failed write, all of the others").isEqualTo("0,1,2,3,4,5,6,7,8,9,10");
             }
         }
     }
@@ -174,24 +281,9 @@ class SqliteActionStoreTest extends ActionStoreContract {
         try (GroupCommitWriter writer = new GroupCommitWriter(failingSecondCommit, "test-writer")) {
             // The first write holds the connection (alone, on its caller's thread) until the others have queued,
             // so the second commit, which fails, is the writer thread's.
-            java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
-            Future<Integer> first = pool.submit(() -> writer.execute(c -> {
-                holding.countDown();
-                try {
-                    queued.await();
-                } catch (InterruptedException e) {
-                    throw new SQLException(e);
-                }
-                return c.createStatement().executeUpdate("INSERT INTO t VALUES (0)");
-            }));
-            // Only once it holds the connection: a later write that started first would commit alone before it.
-            assertThat(holding.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            List<Future<Integer>> queuedWrites = new ArrayList<>();
-            for (int i = 1; i <= 20; i++) {
-                int key = i;
-                queuedWrites.add(pool.submit(() -> writer.execute(c -> c.createStatement().executeUpdate("INSERT INTO t VALUES (" + key + ")"))));
-            }
+            Future<Integer> first = holdTheConnection(writer, pool, queued);
+            List<Future<Integer>> queuedWrites = insertEach(writer, pool, 1, 20);
             Thread.sleep(200);
             queued.countDown();
             assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
