@@ -8,9 +8,11 @@ import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.EventType;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.model.ActionRequest;
+import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.postgres.PostgresStore;
 import io.countersign.testing.PostgresSchema;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -46,6 +48,18 @@ class PostgresActionStoreTest extends ActionStoreContract {
     void dropSchema() throws SQLException {
         store.close();
         schema.close();
+    }
+
+    @Test
+    void aFailingFirstWriteOfABatchIsUndoneAndTheWritesQueuedBehindItAreCommitted() throws Exception {
+        // On PostgreSQL the failed write aborts the transaction; the rollback also ends the advisory lock, taken again.
+        GroupCommitWriter.ConnectionSource inSchema = () -> DriverManager.getConnection(schema.url(), PostgresSchema.USER, null);
+        try (Connection connection = inSchema.open()) {
+            connection.createStatement().execute("CREATE TABLE t (k integer PRIMARY KEY)");
+            try (GroupCommitWriter writer = GroupCommitWriter.reconnecting(inSchema, "test-writer", "SELECT pg_advisory_xact_lock(42)")) {
+                WriterBatches.aFailingFirstWriteIsUndoneAndTheWritesBehindItAreCommitted(writer, connection);
+            }
+        }
     }
 
     @Test

@@ -92,36 +92,6 @@ class SqliteActionStoreTest extends ActionStoreContract {
         assertThat(created).as("SQLite's temporary files in " + temporary).isEmpty();
     }
 
-    /**
-     * Starts a lone write of row 0 that holds the writer's connection until {@code release}, and returns once
-     * it holds it: a write that started later and ran first would otherwise commit alone before it.
-     */
-    private static Future<Integer> holdTheConnection(GroupCommitWriter writer, ExecutorService pool,
-                                                     java.util.concurrent.CountDownLatch release) throws InterruptedException {
-        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
-        Future<Integer> lone = pool.submit(() -> writer.execute(c -> {
-            holding.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new SQLException(e);
-            }
-            return c.createStatement().executeUpdate("INSERT INTO t VALUES (0)");
-        }));
-        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-        return lone;
-    }
-
-    /** Inserts rows {@code from} to {@code to} of table t, each a write of its own, all at once. */
-    private static List<Future<Integer>> insertEach(GroupCommitWriter writer, ExecutorService pool, int from, int to) {
-        List<Future<Integer>> writes = new ArrayList<>();
-        for (int key = from; key <= to; key++) {
-            String insert = "INSERT INTO t VALUES (" + key + ")";
-            writes.add(pool.submit(() -> writer.execute(c -> c.createStatement().executeUpdate(insert))));
-        }
-        return writes;
-    }
-
     /** Where SQLite puts its temporary files on Unix: the first usable of these (os_unix.c, unixTempFileDir). */
     private static Path sqliteTemporaryDirectory() {
         return java.util.stream.Stream.of(System.getenv("SQLITE_TMPDIR"), System.getenv("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp")
@@ -182,34 +152,10 @@ class SqliteActionStoreTest extends ActionStoreContract {
 
     @Test
     void aFailingFirstWriteOfABatchIsUndoneAndTheWritesQueuedBehindItAreCommitted() throws Exception {
-        // The first write of a transaction runs without a savepoint; when it fails, the whole transaction is rolled back.
         try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("first.db"))) {
             connection.createStatement().execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
-            ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
             try (GroupCommitWriter writer = new GroupCommitWriter(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("first.db")), "test-writer")) {
-                // A lone write holds the connection until the others have queued, the failing one at their head.
-                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-                Future<Integer> lone = holdTheConnection(writer, pool, release);
-                Future<Integer> failing = pool.submit(() -> writer.execute(c -> {
-                    c.createStatement().executeUpdate("INSERT INTO t VALUES (100)");
-                    return c.createStatement().executeUpdate("INSERT INTO t VALUES (100)");   // a duplicate: fails after a write
-                }));
-                Thread.sleep(200);
-                List<Future<Integer>> behind = insertEach(writer, pool, 1, 10);
-                Thread.sleep(200);
-                release.countDown();
-                assertThat(lone.get(10, TimeUnit.SECONDS)).isEqualTo(1);
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SQLException.class);
-                for (Future<Integer> write : behind) {
-                    assertThat(write.get(10, TimeUnit.SECONDS)).isEqualTo(1);
-                }
-                assertThat(writer.stats().commits()).as("the lone write, then one batch").isEqualTo(2);
-                assertThat(writer.healthy()).isTrue();
-            } finally {
-                pool.shutdownNow();
-            }
-            try (ResultSet keys = connection.createStatement().executeQuery("SELECT group_concat(k) FROM (SELECT k FROM t ORDER BY k)")) {
-                assertThat(keys.getString(1)).as("nothing of the failed write, all of the others").isEqualTo("0,1,2,3,4,5,6,7,8,9,10");
+                WriterBatches.aFailingFirstWriteIsUndoneAndTheWritesBehindItAreCommitted(writer, connection);
             }
         }
     }
@@ -282,8 +228,8 @@ class SqliteActionStoreTest extends ActionStoreContract {
             // The first write holds the connection (alone, on its caller's thread) until the others have queued,
             // so the second commit, which fails, is the writer thread's.
             java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
-            Future<Integer> first = holdTheConnection(writer, pool, queued);
-            List<Future<Integer>> queuedWrites = insertEach(writer, pool, 1, 20);
+            Future<Integer> first = WriterBatches.holdTheConnection(writer, pool, queued);
+            List<Future<Integer>> queuedWrites = WriterBatches.insertEach(writer, pool, 1, 20);
             Thread.sleep(200);
             queued.countDown();
             assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
