@@ -59,7 +59,7 @@ public final class PolicyReloader {
      */
     public synchronized void started() {
         Policy policy = active.current();
-        List<ActionEvent> last = store.recentEvents(EventType.POLICY_LOADED, 1);
+        List<ActionEvent> last = store.recentSystemEvents(EventType.POLICY_LOADED, 1);
         String lastVersion = last.isEmpty() ? null : last.getFirst().detail().path("version").asString(null);
         if (policy.version().value().equals(lastVersion)) {
             return;
@@ -97,8 +97,8 @@ public final class PolicyReloader {
 
     /** Loads and rejected loads, newest first. */
     public List<ActionEvent> history(int limit) {
-        List<ActionEvent> events = new java.util.ArrayList<>(store.recentEvents(EventType.POLICY_LOADED, limit));
-        events.addAll(store.recentEvents(EventType.POLICY_REJECTED, limit));
+        List<ActionEvent> events = new java.util.ArrayList<>(store.recentSystemEvents(EventType.POLICY_LOADED, limit));
+        events.addAll(store.recentSystemEvents(EventType.POLICY_REJECTED, limit));
         events.sort(java.util.Comparator.comparing(ActionEvent::at).reversed());
         return events.size() > limit ? List.copyOf(events.subList(0, limit)) : List.copyOf(events);
     }

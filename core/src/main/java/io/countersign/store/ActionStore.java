@@ -84,8 +84,8 @@ public interface ActionStore extends AutoCloseable {
     /** Records events that belong to no single action (a policy load), durably and in order. */
     void append(List<ActionEvent> events);
 
-    /** The latest events of one type, newest first. */
-    List<ActionEvent> recentEvents(io.countersign.lifecycle.EventType type, int limit);
+    /** The latest events of one type among those that belong to no single action (policy loads), newest first. */
+    List<ActionEvent> recentSystemEvents(io.countersign.lifecycle.EventType type, int limit);
 
     /** The events recorded for one action, oldest first. */
     List<ActionEvent> events(ActionId id);

@@ -266,9 +266,9 @@ abstract class ActionStoreContract {
         var second = io.countersign.json.Json.object().put("version", "sha256:b");
         store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, first)));
         store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, second)));
-        assertThat(store.recentEvents(EventType.POLICY_LOADED, 10)).extracting(e -> e.detail().get("version").asString())
+        assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 10)).extracting(e -> e.detail().get("version").asString())
                 .containsExactly("sha256:b", "sha256:a");
-        assertThat(store.recentEvents(EventType.POLICY_LOADED, 1)).singleElement()
+        assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 1)).singleElement()
                 .satisfies(e -> assertThat(e.actionId()).isNull());
     }
 

@@ -272,9 +272,10 @@ public class JdbcActionStore implements ActionStore {
     }
 
     @Override
-    public List<ActionEvent> recentEvents(EventType type, int limit) {
+    public List<ActionEvent> recentSystemEvents(EventType type, int limit) {
+        // "action_id IS NULL" as the partial index says it, so that the index is used.
         return read(connection -> selectEvents(connection,
-                "SELECT entry FROM events WHERE type = ? ORDER BY seq DESC LIMIT " + Math.max(1, limit), type.wireName()));
+                "SELECT entry FROM events WHERE type = ? AND action_id IS NULL ORDER BY seq DESC LIMIT " + Math.max(1, limit), type.wireName()));
     }
 
     @Override
