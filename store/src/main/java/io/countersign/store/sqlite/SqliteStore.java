@@ -67,10 +67,10 @@ public final class SqliteStore {
             Connection writerConnection = writes.getConnection();
             try (Statement statement = writerConnection.createStatement()) {
                 statement.execute("PRAGMA wal_autocheckpoint=" + WAL_CHECKPOINT_FRAMES);
-                // What a savepoint would roll back to stays in memory (a batch's worth of pages at most). Past
-                // 64 KiB SQLite moved it into a file in /var/tmp, created and deleted again with the commit: with
-                // a savepoint around every write, a fifth of a lone client's commits did, each adding file-system
-                // metadata to the journal that the commit's fsync then waited for.
+                // What a savepoint would roll back to stays in memory: one write's pages, since SQLite empties an
+                // in-memory copy as the savepoint is released. Past 64 KiB it moved them into a file in /var/tmp,
+                // kept until the commit deleted it: with a savepoint around every write, a fifth of a lone client's
+                // commits did, each adding file-system metadata to the journal that the commit's fsync waited for.
                 statement.execute("PRAGMA temp_store=MEMORY");
             }
             GroupCommitWriter writer = new GroupCommitWriter(writerConnection, "countersign-sqlite-writer");
