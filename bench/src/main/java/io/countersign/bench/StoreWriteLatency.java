@@ -28,7 +28,7 @@ import java.util.Set;
  * store's: its statements, the pages it writes, and what SQLite does besides.
  */
 public final class StoreWriteLatency {
-    /** Percentiles of the writes, and the writing thread's CPU per write. */
+    /** Percentiles of the writes (the store's insert alone), and the thread's CPU per write, building the action included. */
     public record Measured(Percentiles latency, double cpuMicrosPerWrite) {
     }
 
