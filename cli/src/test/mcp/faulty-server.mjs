@@ -67,4 +67,10 @@ server.registerTool("until_cancelled", { description: "Runs until its call is ca
 server.registerTool("cancellations", { description: "Counts the calls of until_cancelled.", inputSchema: {}, annotations: readOnly },
   async () => ({ content: [{ type: "text", text: JSON.stringify({ started, cancelled }) }] }));
 
+// A tool of the name EXTRA_TOOL gives, if any: to offer the gateway names that meet other servers' prefixed ones.
+if (process.env.EXTRA_TOOL) {
+  server.registerTool(process.env.EXTRA_TOOL, { description: "Says what it is.", inputSchema: {}, annotations: readOnly },
+    async () => ({ content: [{ type: "text", text: process.env.EXTRA_TOOL + " of server " + process.env.SERVER }] }));
+}
+
 await server.connect(new StdioServerTransport());

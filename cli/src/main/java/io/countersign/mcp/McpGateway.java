@@ -30,8 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code countersign mcp}: an MCP server for the agent (stdio, or Streamable HTTP) in front of the upstream MCP servers in
- * the settings. Every upstream tool is offered under its own name (prefixed with its server's name
- * only where two servers share a name); {@code tools/list} leaves out tools the policy denies outright,
+ * the settings. Every upstream tool is offered under its own name, prefixed with its server's name
+ * only where two tools would share one ({@link ToolNames}); {@code tools/list} leaves out tools the policy denies outright,
  * and every {@code tools/call} goes through {@link ToolCallGate}.
  *
  * <p>On stdio the gateway speaks MCP itself ({@link StdioMcpServer}): it is on every call's path, and
@@ -77,11 +77,11 @@ public final class McpGateway implements ToolSet, AutoCloseable {
             for (GatewaySettings.Upstream upstream : settings.servers()) {
                 upstreams.add(UpstreamServer.connect(upstream, settings.timeout()));
             }
+            return new McpGateway(countersign, settings, upstreams);
         } catch (RuntimeException e) {
             upstreams.forEach(UpstreamServer::close);
             throw e;
         }
-        return new McpGateway(countersign, settings, upstreams);
     }
 
     /** Serves the agent on {@code in}/{@code out} (stdin/stdout) until it closes {@code in}. */
@@ -179,12 +179,12 @@ public final class McpGateway implements ToolSet, AutoCloseable {
     /** Names every upstream tool for the agent, leaving out what the policy denies outright (when so configured). */
     private List<McpSchema.Tool> route() {
         List<McpSchema.Tool> offered = new ArrayList<>();
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        upstreams.forEach(u -> u.tools().keySet().forEach(name -> counts.merge(name, 1, Integer::sum)));
+        Map<ToolNames.Tool, String> names = ToolNames.assign(upstreams.stream()
+                .flatMap(u -> u.tools().keySet().stream().map(name -> new ToolNames.Tool(u.name(), name))).toList());
         for (UpstreamServer upstream : upstreams) {
             for (UpstreamServer.KnownTool known : upstream.tools().values()) {
                 String name = known.tool().name();
-                Route route = new Route(counts.get(name) > 1 ? upstream.name() + "_" + name : name, upstream, name);
+                Route route = new Route(names.get(new ToolNames.Tool(upstream.name(), name)), upstream, name);
                 if (settings.hideDenied() && deniedOutright(upstream, known)) {
                     LOG.log(Level.INFO, "hiding " + upstream.name() + "/" + name + ": the policy denies it");
                     continue;

@@ -52,18 +52,30 @@ class McpGatewayFaultTest {
     OutputStream stdin;
     final List<JsonNode> received = new CopyOnWriteArrayList<>();
 
+    static final String FAULTY = McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath().toString();
+
     @BeforeEach
-    void start() throws Exception {
+    void start() throws IOException {
         server = McpPeers.startNode(config, POLICY);
+    }
+
+    /** Starts the gateway in front of the faulty server, as most tests here want it. */
+    private void startGateway() throws IOException {
+        startGateway("""
+                  faulty:
+                    command: [node, %s]
+                    env: {GREETING: hello}
+                """.formatted(FAULTY));
+    }
+
+    /** Starts the gateway in front of {@code servers} (the settings' {@code servers:} entries, indented by two). */
+    private void startGateway(String servers) throws IOException {
         Path settings = config.resolve("mcp.yaml");
         Files.writeString(settings, """
                 env: dev
                 timeout: 2s
                 servers:
-                  faulty:
-                    command: [node, %s]
-                    env: {GREETING: hello}
-                """.formatted(McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath()));
+                """ + servers);
         ProcessBuilder process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp", "--config", settings.toString(),
                 "--server", "http://127.0.0.1:" + server.port())
@@ -127,6 +139,7 @@ class McpGatewayFaultTest {
 
     @Test
     void badInputAndBadUpstreamsGetClearAnswersAndTheGatewayKeepsServing() throws Exception {
+        startGateway();
         send("this is not JSON-RPC {");
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
                 + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
@@ -181,6 +194,7 @@ class McpGatewayFaultTest {
 
     @Test
     void anOutcomeTheNodeMissedIsStillRecordedWhenTheAgentLeavesRightAfterItsAnswer() throws Exception {
+        startGateway();
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
                 + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         answer(1);
@@ -210,6 +224,7 @@ class McpGatewayFaultTest {
 
     @Test
     void aCallTheAgentCancelsWhileItRunsIsCancelledAtItsUpstreamAndTheLogSaysSo() throws Exception {
+        startGateway();
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
                 + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         answer(1);
@@ -244,6 +259,7 @@ class McpGatewayFaultTest {
 
     @Test
     void anUpstreamThatTurnsToTheGatewayMidCallIsAnsweredAndGetsNoneOfItsEnvironment() throws Exception {
+        startGateway();
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
                 + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         assertThat(answer(1).path("result").path("protocolVersion").asString()).isEqualTo("2025-06-18");
@@ -259,5 +275,72 @@ class McpGatewayFaultTest {
         assertThat(seen.get("AGENT_SECRET").isNull()).isTrue();
         assertThat(seen.path("GREETING").asString()).as("what the settings give the server").isEqualTo("hello");
         assertThat(seen.path("PATH").asString()).isNotEmpty();
+    }
+
+    @Test
+    void severalUpstreamsAreOfferedUnderNamesNoTwoShareAndEachCallReachesItsOwnServer() throws Exception {
+        startGateway("""
+                  a:
+                    command: [node, %1$s]
+                    env: {SERVER: a}
+                  b:
+                    command: [node, %1$s]
+                    env: {SERVER: b}
+                  c:
+                    command: [node, %1$s]
+                    env: {SERVER: c, EXTRA_TOOL: a_echo}
+                """.formatted(FAULTY));
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        answer(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+        List<String> names = answer(2).path("result").path("tools").valueStream().map(tool -> tool.path("name").asString()).toList();
+
+        // Every server has echo, so each is offered with its server's name; c's own a_echo then meets a's and is prefixed too.
+        assertThat(names).contains("a_echo", "b_echo", "c_echo", "c_a_echo", "a_environment", "b_environment").doesNotContain("echo")
+                .doesNotHaveDuplicates().hasSize(31);
+        assertThat(Json.parse(text(call(3, "b_environment", "{\"names\":[\"SERVER\"]}"))).path("SERVER").asString()).isEqualTo("b");
+        assertThat(Json.parse(text(call(4, "a_environment", "{\"names\":[\"SERVER\"]}"))).path("SERVER").asString()).isEqualTo("a");
+        assertThat(text(call(5, "c_a_echo", "{}"))).isEqualTo("a_echo of server c");
+        assertThat(text(call(6, "a_echo", "{\"text\":\"to a\"}"))).isEqualTo("echo: to a");
+
+        JsonNode mine = Json.parse(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/actions"))
+                .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(mine.path("actions").valueStream().map(a -> a.path("action").asString()).toList())
+                .as("each call is the action of the server and tool it reached")
+                .containsExactlyInAnyOrder("mcp.b.environment", "mcp.a.environment", "mcp.c.a_echo", "mcp.a.echo");
+    }
+
+    @Test
+    void toolsNoNameCanTellApartStopTheGatewayWithAMessageThatSaysWhich() throws Exception {
+        // a/b_x and a_b/x: each meets a tool of its own name elsewhere, and both prefixed names are a_b_x.
+        Path settings = config.resolve("mcp.yaml");
+        Files.writeString(settings, """
+                servers:
+                  a:
+                    command: [node, %1$s]
+                    env: {EXTRA_TOOL: b_x}
+                  z:
+                    command: [node, %1$s]
+                    env: {EXTRA_TOOL: b_x}
+                  a_b:
+                    command: [node, %1$s]
+                    env: {EXTRA_TOOL: x}
+                  y:
+                    command: [node, %1$s]
+                    env: {EXTRA_TOOL: x}
+                """.formatted(FAULTY));
+        Process refused = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp", "--config", settings.toString(),
+                "--server", "http://127.0.0.1:" + server.port(), "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY"))
+                .redirectErrorStream(true).start();
+        refused.getOutputStream().close();
+        assertThat(refused.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(refused.exitValue()).isNotZero();
+        assertThat(new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("countersign: mcp could not start: tools a/b_x and a_b/x would both be offered as a_b_x; rename one of their servers in the settings")
+                .doesNotContain("Exception");
     }
 }
