@@ -46,9 +46,14 @@ public record GatewaySettings(String env, Duration hold, boolean pendingAsError,
         }
 
         record Url(String name, URI url, Map<String, String> headers) implements Upstream {
+            /** The URL as errors and logs may show it: without a user's password or a query, either of which may hold a secret. */
+            public String shown() {
+                return url.getScheme() + "://" + url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort()) + url.getRawPath();
+            }
+
             @Override
             public String toString() {
-                return "Url[" + name + ", " + url + "]";
+                return "Url[" + name + ", " + shown() + "]";
             }
         }
     }

@@ -7,9 +7,12 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpSchema.ErrorCodes;
+import io.modelcontextprotocol.spec.McpTransportException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -44,7 +47,7 @@ final class HttpUpstream implements UpstreamConnection {
             client.initialize();
         } catch (RuntimeException e) {
             close(client);
-            throw failure(e, "did not start or answer");
+            throw failure(e, "at " + url.shown());
         }
         return new HttpUpstream(client);
     }
@@ -80,11 +83,36 @@ final class HttpUpstream implements UpstreamConnection {
                 return new TimedOut(what + ": no answer in time", e);
             }
             if (cause instanceof ConnectException) {
-                return new NotSent(what + ": " + UpstreamServer.message(e), e);
+                return new NotSent(what + ": " + reason(e), e);
             }
         }
-        return new Lost(what + ": " + UpstreamServer.message(e), e);
+        return new Lost(what + ": " + reason(e), e);
     }
+
+    /**
+     * What went wrong, in words. The SDK wraps the exception that says it in one of its own ("Client failed
+     * to initialize by explicit API call"), and the JDK's client leaves a refused connection without a message.
+     */
+    private static String reason(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpConnectTimeoutException) {
+                return "no connection within 10 s";
+            }
+            if (cause instanceof ConnectException) {
+                return "could not connect" + (cause.getMessage() == null ? " (refused or unreachable)" : ": " + cause.getMessage());
+            }
+            if (cause instanceof McpTransportException transport && transport.getMessage() != null) {
+                return transport.getMessage();
+            }
+        }
+        return UpstreamServer.message(e);
+    }
+
 
     @Override
     public void close() {

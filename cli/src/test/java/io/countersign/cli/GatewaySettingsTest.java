@@ -41,6 +41,14 @@ class GatewaySettingsTest {
     }
 
     @Test
+    void aUrlIsShownWithoutTheSecretsAUserOrAQueryMayHold() throws Exception {
+        var url = (GatewaySettings.Upstream.Url) load("servers: {docs: {url: 'https://bot:hunter2@mcp.example.com:8443/v1/mcp?key=abc123'}}")
+                .servers().getFirst();
+        assertThat(url.shown()).isEqualTo("https://mcp.example.com:8443/v1/mcp");
+        assertThat(url.toString()).doesNotContain("hunter2").doesNotContain("abc123");
+    }
+
+    @Test
     void mistakesNameTheSettingAndTheProblem() {
         assertThatThrownBy(() -> load("servers: {}")).isInstanceOf(ConfigException.class).hasMessageContaining("at least one upstream");
         assertThatThrownBy(() -> load("servers: {fs: {command: [node], url: 'http://x/'}}")).hasMessageContaining("servers.fs").hasMessageContaining("exactly one");

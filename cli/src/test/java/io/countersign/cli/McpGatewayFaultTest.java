@@ -332,15 +332,35 @@ class McpGatewayFaultTest {
                     command: [node, %1$s]
                     env: {EXTRA_TOOL: x}
                 """.formatted(FAULTY));
+        assertThat(failedStart(settings))
+                .contains("countersign: mcp could not start: tools a/b_x and a_b/x would both be offered as a_b_x; rename one of their servers in the settings")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void anUnreachableUrlUpstreamStopsTheGatewayWithAMessageThatSaysWhereAndWhyAndNoSecret() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Path settings = config.resolve("mcp.yaml");
+        Files.writeString(settings, "servers:\n  web:\n    url: http://bot:hunter2@127.0.0.1:" + closed + "/mcp?key=abc123\n");
+
+        assertThat(failedStart(settings)).contains("countersign: mcp could not start: the upstream MCP server 'web' did not start or answer: at http://127.0.0.1:"
+                        + closed + "/mcp: could not connect")
+                .doesNotContain("hunter2").doesNotContain("abc123").doesNotContain("Exception");
+    }
+
+    /** Starts a gateway with {@code settings} that must not start: what it said, once it has exited non-zero. */
+    private String failedStart(Path settings) throws Exception {
         Process refused = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "io.countersign.cli.Main", "mcp", "--config", settings.toString(),
                 "--server", "http://127.0.0.1:" + server.port(), "--token", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY"))
                 .redirectErrorStream(true).start();
         refused.getOutputStream().close();
+        String said = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(refused.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(refused.exitValue()).isNotZero();
-        assertThat(new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                .contains("countersign: mcp could not start: tools a/b_x and a_b/x would both be offered as a_b_x; rename one of their servers in the settings")
-                .doesNotContain("Exception");
+        assertThat(refused.exitValue()).as(said).isNotZero();
+        return said;
     }
 }

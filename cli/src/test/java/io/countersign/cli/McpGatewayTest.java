@@ -65,6 +65,10 @@ class McpGatewayTest {
     Writer steps;
     BufferedReader answers;
     final HttpClient http = HttpClient.newHttpClient();
+    /** More of the agent's environment, which the gateway it starts inherits. */
+    final java.util.Map<String, String> agentEnvironment = new java.util.HashMap<>();
+    /** A Streamable HTTP upstream some test started. */
+    Process httpUpstream;
 
     @BeforeEach
     void start() throws Exception {
@@ -94,6 +98,7 @@ class McpGatewayTest {
         if (url != null) {
             builder.environment().put("GATEWAY_URL", url);
         }
+        builder.environment().putAll(agentEnvironment);
         agent = builder.start();
         steps = new java.io.OutputStreamWriter(agent.getOutputStream(), StandardCharsets.UTF_8);
         answers = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
@@ -117,6 +122,9 @@ class McpGatewayTest {
             if (!httpGateway.waitFor(15, TimeUnit.SECONDS)) {
                 httpGateway.destroyForcibly();
             }
+        }
+        if (httpUpstream != null) {
+            httpUpstream.destroy();
         }
         if (server != null) {
             server.close();
@@ -278,5 +286,49 @@ class McpGatewayTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(rebound.statusCode()).as("our own origin is not refused for being an origin").isNotEqualTo(403);
+    }
+
+    @Test
+    void aUrlUpstreamGetsTheHeadersTheSettingsGiveAndItsCallsAreGatedTheSame() throws Exception {
+        ProcessBuilder upstream = new ProcessBuilder("node", PEERS.resolve("http-upstream.mjs").toAbsolutePath().toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        upstream.environment().put("UPSTREAM_TOKEN", "upstream-s3cret");
+        httpUpstream = upstream.start();
+        String listening = new BufferedReader(new InputStreamReader(httpUpstream.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        assertThat(listening).startsWith("listening on ");
+        Files.writeString(gatewayConfig, """
+                env: dev
+                hold: 1s
+                servers:
+                  web:
+                    url: http://127.0.0.1:%s/mcp
+                    headers: {Authorization: "Bearer ${env:WEB_TOKEN}"}
+                """.formatted(listening.substring("listening on ".length())));
+        agentEnvironment.put("WEB_TOKEN", "upstream-s3cret");
+        startAgent(null);
+
+        assertThat(step("{\"op\":\"list\"}").path("tools").valueStream().map(t -> t.path("name").asString()).toList())
+                .containsExactlyInAnyOrder("echo", "append", "lines");
+        JsonNode echoed = call("echo", "{\"text\":\"hello\"}");
+        assertThat(echoed.path("isError").asBoolean()).isFalse();
+        assertThat(echoed.path("text").asString()).isEqualTo("echo over http: hello");
+
+        JsonNode held = call("append", "{\"line\":\"first\"}");
+        String id = held.path("meta").path("countersign/request").asString();
+        assertThat(id).as(held.toString()).startsWith("act_");
+        api("/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\"}");
+        JsonNode ran = call("append", "{\"line\":\"first\"}");
+        assertThat(ran.path("isError").asBoolean()).as(ran.toString()).isFalse();
+        assertThat(ran.path("text").asString()).isEqualTo("appended: first");
+        // Other arguments are another action, held again; the approved one ran once.
+        assertThat(call("append", "{\"line\":\"second\"}").path("meta").path("countersign/request").asString()).startsWith("act_").isNotEqualTo(id);
+        assertThat(call("lines", "{}").path("text").asString()).isEqualTo("[\"first\"]");
+
+        JsonNode execution = Json.object();
+        for (int i = 0; i < 100 && !execution.has("outcome"); i++) {
+            execution = api("/v1/actions/" + id, "AGENT", null).path("execution");
+            Thread.sleep(50);
+        }
+        assertThat(execution.path("outcome").asString()).as(execution.toString()).isEqualTo("succeeded");
     }
 }
