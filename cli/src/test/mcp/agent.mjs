@@ -7,9 +7,10 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import readline from "node:readline";
 
 const env = process.env;
-// GATEWAY_URL: a gateway already serving Streamable HTTP; otherwise start one on stdio.
+// GATEWAY_URL: a gateway already serving Streamable HTTP (sent the agent's key, as it asks); otherwise start one on stdio.
 const transport = env.GATEWAY_URL
-  ? new StreamableHTTPClientTransport(new URL(env.GATEWAY_URL))
+  ? new StreamableHTTPClientTransport(new URL(env.GATEWAY_URL),
+      { requestInit: { headers: { Authorization: "Bearer " + env.COUNTERSIGN_TOKEN } } })
   : new StdioClientTransport({
       command: env.GATEWAY_JAVA,
       args: ["-cp", env.GATEWAY_CLASSPATH, "io.countersign.cli.Main", "mcp", "--config", env.GATEWAY_CONFIG],

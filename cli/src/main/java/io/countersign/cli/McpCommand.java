@@ -29,7 +29,7 @@ final class McpCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--http", paramLabel = "HOST:PORT",
-            description = "Serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8765)")
+            description = "Serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8765); agents send the same API key as Authorization: Bearer")
     String http;
 
     @Spec
@@ -74,7 +74,7 @@ final class McpCommand implements Callable<Integer> {
         }
         McpGateway gateway;
         try {
-            gateway = McpGateway.startHttp(options.client(), settings, http.substring(0, colon), Integer.parseInt(http.substring(colon + 1)));
+            gateway = McpGateway.startHttp(options.client(), options.token, settings, http.substring(0, colon), Integer.parseInt(http.substring(colon + 1)));
         } catch (RuntimeException e) {
             spec.commandLine().getErr().println("countersign: mcp could not start: " + e.getMessage());
             return ExitCode.ERROR;

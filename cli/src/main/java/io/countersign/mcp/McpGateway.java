@@ -7,17 +7,19 @@ import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
-import io.modelcontextprotocol.server.transport.ServerTransportSecurityException;
 import io.modelcontextprotocol.spec.McpSchema;
+import jakarta.servlet.DispatcherType;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -91,18 +93,16 @@ public final class McpGateway implements ToolSet, AutoCloseable {
 
     /**
      * Connects every upstream, then serves agents over Streamable HTTP at {@code http://host:port/mcp}.
-     * The SDK's transport is a Jakarta servlet; an embedded Jetty runs it. Requests whose {@code Origin}
-     * is not this address are refused (DNS rebinding).
+     * The SDK's transport is a Jakarta servlet; an embedded Jetty runs it, behind {@link HttpGuard}: every
+     * request carries {@code key}, the agent's key the gateway acts with, and none comes from a web page elsewhere.
      */
-    public static McpGateway startHttp(ApiClient countersign, GatewaySettings settings, String host, int port) {
+    public static McpGateway startHttp(ApiClient countersign, String key, GatewaySettings settings, String host, int port) {
         McpGateway gateway = connect(countersign, settings);
         try {
-            java.util.concurrent.atomic.AtomicInteger bound = new java.util.concurrent.atomic.AtomicInteger();
             HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                     .jsonMapper(McpJsonDefaults.getMapper())
                     .mcpEndpoint("/mcp")
                     .maxRequestSize(JsonLines.MAX_LINE)
-                    .securityValidator(headers -> sameSite(headers, host, bound.get()))
                     .build();
             gateway.server = gateway.serve(McpServer.async(transport));
             gateway.http = new Server();
@@ -111,44 +111,15 @@ public final class McpGateway implements ToolSet, AutoCloseable {
             connector.setPort(port);
             gateway.http.addConnector(connector);
             ServletContextHandler context = new ServletContextHandler();
+            context.addFilter(new FilterHolder(new HttpGuard(key, host, connector::getLocalPort)), "/*", EnumSet.of(DispatcherType.REQUEST));
             context.addServlet(new ServletHolder(transport), "/*");
             gateway.http.setHandler(context);
             gateway.http.start();
-            bound.set(connector.getLocalPort());
         } catch (Exception e) {
             gateway.close();
             throw new IllegalStateException("cannot serve MCP on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         return gateway;
-    }
-
-    /**
-     * Refuses requests a web page elsewhere could make through the user's browser: an {@code Origin}
-     * other than this address, or a {@code Host} that is not it (DNS rebinding). Agents' own HTTP
-     * clients send no {@code Origin}.
-     */
-    private static void sameSite(Map<String, List<String>> headers, String host, int port) throws ServerTransportSecurityException {
-        List<String> ours = new ArrayList<>(List.of(host + ":" + port));
-        if (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]")) {
-            ours.addAll(List.of("127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port));
-        }
-        String origin = header(headers, "Origin");
-        if (origin != null && ours.stream().noneMatch(h -> origin.equalsIgnoreCase("http://" + h) || origin.equalsIgnoreCase("https://" + h))) {
-            throw new ServerTransportSecurityException(403, "requests from " + origin + " are not accepted");
-        }
-        String requestHost = header(headers, "Host");
-        if (requestHost != null && ours.stream().noneMatch(requestHost::equalsIgnoreCase)) {
-            throw new ServerTransportSecurityException(403, "this gateway does not serve the host " + requestHost);
-        }
-    }
-
-    private static String header(Map<String, List<String>> headers, String name) {
-        for (var entry : headers.entrySet()) {
-            if (entry.getKey() != null && entry.getKey().equalsIgnoreCase(name) && !entry.getValue().isEmpty()) {
-                return entry.getValue().getFirst();
-            }
-        }
-        return null;
     }
 
     /** The port HTTP is served on (the one chosen when 0 was asked for). */

@@ -272,20 +272,33 @@ class McpGatewayTest {
         assertThat(call("write_file", writeArguments("http.txt", "over http")).path("isError").asBoolean()).isFalse();
         assertThat(Files.readString(files.resolve("http.txt"))).isEqualTo("over http");
 
+        // Reaching the port is not enough to act as the agent: the request carries the agent's key.
+        String initialize = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+                + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"someone\",\"version\":\"1\"}}}";
+        HttpRequest.Builder anonymous = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream").POST(HttpRequest.BodyPublishers.ofString(initialize));
+        HttpResponse<String> keyless = http.send(anonymous.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(keyless.statusCode()).isEqualTo(401);
+        assertThat(keyless.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(Json.parse(keyless.body()).path("error").path("message").asString()).contains("Authorization: Bearer");
+        HttpResponse<String> wrongKey = http.send(anonymous.header("Authorization", "Bearer " + key("ALICE")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongKey.statusCode()).as("another principal's key is not the agent's").isEqualTo(401);
+        assertThat(wrongKey.body()).doesNotContain(key("ALICE")).doesNotContain(key("AGENT"));
+
         // A page on another site cannot drive the gateway through the user's browser (DNS rebinding, CSRF).
         HttpResponse<String> foreign = http.send(HttpRequest.newBuilder(URI.create(url))
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                .header("Origin", "http://evil.example.com")
+                .header("Origin", "http://evil.example.com").header("Authorization", "Bearer " + key("AGENT"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
                         + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"evil\",\"version\":\"1\"}}}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(foreign.statusCode()).isEqualTo(403);
         HttpResponse<String> rebound = http.send(HttpRequest.newBuilder(URI.create(url))
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                .header("Origin", url.replace("/mcp", ""))
+                .header("Origin", url.replace("/mcp", "")).header("Authorization", "Bearer " + key("AGENT"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(rebound.statusCode()).as("our own origin is not refused for being an origin").isNotEqualTo(403);
+        assertThat(rebound.statusCode()).as("our own origin, with the key, is not refused").isNotIn(401, 403);
     }
 
     @Test
