@@ -21,6 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** An upstream MCP server at a Streamable HTTP URL, through the official Java SDK's client. */
 final class HttpUpstream implements UpstreamConnection {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private final McpSyncClient client;
 
     private HttpUpstream(McpSyncClient client) {
@@ -34,7 +35,7 @@ final class HttpUpstream implements UpstreamConnection {
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(uri.getScheme() + "://" + uri.getRawAuthority())
                 .endpoint(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
                 .requestBuilder(template)
-                .connectTimeout(Duration.ofSeconds(10))
+                .connectTimeout(CONNECT_TIMEOUT)
                 .build();
         McpSyncClient client = McpClient.sync(transport)
                 .requestTimeout(timeout)
@@ -101,7 +102,7 @@ final class HttpUpstream implements UpstreamConnection {
         }
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpConnectTimeoutException) {
-                return "no connection within 10 s";
+                return "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s";
             }
             if (cause instanceof ConnectException) {
                 return "could not connect" + (cause.getMessage() == null ? " (refused or unreachable)" : ": " + cause.getMessage());
@@ -112,7 +113,6 @@ final class HttpUpstream implements UpstreamConnection {
         }
         return UpstreamServer.message(e);
     }
-
 
     @Override
     public void close() {
