@@ -88,4 +88,33 @@ class ToolCallGateTest {
         assertThat(next.path("isError").asBoolean()).as(next.toString()).isFalse();
         assertThat(next.path("content").get(0).path("text").asString()).contains("hi");
     }
+
+    @Test
+    void aCallStillUndecidedWhenTheHoldEndsAnswersAsTheSettingsSayWithItsRequest() throws Exception {
+        for (String onPending : new String[] {"result", "error"}) {
+            Path file = config.resolve("gateway-" + onPending + ".yaml");
+            Files.writeString(file, """
+                    env: dev
+                    hold: 1s
+                    on_pending: %s
+                    servers:
+                      up:
+                        command: [node, %s]
+                    """.formatted(onPending, McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath()));
+            GatewaySettings settings = GatewaySettings.load(file, name -> null);
+            upstream = UpstreamServer.connect(settings.servers().getFirst(), settings.timeout());
+            ToolCallGate gate = new ToolCallGate(new ApiClient("http://127.0.0.1:" + server.port(),
+                    ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), settings);
+
+            ObjectNode answer = gate.call(upstream, upstream.tool("echo").orElseThrow(), Json.MAPPER.valueToTree(Map.of("text", "hold me")),
+                    new Cancellation());
+
+            assertThat(answer.path("isError").asBoolean()).as(onPending + ": " + answer).isEqualTo(onPending.equals("error"));
+            assertThat(answer.path("content").get(0).path("text").asString()).contains("needs approval").contains("Nothing ran yet");
+            assertThat(answer.path("_meta").path("countersign/status").asString()).isEqualTo("pending");
+            assertThat(answer.path("_meta").path("countersign/request").asString()).startsWith("act_");
+            upstream.close();
+            upstream = null;
+        }
+    }
 }
