@@ -56,18 +56,7 @@ class ToolCallGateTest {
 
     @Test
     void aHeldCallTheAgentCancelsStopsWaitingAtOnceAndTheNextCallIsServed() throws Exception {
-        Path file = config.resolve("gateway.yaml");
-        Files.writeString(file, """
-                env: dev
-                hold: 120s
-                servers:
-                  up:
-                    command: [node, %s]
-                """.formatted(McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath()));
-        GatewaySettings settings = GatewaySettings.load(file, name -> null);
-        upstream = UpstreamServer.connect(settings.servers().getFirst(), settings.timeout());
-        ToolCallGate gate = new ToolCallGate(new ApiClient("http://127.0.0.1:" + server.port(),
-                ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), settings);
+        ToolCallGate gate = gate("hold: 120s");
         UpstreamServer.KnownTool echo = upstream.tool("echo").orElseThrow();
 
         Cancellation cancellation = new Cancellation();
@@ -92,19 +81,7 @@ class ToolCallGateTest {
     @Test
     void aCallStillUndecidedWhenTheHoldEndsAnswersAsTheSettingsSayWithItsRequest() throws Exception {
         for (String onPending : new String[] {"result", "error"}) {
-            Path file = config.resolve("gateway-" + onPending + ".yaml");
-            Files.writeString(file, """
-                    env: dev
-                    hold: 1s
-                    on_pending: %s
-                    servers:
-                      up:
-                        command: [node, %s]
-                    """.formatted(onPending, McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath()));
-            GatewaySettings settings = GatewaySettings.load(file, name -> null);
-            upstream = UpstreamServer.connect(settings.servers().getFirst(), settings.timeout());
-            ToolCallGate gate = new ToolCallGate(new ApiClient("http://127.0.0.1:" + server.port(),
-                    ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), settings);
+            ToolCallGate gate = gate("hold: 1s\non_pending: " + onPending);
 
             ObjectNode answer = gate.call(upstream, upstream.tool("echo").orElseThrow(), Json.MAPPER.valueToTree(Map.of("text", "hold me")),
                     new Cancellation());
@@ -116,5 +93,15 @@ class ToolCallGateTest {
             upstream.close();
             upstream = null;
         }
+    }
+
+    /** A gate with {@code settings} (YAML lines besides the servers) in front of the faulty server, which becomes {@link #upstream}. */
+    private ToolCallGate gate(String settings) throws Exception {
+        Path file = config.resolve("gateway.yaml");
+        Files.writeString(file, "env: dev\n" + settings + "\nservers:\n  up:\n    command: [node, "
+                + McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath() + "]\n");
+        GatewaySettings loaded = GatewaySettings.load(file, name -> null);
+        upstream = UpstreamServer.connect(loaded.servers().getFirst(), loaded.timeout());
+        return new ToolCallGate(new ApiClient("http://127.0.0.1:" + server.port(), ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), loaded);
     }
 }
