@@ -213,9 +213,7 @@ class McpGatewayFaultTest {
         assertThat(gateway.waitFor(15, TimeUnit.SECONDS)).as("the gateway exits once the report is in").isTrue();
         gateway = null;
 
-        JsonNode mine = Json.parse(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/actions"))
-                .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode mine = agentsActions(port);
         JsonNode hang = mine.path("actions").valueStream().filter(a -> a.path("action").asString().equals("mcp.faulty.hang"))
                 .findFirst().orElseThrow();
         assertThat(hang.path("execution").path("outcome").asString()).as(hang.toString()).isEqualTo("failed");
@@ -243,12 +241,9 @@ class McpGatewayFaultTest {
         assertThat(counts.path("cancelled").asInt()).as("the upstream was told, on the same connection").isEqualTo(1);
         assertThat(received).as("a cancelled call is not answered").noneMatch(message -> message.path("id").asInt(-1) == 2);
 
-        HttpClient http = HttpClient.newHttpClient();
         JsonNode execution = Json.object();
         for (int i = 0; i < 100 && !execution.has("outcome"); i++) {
-            JsonNode mine = Json.parse(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/actions"))
-                    .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode mine = agentsActions(server.port());
             execution = mine.path("actions").valueStream().filter(a -> a.path("action").asString().equals("mcp.faulty.until_cancelled"))
                     .findFirst().orElseThrow().path("execution");
             Thread.sleep(50);
@@ -305,9 +300,7 @@ class McpGatewayFaultTest {
         assertThat(text(call(5, "c_a_echo", "{}"))).isEqualTo("a_echo of server c");
         assertThat(text(call(6, "a_echo", "{\"text\":\"to a\"}"))).isEqualTo("echo: to a");
 
-        JsonNode mine = Json.parse(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/actions"))
-                .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode mine = agentsActions(server.port());
         assertThat(mine.path("actions").valueStream().map(a -> a.path("action").asString()).toList())
                 .as("each call is the action of the server and tool it reached")
                 .containsExactlyInAnyOrder("mcp.b.environment", "mcp.a.environment", "mcp.c.a_echo", "mcp.a.echo");
@@ -362,5 +355,12 @@ class McpGatewayFaultTest {
         assertThat(refused.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(refused.exitValue()).as(said).isNotZero();
         return said;
+    }
+
+    /** The agent's actions as the node at {@code port} lists them ({@code GET /v1/actions}). */
+    private JsonNode agentsActions(int port) throws Exception {
+        return Json.parse(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/actions"))
+                .header("Authorization", "Bearer " + ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
     }
 }
