@@ -76,6 +76,9 @@ abstract class ActionStoreContract {
     void recordRoundTripsExactly() {
         Lifecycle.Started started = started(Fixtures.onBehalfOf(request("OPS-1", "k1"), "alice@example.com"));
         assertThat(store.insert(started.record(), started.events())).isInstanceOf(InsertResult.Inserted.class);
+        // Read back from the database itself, not from what a store keeps at hand of its own writes.
+        store.close();
+        store = open();
         assertThat(store.find(started.record().id())).contains(started.record());
         assertThat(store.events(started.record().id())).hasSize(2);
     }
@@ -163,6 +166,21 @@ abstract class ActionStoreContract {
         assertThat(stored.status()).isEqualTo(Status.APPROVED);
         assertThat(stored.reviews()).hasSize(1);
         assertThat(store.events(stored.id())).hasSize(4);
+    }
+
+    @Test
+    void whoeverACommitWakesReadsWhatItCommitted() {
+        // The audit log's followers (Slack, Teams, webhooks) are woken by the commit and read the action at once.
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        ActionId id = started.record().id();
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(Status.PENDING);
+        List<ActionRecord> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Runnable stopListening = store.auditLog().onAppend(() -> seen.add(store.find(id).orElseThrow()));
+        Applied approved = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(approved.next(), approved.review(), approved.events())).isTrue();
+        stopListening.run();
+        assertThat(seen).isNotEmpty().allSatisfy(record -> assertThat(record).isEqualTo(approved.next()));
     }
 
     @Test

@@ -1,10 +1,16 @@
 package io.countersign.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.EventType;
+import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
+import io.countersign.lifecycle.LifecycleEvent;
+import io.countersign.lifecycle.ReviewDecision;
+import io.countersign.lifecycle.Transition.Applied;
+import io.countersign.model.Status;
 import io.countersign.model.ActionId;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.jdbc.JdbcActionStore;
@@ -307,5 +313,118 @@ class SqliteActionStoreTest extends ActionStoreContract {
                 .satisfies(e -> assertThat(e.type()).isEqualTo(EventType.REQUESTED));
         store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, io.countersign.json.Json.object())));
         assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 5)).hasSize(1);
+    }
+
+    @Test
+    void whatANodeKeepsAtHandOfTheActionsItWroteIsExactlyWhatTheDatabaseHolds() {
+        Lifecycle.Started started = started(request("OPS-1", "k1"));
+        store.insert(started.record(), started.events());
+        ActionId id = started.record().id();
+        ActionRecord atHand = store.find(id).orElseThrow();
+        assertThat(fromTheDatabase(id)).isEqualTo(atHand).isEqualTo(started.record());
+
+        Applied approved = (Applied) Lifecycle.transition(atHand, new LifecycleEvent.ReviewSubmitted(Fixtures.ALICE, ReviewDecision.APPROVE, "ok"), NOW.plusSeconds(1));
+        assertThat(store.update(approved.next(), approved.review(), approved.events())).isTrue();
+        atHand = store.find(id).orElseThrow();
+        assertThat(atHand.status()).isEqualTo(Status.APPROVED);
+        assertThat(fromTheDatabase(id)).isEqualTo(atHand);
+
+        Applied ran = (Applied) Lifecycle.transition(atHand, new LifecycleEvent.OutcomeReported(Fixtures.AGENT, "grant-1",
+                io.countersign.lifecycle.Execution.Outcome.SUCCEEDED, "exported 3 rows"), NOW.plusSeconds(2));
+        assertThat(store.update(ran.next(), ran.review(), ran.events())).isTrue();
+        atHand = store.find(id).orElseThrow();
+        assertThat(atHand.execution()).isNotNull();
+        assertThat(fromTheDatabase(id)).isEqualTo(atHand);
+    }
+
+    @Test
+    void anActionThisNodeWroteLatelyIsReadBackWithoutAQuery() throws SQLException {
+        Lifecycle.Started started = inserted();
+        ActionId id = started.record().id();
+        // Behind the node's back (no node may do this; the lock keeps other nodes out): a query would see it.
+        sql("UPDATE actions SET status = 'denied' WHERE id = ?", id.value());
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(Status.PENDING);
+        assertThat(fromTheDatabase(id).status()).isEqualTo(Status.DENIED);
+    }
+
+    @Test
+    void aWriteThatFindsTheActionChangedLetsTheNextReadSeeTheDatabase() throws SQLException {
+        Lifecycle.Started started = inserted();
+        ActionId id = started.record().id();
+        // A newer version committed, not yet at hand (as between another write's commit and its return).
+        sql("UPDATE actions SET status = 'cancelled', version = version + 1 WHERE id = ?", id.value());
+        Applied approved = (Applied) Lifecycle.transition(started.record(), new LifecycleEvent.ReviewSubmitted(Fixtures.ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(approved.next(), approved.review(), approved.events())).isFalse();
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(Status.CANCELLED);
+    }
+
+    @Test
+    void aSecondNodeOnTheSameFileIsRefusedAndNamesTheProcessThatHoldsIt() throws Exception {
+        Path file = dir.resolve("shared/countersign.db");
+        Process first = holder(file);
+        try {
+            assertThat(firstLine(first)).isEqualTo("open");
+            assertThatThrownBy(() -> SqliteStore.open(file)).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessage("cannot open the SQLite store at " + file + ": it is in use by another Countersign node (process " + first.pid()
+                            + "); an SQLite store serves one node at a time: stop the other, or give several nodes one PostgreSQL database");
+        } finally {
+            first.destroyForcibly().waitFor();
+        }
+        // However the first ended, its lock ended with it.
+        try (ActionStore second = SqliteStore.open(file)) {
+            assertThat(second.healthy()).isTrue();
+        }
+    }
+
+    @Test
+    void aStoreOpenedTwiceInOneProcessIsRefusedAndTheFirstKeepsItsHold() throws Exception {
+        Path file = dir.resolve("data/test.db");
+        assertThatThrownBy(() -> SqliteStore.open(file)).isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("in use by another Countersign node (process " + ProcessHandle.current().pid() + ")");
+        // The refusal let go of nothing: another process is still kept out, and the first store still writes.
+        Process other = holder(file);
+        try {
+            assertThat(firstLine(other)).startsWith("refused: ").contains("(process " + ProcessHandle.current().pid() + ")");
+        } finally {
+            other.destroyForcibly().waitFor();
+        }
+        Lifecycle.Started started = started(request("OPS-1", null));
+        assertThat(store.insert(started.record(), started.events())).isInstanceOf(ActionStore.InsertResult.Inserted.class);
+        store.close();
+        store = SqliteStore.open(file);
+        assertThat(store.find(started.record().id())).isPresent();
+    }
+
+    /** {@link HoldsSqliteStore} on {@code file}, a process of its own (its stderr discarded: one left running must not hold the build's). */
+    private static Process holder(Path file) throws java.io.IOException {
+        return new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), HoldsSqliteStore.class.getName(), file.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static String firstLine(Process process) throws java.io.IOException {
+        return new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    }
+
+    private Lifecycle.Started inserted() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        return started;
+    }
+
+    /** The action as a node that has just started would read it: from the database, with nothing at hand. */
+    private ActionRecord fromTheDatabase(ActionId id) {
+        store.close();
+        store = open();
+        return store.find(id).orElseThrow();
+    }
+
+    private void sql(String statement, Object... args) throws SQLException {
+        try (var connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/test.db")); var update = connection.prepareStatement(statement)) {
+            for (int i = 0; i < args.length; i++) {
+                update.setObject(i + 1, args[i]);
+            }
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
     }
 }

@@ -52,16 +52,37 @@ public class JdbcActionStore implements ActionStore {
     private final JdbcChatMessageStore chatMessages;
     private final JdbcReplayStore replays;
     private final JdbcSessionStore sessions;
+    /** Null where other processes write too (PostgreSQL, several nodes). */
+    private final RecentActions recent;
 
-    public JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
-        this(writer, readers, onClose, null);
+    /**
+     * How many actions a store that only this process writes keeps at hand: enough for what is read back
+     * within moments of its write, few because each young collection copies every record held. Measured
+     * through the MCP gateway (the node's young pauses, 1.2 ms without): 4,096 made them 5 ms, 256 2.2 ms,
+     * 32 1.3 ms, and the node's CPU a call 6–11% lower than without (one query fewer, less garbage).
+     */
+    static final int RECENT_ACTIONS = 32;
+
+    /**
+     * A store that no other process writes (SQLite, which one node holds): an action it read or wrote lately
+     * is read back without a query.
+     */
+    public static JdbcActionStore soleWriter(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose) {
+        return new JdbcActionStore(writer, readers, onClose, null, new RecentActions(RECENT_ACTIONS));
     }
 
     /**
+     * A store that other processes may write too: every read is a query.
+     *
      * @param announceChange a statement run with the action's id in the transaction of each change, for
      *                       other nodes to hear of it on commit (PostgreSQL's {@code pg_notify}); null for none
      */
     protected JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose, String announceChange) {
+        this(writer, readers, onClose, announceChange, null);
+    }
+
+    private JdbcActionStore(GroupCommitWriter writer, DataSource readers, AutoCloseable onClose, String announceChange, RecentActions recent) {
+        this.recent = recent;
         this.announceChange = announceChange;
         this.writer = writer;
         this.readers = readers;
@@ -114,6 +135,14 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public InsertResult insert(ActionRecord record, List<ActionEvent> events, int maxPending) {
+        InsertResult result = insertCommitted(record, events, maxPending);
+        if (recent != null && result instanceof InsertResult.Inserted inserted) {
+            recent.remember(inserted.record());
+        }
+        return result;
+    }
+
+    private InsertResult insertCommitted(ActionRecord record, List<ActionEvent> events, int maxPending) {
         List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
         return writeLeaves(connection -> {
             String key = record.request().idempotencyKey();
@@ -163,6 +192,20 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public boolean update(ActionRecord next, Review review, List<ActionEvent> events) {
+        if (recent == null) {
+            return updateCommitted(next, review, events);
+        }
+        recent.writing(next.id());
+        boolean updated = false;
+        try {
+            updated = updateCommitted(next, review, events);
+            return updated;
+        } finally {
+            recent.written(next.id(), updated ? next : null);
+        }
+    }
+
+    private boolean updateCommitted(ActionRecord next, Review review, List<ActionEvent> events) {
         List<JdbcAuditLog.NewLeaf> leaves = JdbcAuditLog.NewLeaf.of(events);
         return writeLeaves(connection -> {
             {
@@ -215,7 +258,15 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public Optional<ActionRecord> find(ActionId id) {
-        return read(connection -> selectOne(connection, "SELECT " + COLUMNS + " FROM actions WHERE id = ?", id.value()));
+        Optional<ActionRecord> held = recent == null ? Optional.empty() : recent.find(id);
+        if (held.isPresent()) {
+            return held;
+        }
+        Optional<ActionRecord> stored = read(connection -> selectOne(connection, "SELECT " + COLUMNS + " FROM actions WHERE id = ?", id.value()));
+        if (recent != null) {
+            stored.ifPresent(recent::remember);
+        }
+        return stored;
     }
 
     @Override

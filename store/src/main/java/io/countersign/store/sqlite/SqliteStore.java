@@ -41,12 +41,16 @@ public final class SqliteStore {
     private SqliteStore() {
     }
 
+    /** @throws StoreUnavailableException when the file cannot be opened, or another node holds it */
     public static ActionStore open(Path file) {
+        StoreLock lock = null;
+        HikariDataSource readers = null;
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
+            lock = StoreLock.acquire(file);
             String url = "jdbc:sqlite:" + file.toAbsolutePath();
             SQLiteDataSource writes = writerDataSource(file);
             try (Connection connection = writes.getConnection(); Statement statement = connection.createStatement()) {
@@ -63,7 +67,7 @@ public final class SqliteStore {
             pool.setMaximumPoolSize(4);
             pool.setReadOnly(true);
             pool.setPoolName("countersign-sqlite-readers");
-            HikariDataSource readers = new HikariDataSource(pool);
+            readers = new HikariDataSource(pool);
             Connection writerConnection = writes.getConnection();
             try (Statement statement = writerConnection.createStatement()) {
                 statement.execute("PRAGMA wal_autocheckpoint=" + WAL_CHECKPOINT_FRAMES);
@@ -74,10 +78,33 @@ public final class SqliteStore {
                 statement.execute("PRAGMA temp_store=MEMORY");
             }
             GroupCommitWriter writer = new GroupCommitWriter(writerConnection, "countersign-sqlite-writer");
-            JdbcActionStore store = new JdbcActionStore(writer, readers, readers);
-            store.backfillAuditLog();
+            HikariDataSource pooled = readers;
+            StoreLock held = lock;
+            JdbcActionStore store = JdbcActionStore.soleWriter(writer, readers, () -> {
+                try (held; pooled) {
+                    // the readers close first, the lock last: no connection of this node is left on the file
+                }
+            });
+            readers = null;
+            lock = null;
+            try {
+                store.backfillAuditLog();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
             return store;
         } catch (SQLException | IOException | RuntimeException e) {
+            if (readers != null) {
+                readers.close();
+            }
+            if (lock != null) {
+                try {
+                    lock.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             throw new StoreUnavailableException("cannot open the SQLite store at " + file + ": " + e.getMessage(), e);
         }
     }
