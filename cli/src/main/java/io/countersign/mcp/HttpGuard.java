@@ -23,18 +23,22 @@ import tools.jackson.databind.node.ObjectNode;
  * the port is not enough to act as the agent, even from another user of the same machine or, bound to
  * another address, from the network. And a web page elsewhere cannot drive it through the user's browser:
  * an {@code Origin} other than this address, or a {@code Host} that is not it (DNS rebinding), is refused.
- * Refusals are JSON, in Countersign's one error shape.
+ * Bound to every address ({@code 0.0.0.0}, {@code ::}), the names agents reach it by are not known here:
+ * any {@code Host} is served, and the key alone admits; a browser's request is still refused by its
+ * {@code Origin}. Refusals are JSON, in Countersign's one error shape.
  */
 final class HttpGuard implements Filter {
     private final byte[] keyDigest;
     private final String host;
     private final IntSupplier port;
+    private final boolean everyAddress;
 
     /** @param port the port bound, once known (0 may be asked for) */
     HttpGuard(String key, String host, IntSupplier port) {
         this.keyDigest = sha256(key);
         this.host = host;
         this.port = port;
+        this.everyAddress = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
     }
 
     @Override
@@ -48,7 +52,7 @@ final class HttpGuard implements Filter {
             return;
         }
         String requestHost = request.getHeader("Host");
-        if (requestHost != null && ours.stream().noneMatch(requestHost::equalsIgnoreCase)) {
+        if (requestHost != null && !everyAddress && ours.stream().noneMatch(requestHost::equalsIgnoreCase)) {
             refuse(response, 403, "forbidden", "this gateway does not serve the host " + requestHost);
             return;
         }
