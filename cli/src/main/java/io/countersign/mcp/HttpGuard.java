@@ -1,5 +1,6 @@
 package io.countersign.mcp;
 
+import io.countersign.api.JsonResponses;
 import io.countersign.json.Json;
 import io.countersign.model.ActionDigest;
 import jakarta.servlet.Filter;
@@ -81,10 +82,7 @@ final class HttpGuard implements Filter {
     }
 
     private static void refuse(HttpServletResponse response, int status, String code, String message) throws IOException {
-        ObjectNode body = Json.object();
-        ObjectNode error = body.putObject("error");
-        error.put("code", code);
-        error.put("message", message);
+        ObjectNode body = JsonResponses.error(code, null, message);
         response.setStatus(status);
         response.setContentType("application/json");
         response.getOutputStream().write(Json.bytes(body));

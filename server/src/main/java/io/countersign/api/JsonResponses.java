@@ -20,7 +20,8 @@ public final class JsonResponses {
         response.send(Json.bytes(body));
     }
 
-    static ObjectNode error(String code, String field, String message) {
+    /** Countersign's one error shape: {@code {"error": {"code", "field" (when one is at fault), "message"}}}. */
+    public static ObjectNode error(String code, String field, String message) {
         ObjectNode body = Json.object();
         ObjectNode error = body.putObject("error");
         error.put("code", code);
