@@ -30,7 +30,7 @@ echo "warm-up: 10s at 16 connections"
 wrk -t2 -c16 -d10s -s "$root/bench/allowed-action.lua" "http://127.0.0.1:$port" > /dev/null
 printf '\n| connections | decisions/s | p50 | p90 | p99 | errors |\n|---|---|---|---|---|---|\n'
 for c in "${connections[@]}"; do
-  out="$(wrk -t2 -c"$c" -d"${duration}s" --latency -s "$root/bench/allowed-action.lua" "http://127.0.0.1:$port")"
+  out="$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"${duration}s" --latency -s "$root/bench/allowed-action.lua" "http://127.0.0.1:$port")"
   rps="$(awk '/Requests\/sec/{printf "%.0f", $2}' <<<"$out")"
   p50="$(awk '/^ +50%/{print $2}' <<<"$out")"; p90="$(awk '/^ +90%/{print $2}' <<<"$out")"; p99="$(awk '/^ +99%/{print $2}' <<<"$out")"
   errors="$(awk '/Non-2xx/{print $5} /Socket errors/{print $0}' <<<"$out" | tr '\n' ' ')"

@@ -1,5 +1,7 @@
 package io.countersign.mcp;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 
 /**
@@ -35,10 +37,29 @@ final class Cancellation {
     }
 
     /**
-     * Runs {@code blocking} on this thread and interrupts it if the call is cancelled meanwhile: a socket
-     * read blocked on a virtual thread then ends at once, its connection closed. No interrupt outlives it.
+     * Runs {@code blocking} on a virtual thread and interrupts it if the call is cancelled meanwhile: its
+     * socket read then ends at once, its connection closed. No interrupt outlives it. Called on a platform
+     * thread, whose socket reads an interrupt does not end, it runs on a virtual thread of its own while
+     * the caller waits.
      */
     <T> T interrupting(Supplier<T> blocking) {
+        if (!Thread.currentThread().isVirtual()) {
+            FutureTask<T> task = new FutureTask<>(() -> interrupting(blocking));
+            Thread waiting = Thread.ofVirtual().name("countersign-mcp-wait").start(task);
+            try {
+                return task.get();
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case RuntimeException runtime -> throw runtime;
+                    case Error error -> throw error;
+                    default -> throw new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                waiting.interrupt();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting", e);
+            }
+        }
         Thread caller = Thread.currentThread();
         // [0] still running, [1] interrupted by this; under one lock, so no interrupt lands after the finally
         boolean[] state = {true, false};

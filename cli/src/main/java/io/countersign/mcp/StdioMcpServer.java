@@ -10,16 +10,22 @@ import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * An MCP server on stdio for the agent (MCP "Transports: stdio", "Lifecycle", "Tools"): newline-delimited
- * JSON-RPC read on one thread, each {@code tools/call} run on a virtual thread of its own (a call held
- * for approval blocks only itself) that writes its own answer. Nothing stands between a line and its
- * handler, so an allowed call pays no hand-offs but the one to its thread.
+ * JSON-RPC, read by one thread at a time. The thread that reads a {@code tools/call} runs it and writes its
+ * answer, after handing the reading on to another thread, so a call held for approval or a slow tool
+ * blocks only itself, and an allowed call is not handed from thread to thread on its way: each hand-off
+ * is a thread woken, which on two busy cores may wait for one (see the README's MCP performance notes).
+ * The threads are platform threads, whose socket reads the kernel wakes directly; a virtual thread's are
+ * woken through the JDK's poller, one more hand-off.
  *
  * <p>Every line gets its fate: a request is answered (a result or a JSON-RPC error), a notification is
  * taken in silently, a line that is not JSON-RPC is answered with {@code -32700} or {@code -32600}; no
@@ -40,6 +46,10 @@ public final class StdioMcpServer {
     private final JsonLines.Writer out;
     /** Calls not yet answered, by id: one the agent cancels is not answered at all (MCP "Cancellation"). */
     private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
+    /** Readers and the calls they read; an idle one takes up the reading when the reader turns to its call. */
+    private final ExecutorService threads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("countersign-mcp-call-", 1).factory());
+    /** Completed by the reader that reaches the end of stdin. */
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
     public StdioMcpServer(ToolSet tools, McpSchema.Implementation serverInfo, String instructions, InputStream in, OutputStream out) {
         this.tools = tools;
@@ -51,35 +61,55 @@ public final class StdioMcpServer {
 
     /** Serves until the agent closes its end of stdin (or reading it fails). */
     public void serve() {
+        read();
+        ended.join();
+    }
+
+    /**
+     * Reads lines until one is a call to run, which this thread then runs once another thread reads on;
+     * or until stdin ends. Only one thread reads at a time: the next starts after this one stops reading.
+     */
+    private void read() {
         try {
             for (JsonLines.Line line = in.next(); !(line instanceof JsonLines.Line.End); line = in.next()) {
-                switch (line) {
+                Runnable call = switch (line) {
                     case JsonLines.Line.Text text -> takeSafely(JsonRpc.read(text.bytes()));
-                    case JsonLines.Line.TooLong tooLong -> send(JsonRpc.error(null, ErrorCodes.INVALID_REQUEST,
+                    case JsonLines.Line.TooLong tooLong -> answered(JsonRpc.error(null, ErrorCodes.INVALID_REQUEST,
                             "Invalid Request: the message is longer than " + JsonLines.MAX_LINE + " bytes"));
                     case JsonLines.Line.End end -> throw new AssertionError("the loop ends at the end");
+                };
+                if (call != null) {
+                    threads.execute(this::read);
+                    call.run();
+                    return;
                 }
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "reading the agent's stdin failed: " + e.getMessage());
         }
+        ended.complete(null);
     }
 
-    /** No line ends the session: one the gateway fails on (a bug) is answered, if it can be, and logged. */
-    private void takeSafely(JsonRpc.Message message) {
+    /**
+     * No line ends the session: one the gateway fails on (a bug) is answered, if it can be, and logged.
+     *
+     * @return the call the message asks for, to be run after reading is handed on; null when it is answered already
+     */
+    private Runnable takeSafely(JsonRpc.Message message) {
         try {
-            take(message);
+            return take(message);
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "handling a message from the agent failed", e);
             if (message instanceof JsonRpc.Request request) {
                 send(JsonRpc.error(request.id(), ErrorCodes.INTERNAL_ERROR, "Internal error: the gateway could not handle this request"));
             }
+            return null;
         }
     }
 
-    private void take(JsonRpc.Message message) {
-        switch (message) {
-            case JsonRpc.Invalid invalid -> send(JsonRpc.error(invalid.id(), invalid.code(), invalid.message()));
+    private Runnable take(JsonRpc.Message message) {
+        return switch (message) {
+            case JsonRpc.Invalid invalid -> answered(JsonRpc.error(invalid.id(), invalid.code(), invalid.message()));
             case JsonRpc.Request request -> answer(request);
             case JsonRpc.Notification notification -> {
                 JsonNode requestId = notification.params() == null ? null : notification.params().get("requestId");
@@ -90,26 +120,37 @@ public final class StdioMcpServer {
                         cancelled.cancel();
                     }
                 }
+                yield null;
             }
-            // The gateway asks the agent nothing, so there is nothing an answer could belong to.
-            case JsonRpc.Response response -> LOG.log(Level.DEBUG, "ignoring an answer to no request: id " + response.id());
-        }
+            case JsonRpc.Response response -> {
+                // The gateway asks the agent nothing, so there is nothing an answer could belong to.
+                LOG.log(Level.DEBUG, "ignoring an answer to no request: id " + response.id());
+                yield null;
+            }
+        };
     }
 
-    private void answer(JsonRpc.Request request) {
+    /** Answers {@code request} at once, or returns the call that will. */
+    private Runnable answer(JsonRpc.Request request) {
         JsonNode params = request.params() == null ? Json.object() : request.params();
-        switch (request.method()) {
-            case McpSchema.METHOD_INITIALIZE -> send(JsonRpc.result(request.id(), initialized(params)));
-            case McpSchema.METHOD_PING -> send(JsonRpc.result(request.id(), Json.object()));
+        return switch (request.method()) {
+            case McpSchema.METHOD_INITIALIZE -> answered(JsonRpc.result(request.id(), initialized(params)));
+            case McpSchema.METHOD_PING -> answered(JsonRpc.result(request.id(), Json.object()));
             case McpSchema.METHOD_TOOLS_LIST -> {
                 ObjectNode result = Json.object();
                 ArrayNode list = result.putArray("tools");
                 tools.list().forEach(tool -> list.add(Json.MAPPER.valueToTree(tool)));
-                send(JsonRpc.result(request.id(), result));
+                yield answered(JsonRpc.result(request.id(), result));
             }
             case McpSchema.METHOD_TOOLS_CALL -> call(request, params);
-            default -> send(JsonRpc.error(request.id(), ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method()));
-        }
+            default -> answered(JsonRpc.error(request.id(), ErrorCodes.METHOD_NOT_FOUND, "Method not found: " + request.method()));
+        };
+    }
+
+    /** Sends {@code message}; nothing is left to run. */
+    private Runnable answered(ObjectNode message) {
+        send(message);
+        return null;
     }
 
     private ObjectNode initialized(JsonNode params) {
@@ -123,25 +164,23 @@ public final class StdioMcpServer {
         return result;
     }
 
-    private void call(JsonRpc.Request request, JsonNode params) {
+    /** The call {@code request} asks for, in flight from now on (so a cancellation read next finds it); null when refused. */
+    private Runnable call(JsonRpc.Request request, JsonNode params) {
         JsonNode name = params.get("name");
         JsonNode arguments = params.get("arguments");
         if (name == null || !name.isString()) {
-            send(JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, "Invalid params: tools/call needs \"name\", the tool's name"));
-            return;
+            return answered(JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, "Invalid params: tools/call needs \"name\", the tool's name"));
         }
         if (arguments != null && !arguments.isNull() && !arguments.isObject()) {
-            send(JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, "Invalid params: \"arguments\" must be an object"));
-            return;
+            return answered(JsonRpc.error(request.id(), ErrorCodes.INVALID_PARAMS, "Invalid params: \"arguments\" must be an object"));
         }
         String key = key(request.id());
         Cancellation cancellation = new Cancellation();
         if (inFlight.putIfAbsent(key, cancellation) != null) {
-            send(JsonRpc.error(request.id(), ErrorCodes.INVALID_REQUEST, "Invalid Request: id " + request.id() + " is already in use by a call in progress"));
-            return;
+            return answered(JsonRpc.error(request.id(), ErrorCodes.INVALID_REQUEST, "Invalid Request: id " + request.id() + " is already in use by a call in progress"));
         }
         JsonNode given = arguments == null || arguments.isNull() ? Json.object() : arguments;
-        Thread.ofVirtual().name("countersign-mcp-call").start(() -> {
+        return () -> {
             ObjectNode answer;
             try {
                 answer = JsonRpc.result(request.id(), tools.call(name.asString(), given, cancellation));
@@ -154,7 +193,7 @@ public final class StdioMcpServer {
             if (inFlight.remove(key, cancellation)) {
                 send(answer);
             }
-        });
+        };
     }
 
     /** Ids match by type and value: {@code 1} and {@code "1"} are different requests. */

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -54,15 +56,17 @@ class ToolCallGateTest {
         }
     }
 
-    @Test
-    void aHeldCallTheAgentCancelsStopsWaitingAtOnceAndTheNextCallIsServed() throws Exception {
+    /** On stdio a call runs on a platform thread, on Streamable HTTP on a virtual one: either wait ends at the cancellation. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aHeldCallTheAgentCancelsStopsWaitingAtOnceAndTheNextCallIsServed(boolean virtual) throws Exception {
         ToolCallGate gate = gate("hold: 120s");
         UpstreamServer.KnownTool echo = upstream.tool("echo").orElseThrow();
 
         Cancellation cancellation = new Cancellation();
+        Thread.Builder threads = virtual ? Thread.ofVirtual() : Thread.ofPlatform();
         CompletableFuture<ObjectNode> held = CompletableFuture.supplyAsync(
-                () -> gate.call(upstream, echo, Json.MAPPER.valueToTree(Map.of("text", "hold me")), cancellation),
-                command -> Thread.ofVirtual().start(command));
+                () -> gate.call(upstream, echo, Json.MAPPER.valueToTree(Map.of("text", "hold me")), cancellation), threads::start);
         Thread.sleep(1500);
         assertThat(held).as("held for people, for up to two minutes").isNotDone();
         long cancelledAt = System.nanoTime();
