@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -47,11 +47,17 @@ public final class StdioMcpServer {
     /** Calls not yet answered, by id: one the agent cancels is not answered at all (MCP "Cancellation"). */
     private final Map<String, Cancellation> inFlight = new ConcurrentHashMap<>();
     /** Readers and the calls they read; an idle one takes up the reading when the reader turns to its call. */
-    private final ExecutorService threads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("countersign-mcp-call-", 1).factory());
+    private final Executor threads;
     /** Completed by the reader that reaches the end of stdin. */
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
     public StdioMcpServer(ToolSet tools, McpSchema.Implementation serverInfo, String instructions, InputStream in, OutputStream out) {
+        this(tools, serverInfo, instructions, in, out, Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("countersign-mcp-call-", 1).factory()));
+    }
+
+    /** @param threads where reading goes on while a call runs */
+    StdioMcpServer(ToolSet tools, McpSchema.Implementation serverInfo, String instructions, InputStream in, OutputStream out, Executor threads) {
+        this.threads = threads;
         this.tools = tools;
         this.serverInfo = Json.MAPPER.valueToTree(serverInfo);
         this.instructions = instructions;
@@ -79,7 +85,14 @@ public final class StdioMcpServer {
                     case JsonLines.Line.End end -> throw new AssertionError("the loop ends at the end");
                 };
                 if (call != null) {
-                    threads.execute(this::read);
+                    try {
+                        threads.execute(this::read);
+                    } catch (RuntimeException | OutOfMemoryError e) {
+                        // No thread to read on (the process's limit): the call runs here, and the next line waits for it.
+                        LOG.log(Level.ERROR, "no thread to read the agent's next line on while a call runs: " + e);
+                        call.run();
+                        continue;
+                    }
                     call.run();
                     return;
                 }

@@ -14,10 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -73,13 +76,19 @@ class StdioMcpServerTest {
 
     @BeforeEach
     void start() throws IOException {
-        // OS pipes, as stdio is (java.io's piped streams fail once a thread that wrote to them has ended).
+        start(null);
+    }
+
+    /** Serves on OS pipes, as stdio is (java.io's piped streams fail once a thread that wrote to them has ended). */
+    private void start(Executor threads) throws IOException {
         Pipe toServer = Pipe.open();
         Pipe toAgent = Pipe.open();
         agent = Channels.newOutputStream(toServer.sink());
         answers = new BufferedReader(new InputStreamReader(Channels.newInputStream(toAgent.source()), StandardCharsets.UTF_8));
-        StdioMcpServer server = new StdioMcpServer(tools, new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0"),
-                "be careful", Channels.newInputStream(toServer.source()), Channels.newOutputStream(toAgent.sink()));
+        McpSchema.Implementation info = new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0");
+        StdioMcpServer server = threads == null
+                ? new StdioMcpServer(tools, info, "be careful", Channels.newInputStream(toServer.source()), Channels.newOutputStream(toAgent.sink()))
+                : new StdioMcpServer(tools, info, "be careful", Channels.newInputStream(toServer.source()), Channels.newOutputStream(toAgent.sink()), threads);
         serving = Thread.ofPlatform().start(server::serve);
     }
 
@@ -208,6 +217,21 @@ class StdioMcpServerTest {
         Thread.sleep(100);
         send("{\"jsonrpc\":\"2.0\",\"id\":\"after\",\"method\":\"ping\"}");
         assertThat(next().path("id").asString()).as("the cancelled call, though it ended, is not answered").isEqualTo("after");
+    }
+
+    @Test
+    @Timeout(10)
+    void withNoThreadToReadOnACallRunsBeforeTheNextLineIsReadAndEveryLineIsStillAnswered() throws Exception {
+        stop();
+        start(command -> {
+            throw new RejectedExecutionException("no thread left");
+        });
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"n\":1}}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"n\":2}}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}");
+        assertThat(next().path("result").path("structuredContent").path("n").asInt()).isEqualTo(1);
+        assertThat(next().path("result").path("structuredContent").path("n").asInt()).isEqualTo(2);
+        assertThat(next().path("id").asInt()).isEqualTo(3);
     }
 
     @Test
