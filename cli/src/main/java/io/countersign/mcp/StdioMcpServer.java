@@ -65,9 +65,16 @@ public final class StdioMcpServer {
         this.out = new JsonLines.Writer(out);
     }
 
-    /** Serves until the agent closes its end of stdin (or reading it fails). */
+    /**
+     * Serves until the agent closes its end of stdin (or reading it fails). Returns then, even while calls
+     * still run: nobody is left to read their answers, and the caller's closing of the gateway ends them.
+     */
     public void serve() {
-        read();
+        try {
+            threads.execute(this::read);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            read();
+        }
         ended.join();
     }
 

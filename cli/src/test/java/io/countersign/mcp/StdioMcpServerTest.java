@@ -220,6 +220,18 @@ class StdioMcpServerTest {
     }
 
     @Test
+    void theServerEndsWhenTheAgentClosesItsInputEvenWithACallHeld() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":\"held\",\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
+        while (tools.slowCall == null) {
+            Thread.sleep(10);
+        }
+        agent.close();
+        serving.join(3000);
+        assertThat(serving.isAlive()).as("serve() returns at the end of input, the held call notwithstanding").isFalse();
+        assertThat(tools.returned.getCount()).as("the call is still held").isEqualTo(1);
+    }
+
+    @Test
     @Timeout(10)
     void withNoThreadToReadOnACallRunsBeforeTheNextLineIsReadAndEveryLineIsStillAnswered() throws Exception {
         stop();
