@@ -73,6 +73,7 @@ public final class StdioMcpServer {
         try {
             threads.execute(this::read);
         } catch (RuntimeException | OutOfMemoryError e) {
+            // No thread to spare: this one reads (and, with none later either, runs each call before the next line).
             read();
         }
         ended.join();
@@ -81,8 +82,10 @@ public final class StdioMcpServer {
     /**
      * Reads lines until one is a call to run, which this thread then runs once another thread reads on;
      * or until stdin ends. Only one thread reads at a time: the next starts after this one stops reading.
+     * Whatever ends the reading, other than handing it on, ends {@link #serve}.
      */
     private void read() {
+        boolean handedOn = false;
         try {
             for (JsonLines.Line line = in.next(); !(line instanceof JsonLines.Line.End); line = in.next()) {
                 Runnable call = switch (line) {
@@ -92,22 +95,34 @@ public final class StdioMcpServer {
                     case JsonLines.Line.End end -> throw new AssertionError("the loop ends at the end");
                 };
                 if (call != null) {
-                    try {
-                        threads.execute(this::read);
-                    } catch (RuntimeException | OutOfMemoryError e) {
-                        // No thread to read on (the process's limit): the call runs here, and the next line waits for it.
-                        LOG.log(Level.ERROR, "no thread to read the agent's next line on while a call runs: " + e);
-                        call.run();
-                        continue;
-                    }
+                    handedOn = handOn();
                     call.run();
-                    return;
+                    if (handedOn) {
+                        return;
+                    }
                 }
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "reading the agent's stdin failed: " + e.getMessage());
+        } finally {
+            if (!handedOn) {
+                ended.complete(null);
+            }
         }
-        ended.complete(null);
+    }
+
+    /**
+     * Lets another thread read on. Without one to spare (the process's limit), this thread goes on
+     * reading after its call, and the next line waits for it.
+     */
+    private boolean handOn() {
+        try {
+            threads.execute(this::read);
+            return true;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.log(Level.ERROR, "no thread to read the agent's next line on while a call runs: " + e);
+            return false;
+        }
     }
 
     /**

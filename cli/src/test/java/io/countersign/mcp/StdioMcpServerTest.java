@@ -232,7 +232,25 @@ class StdioMcpServerTest {
     }
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void readingThatFailsUnexpectedlyEndsTheSessionInsteadOfLeavingItWithoutAReader() {
+        java.io.InputStream broken = new java.io.InputStream() {
+            @Override
+            public int read() {
+                throw new IllegalStateException("a bug below the reader");
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                throw new IllegalStateException("a bug below the reader");
+            }
+        };
+        new StdioMcpServer(tools, new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0"), "be careful", broken,
+                java.io.OutputStream.nullOutputStream()).serve();
+    }
+
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void withNoThreadToReadOnACallRunsBeforeTheNextLineIsReadAndEveryLineIsStillAnswered() throws Exception {
         stop();
         start(command -> {
