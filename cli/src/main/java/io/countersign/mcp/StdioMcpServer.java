@@ -70,10 +70,7 @@ public final class StdioMcpServer {
      * still run: nobody is left to read their answers, and the caller's closing of the gateway ends them.
      */
     public void serve() {
-        try {
-            threads.execute(this::read);
-        } catch (RuntimeException | OutOfMemoryError e) {
-            // No thread to spare: this one reads (and, with none later either, runs each call before the next line).
+        if (!handOn()) {
             read();
         }
         ended.join();
@@ -112,15 +109,15 @@ public final class StdioMcpServer {
     }
 
     /**
-     * Lets another thread read on. Without one to spare (the process's limit), this thread goes on
-     * reading after its call, and the next line waits for it.
+     * Lets another thread read on. Without one to spare (the process's limit), this thread reads instead:
+     * after its call, if it has one, so that the next line waits for that call.
      */
     private boolean handOn() {
         try {
             threads.execute(this::read);
             return true;
         } catch (RuntimeException | OutOfMemoryError e) {
-            LOG.log(Level.ERROR, "no thread to read the agent's next line on while a call runs: " + e);
+            LOG.log(Level.ERROR, "no thread to spare for reading the agent's lines: " + e);
             return false;
         }
     }

@@ -6,6 +6,7 @@ import io.countersign.json.Json;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -85,10 +86,11 @@ class StdioMcpServerTest {
         Pipe toAgent = Pipe.open();
         agent = Channels.newOutputStream(toServer.sink());
         answers = new BufferedReader(new InputStreamReader(Channels.newInputStream(toAgent.source()), StandardCharsets.UTF_8));
-        McpSchema.Implementation info = new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0");
+        InputStream in = Channels.newInputStream(toServer.source());
+        OutputStream out = Channels.newOutputStream(toAgent.sink());
         StdioMcpServer server = threads == null
-                ? new StdioMcpServer(tools, info, "be careful", Channels.newInputStream(toServer.source()), Channels.newOutputStream(toAgent.sink()))
-                : new StdioMcpServer(tools, info, "be careful", Channels.newInputStream(toServer.source()), Channels.newOutputStream(toAgent.sink()), threads);
+                ? new StdioMcpServer(tools, McpGateway.IMPLEMENTATION, "be careful", in, out)
+                : new StdioMcpServer(tools, McpGateway.IMPLEMENTATION, "be careful", in, out, threads);
         serving = Thread.ofPlatform().start(server::serve);
     }
 
@@ -245,7 +247,7 @@ class StdioMcpServerTest {
                 throw new IllegalStateException("a bug below the reader");
             }
         };
-        new StdioMcpServer(tools, new McpSchema.Implementation("countersign-mcp-gateway", "0.1.0"), "be careful", broken,
+        new StdioMcpServer(tools, McpGateway.IMPLEMENTATION, "be careful", broken,
                 java.io.OutputStream.nullOutputStream()).serve();
     }
 
