@@ -5,6 +5,7 @@ import io.helidon.common.buffers.DataReader;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
+import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.http1.Http1Client;
 import io.helidon.webclient.http1.Http1ClientRequest;
 import io.helidon.webclient.http1.Http1ClientResponse;
@@ -19,6 +20,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
 /** Talks to the Countersign HTTP API for the CLI and the MCP gateway. */
@@ -64,33 +66,36 @@ public final class ApiClient {
     private static final long MAX_SIZED_READ = 1 << 20;
 
     /**
-     * Helidon's blocking HTTP/1.1 client: the exchange runs on the calling (virtual) thread over a kept-alive
-     * connection. The JDK's HttpClient hands every exchange to its selector thread and back, which on a busy
+     * Helidon's blocking HTTP/1.1 client: the exchange runs on the calling thread over a kept-alive connection
+     * of {@link KeptConnections}. The JDK's HttpClient hands every exchange to its selector thread and back, which on a busy
      * machine costs about a millisecond a call, most of what the MCP gateway adds to an allowed tools/call.
      */
     private final Http1Client http;
+    private final KeptConnections connections;
     private final URI server;
     private final String token;
 
     public ApiClient(String server, String token) {
         this.server = URI.create(server.endsWith("/") ? server : server + "/");
         this.token = token;
-        this.http = Http1Client.builder()
+        WebClient web = WebClient.builder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .shareConnectionCache(false)
                 .build();
+        this.http = web.client(Http1Client.PROTOCOL);
+        this.connections = new KeptConnections(web, this.server);
     }
 
     public Answer get(String path, Duration timeout) {
-        return send(request(Method.GET, path, timeout), null);
+        return send(() -> request(Method.GET, path, timeout), null);
     }
 
     public Answer post(String path, JsonNode body) {
-        return send(request(Method.POST, path, Duration.ofSeconds(30)).contentType(MediaTypes.APPLICATION_JSON), Json.bytes(body));
+        return send(() -> request(Method.POST, path, Duration.ofSeconds(30)).contentType(MediaTypes.APPLICATION_JSON), Json.bytes(body));
     }
 
     RawAnswer getRaw(String path, Duration timeout) {
-        try (Http1ClientResponse response = exchange(request(Method.GET, path, timeout), null)) {
+        try (Http1ClientResponse response = exchange(() -> request(Method.GET, path, timeout), null)) {
             return new RawAnswer(response.status().code(), read(response));
         }
     }
@@ -102,7 +107,7 @@ public final class ApiClient {
      * @return null when the stream was read to its end
      */
     Answer postStreaming(String path, JsonNode body, Duration timeout, java.util.function.Consumer<JsonNode> events) {
-        Http1ClientRequest request = request(Method.POST, path, timeout)
+        Supplier<Http1ClientRequest> request = () -> request(Method.POST, path, timeout)
                 .contentType(MediaTypes.APPLICATION_JSON)
                 .header(HeaderNames.ACCEPT, "application/x-ndjson");
         try (Http1ClientResponse response = exchange(request, Json.bytes(body))) {
@@ -130,7 +135,7 @@ public final class ApiClient {
         return request;
     }
 
-    private Answer send(Http1ClientRequest request, byte[] body) {
+    private Answer send(Supplier<Http1ClientRequest> request, byte[] body) {
         try (Http1ClientResponse response = exchange(request, body)) {
             int status = response.status().code();
             byte[] answered = read(response);
@@ -144,12 +149,49 @@ public final class ApiClient {
         }
     }
 
-    private Http1ClientResponse exchange(Http1ClientRequest request, byte[] body) {
+    /**
+     * One exchange on a kept connection. One the server closed while it was idle (it restarted, say) fails
+     * before any answer; the request is then sent once more on a fresh connection. A request that timed
+     * out is not: the server may be at work on it.
+     */
+    private Http1ClientResponse exchange(Supplier<Http1ClientRequest> request, byte[] body) {
+        KeptConnections.Lease lease = failingAsUnreachable(connections::take);
         try {
-            return body == null ? request.request() : request.submit(body);
+            return exchange(request.get(), lease, body);
+        } catch (UncheckedIOException | IllegalStateException | DataReader.InsufficientDataAvailableException e) {
+            if (!lease.reused() || timedOut(e)) {
+                throw unreachable(e);
+            }
+        }
+        return failingAsUnreachable(() -> exchange(request.get(), connections.fresh(), body));
+    }
+
+    /** What the network does to {@code step} (no server, a cut connection) becomes {@link Unreachable}. */
+    private <T> T failingAsUnreachable(Supplier<T> step) {
+        try {
+            return step.get();
         } catch (UncheckedIOException | IllegalStateException | DataReader.InsufficientDataAvailableException e) {
             throw unreachable(e);
         }
+    }
+
+    private static Http1ClientResponse exchange(Http1ClientRequest request, KeptConnections.Lease lease, byte[] body) {
+        request.connection(lease.connection());
+        try {
+            return body == null ? request.request() : request.submit(body);
+        } catch (RuntimeException e) {
+            lease.connection().closeResource();
+            throw e;
+        }
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -8,17 +8,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Records how forwarded calls went in Countersign's audit log, after the agent has its answer, each on a
- * virtual thread of its own, sent again while the node is away ({@link OutcomeDelivery}). A gateway that
- * stops (the agent closed its end) first lets the reports still on their way arrive, for a while.
+ * thread of its own, sent again while the node is away ({@link OutcomeDelivery}). A gateway that stops
+ * (the agent closed its end) first lets the reports still on their way arrive, for a while.
  */
 final class OutcomeReports {
     private static final System.Logger LOG = System.getLogger(OutcomeReports.class.getName());
 
+    /**
+     * A few platform threads, kept for the next report: a virtual thread for each cost a carrier thread
+     * woken from its pool and a wake-up through the JDK's poller for the answer, CPU that the calls beside
+     * it paid for on a small machine. Reports beyond these (a node away, many retrying) run on virtual threads.
+     */
+    private static final int PLATFORM_THREADS = 4;
+
     private final OutcomeDelivery delivery;
+    private final ThreadPoolExecutor threads = new ThreadPoolExecutor(0, PLATFORM_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+            Thread.ofPlatform().daemon().name("countersign-mcp-outcome-", 1).factory(),
+            (report, pool) -> Thread.ofVirtual().name("countersign-mcp-outcome").start(report));
     /** Reports not yet recorded or given up: the action each is about, by a token of its own. Its monitor says when one ends. */
     private final Map<Object, String> underWay = new ConcurrentHashMap<>();
 
@@ -32,7 +44,7 @@ final class OutcomeReports {
         // Everything, the body included, on the report's own thread: the call's answer does not wait for it.
         Object token = new Object();
         underWay.put(token, id);
-        Thread.ofVirtual().name("countersign-mcp-outcome").start(() -> {
+        threads.execute(() -> {
             try {
                 String failure = delivery.deliver(id, new OutcomeReport(grant, succeeded, detail), grantExpires, (why, pause) ->
                         LOG.log(Level.DEBUG, "recording the outcome of " + id + " failed (" + why + "); again in " + pause.toMillis() + " ms"));
