@@ -2,7 +2,6 @@ package io.countersign.cli;
 
 import io.helidon.common.tls.Tls;
 import io.helidon.webclient.api.ConnectionKey;
-import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.TcpClientConnection;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.api.WebClientConfig;
@@ -44,7 +43,7 @@ final class KeptConnections {
         boolean https = "https".equalsIgnoreCase(server.getScheme());
         int port = server.getPort() != -1 ? server.getPort() : https ? 443 : 80;
         this.key = ConnectionKey.create(server.getScheme(), server.getHost(), port,
-                https ? config.tls() : Tls.builder().enabled(false).build(), config.dnsResolver(), config.dnsAddressLookup(), Proxy.noProxy());
+                https ? config.tls() : Tls.builder().enabled(false).build(), config.dnsResolver(), config.dnsAddressLookup(), config.proxy());
     }
 
     /** An open connection: the one used last if it is still fresh, else a new one. */
