@@ -108,14 +108,20 @@ class McpGatewayTest {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** The agent quits, and with it the gateway it started on stdio. */
+    private void stopAgent() throws Exception {
+        steps.write("{\"op\":\"quit\"}\n");
+        steps.flush();
+        if (!agent.waitFor(20, TimeUnit.SECONDS)) {
+            agent.destroyForcibly();
+        }
+        agent = null;
+    }
+
     @AfterEach
     void stop() throws Exception {
         if (agent != null) {
-            steps.write("{\"op\":\"quit\"}\n");
-            steps.flush();
-            if (!agent.waitFor(20, TimeUnit.SECONDS)) {
-                agent.destroyForcibly();
-            }
+            stopAgent();
         }
         if (httpGateway != null) {
             httpGateway.destroy();
@@ -218,6 +224,25 @@ class McpGatewayTest {
         }
         assertThat(outcome.path("status").asString()).isEqualTo("executed");
         assertThat(outcome.path("execution").path("outcome").asString()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void aCallApprovedAfterItsSessionEndedRunsOnceWhenTheAgentRetriesItInANewOne() throws Exception {
+        startAgent(null);
+        JsonNode held = call("write_file", writeArguments("later.txt", "approved overnight"));
+        String id = held.path("meta").path("countersign/request").asString();
+        assertThat(id).as(held.toString()).startsWith("act_");
+        stopAgent();
+        assertThat(api("/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\"}").path("status").asString()).isEqualTo("approved");
+
+        startAgent(null); // a new session: a new gateway, which never saw the first call
+        JsonNode ran = call("write_file", writeArguments("later.txt", "approved overnight"));
+        assertThat(ran.path("isError").asBoolean()).as(ran.toString()).isFalse();
+        assertThat(Files.readString(files.resolve("later.txt"))).isEqualTo("approved overnight");
+        assertThat(api("/v1/actions/" + id, "ALICE", null).path("status").asString()).as("the approved request ran, no second one")
+                .isIn("executing", "executed");
+        JsonNode again = call("write_file", writeArguments("later.txt", "approved overnight"));
+        assertThat(again.path("meta").path("countersign/request").asString()).as("once run, the same call asks anew").isNotEqualTo(id);
     }
 
     @Test

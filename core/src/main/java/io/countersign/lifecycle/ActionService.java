@@ -104,7 +104,7 @@ public final class ActionService {
         return switch (result) {
             case InsertResult.Inserted inserted -> new Submission(reevaluateIfPolicyMovedOn(inserted.record()), true);
             case InsertResult.SameIdempotencyKey same -> replay(same.record(), digest);
-            case InsertResult.PendingDuplicate duplicate -> new Submission(current(duplicate.record()), false);
+            case InsertResult.Duplicate duplicate -> new Submission(current(duplicate.record()), false);
             case InsertResult.TooManyPending full -> throw new TooManyRequestsException("too_many_pending", caller.id() + " already has "
                     + full.limit() + " requests waiting for review, the most one requester may have; wait until some are decided, "
                     + "or cancel some", null);

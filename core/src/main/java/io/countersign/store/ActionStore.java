@@ -27,8 +27,11 @@ public interface ActionStore extends AutoCloseable {
         record SameIdempotencyKey(ActionRecord record) implements InsertResult {
         }
 
-        /** An identical request (same requester and digest) is already pending; {@code record} is it. */
-        record PendingDuplicate(ActionRecord record) implements InsertResult {
+        /**
+         * An identical request (same requester and digest) that needs approval is already pending, or approved
+         * and not yet run; {@code record} is it. Either way the requester gets the one request, not a second.
+         */
+        record Duplicate(ActionRecord record) implements InsertResult {
         }
 
         /** The requester already has {@code limit} requests waiting for review; {@code record}, the new one, was not stored. */
@@ -48,8 +51,8 @@ public interface ActionStore extends AutoCloseable {
     }
 
     /**
-     * Stores a new request, unless it collides with an earlier one (same idempotency key, or an identical
-     * pending request) or, when it is pending, its requester already has {@code maxPending} requests
+     * Stores a new request, unless it collides with an earlier one (same idempotency key, or, for a request
+     * that needs approval, an identical one pending or approved and not yet run) or, when it is pending, its requester already has {@code maxPending} requests
      * pending: counted in the transaction that inserts, so the limit holds whatever the other nodes do.
      */
     InsertResult insert(ActionRecord record, List<ActionEvent> events, int maxPending);

@@ -275,6 +275,27 @@ class ActionApiTest {
     }
 
     @Test
+    void anIdenticalRequestApprovedAndNotYetRunIsReturnedWithAGrantUntilItRuns() {
+        Answer first = server.post("agent", "/v1/actions", request("db.migrate", "prod", ""));
+        assertThat(server.review("alice", first.id(), "approve", "checked").status()).isEqualTo(200);
+
+        Answer again = server.post("agent", "/v1/actions", request("db.migrate", "prod", ""));
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.body().path("status").asString()).isEqualTo("approved");
+        assertThat(again.body().path("created").asBoolean()).isFalse();
+        String grant = again.body().path("grant").path("token").asString();
+        assertThat(grant).isNotEmpty();
+        assertThat(server.get("alice", "/v1/actions?status=pending").body().path("actions").size()).isZero();
+
+        assertThat(server.post("agent", "/v1/actions/" + first.id() + "/outcome",
+                "{\"grant\": \"" + grant + "\", \"status\": \"succeeded\"}").status()).isEqualTo(200);
+        Answer afterItRan = server.post("agent", "/v1/actions", request("db.migrate", "prod", ""));
+        assertThat(afterItRan.status()).isEqualTo(202);
+        assertThat(afterItRan.id()).isNotEqualTo(first.id());
+    }
+
+    @Test
     void reviewerInboxHoldsExactlyWhatTheyMayReview() {
         String sreOnly = server.post("agent", "/v1/actions", request("db.migrate", "prod", "")).id();
         String pii = server.post("agent", "/v1/actions", piiExport("OPS-42")).id();

@@ -229,8 +229,29 @@ abstract class ActionStoreContract {
                 .isInstanceOfSatisfying(InsertResult.SameIdempotencyKey.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
         Lifecycle.Started sameDigest = started(request("OPS-2", null));
         assertThat(store.insert(sameDigest.record(), sameDigest.events()))
-                .isInstanceOfSatisfying(InsertResult.PendingDuplicate.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
+                .isInstanceOfSatisfying(InsertResult.Duplicate.class, r -> assertThat(r.record().id()).isEqualTo(first.record().id()));
         assertThat(store.list(new ActionStore.Query(null, null, 10))).hasSize(1);
+    }
+
+    @Test
+    void anIdenticalRequestApprovedAndNotYetRunIsReturnedUntilItRuns() {
+        Lifecycle.Started first = started(request("OPS-1", null));
+        store.insert(first.record(), first.events());
+        Applied approved = (Applied) Lifecycle.transition(first.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(approved.next(), approved.review(), approved.events())).isTrue();
+
+        Lifecycle.Started again = started(request("OPS-2", null));
+        assertThat(store.insert(again.record(), again.events())).isInstanceOfSatisfying(InsertResult.Duplicate.class, r -> {
+            assertThat(r.record().id()).isEqualTo(first.record().id());
+            assertThat(r.record().status()).isEqualTo(Status.APPROVED);
+        });
+
+        Applied ran = (Applied) Lifecycle.transition(approved.next(), new LifecycleEvent.OutcomeReported(AGENT, "grant-1",
+                io.countersign.lifecycle.Execution.Outcome.SUCCEEDED, null), NOW.plusSeconds(1));
+        assertThat(store.update(ran.next(), ran.review(), ran.events())).isTrue();
+        Lifecycle.Started afterItRan = started(request("OPS-3", null));
+        assertThat(store.insert(afterItRan.record(), afterItRan.events())).isInstanceOf(InsertResult.Inserted.class);
+        assertThat(store.list(new ActionStore.Query(null, null, 10))).hasSize(2);
     }
 
     @Test

@@ -155,11 +155,17 @@ public class JdbcActionStore implements ActionStore {
                 }
             }
             if (record.status() == Status.PENDING) {
-                Optional<ActionRecord> duplicate = selectOne(connection,
-                        "SELECT " + COLUMNS + " FROM actions WHERE requester_id = ? AND digest = ? AND status = 'pending'",
+                // An approval not yet used first: its requester can run it now, where a pending twin would wait.
+                Optional<ActionRecord> duplicate = selectOne(connection, "SELECT " + COLUMNS + " FROM actions"
+                                + " WHERE requester_id = ? AND digest = ? AND status = 'approved' AND execution_json IS NULL ORDER BY id DESC LIMIT 1",
                         record.requester().id(), record.digest());
+                if (duplicate.isEmpty()) {
+                    duplicate = selectOne(connection,
+                            "SELECT " + COLUMNS + " FROM actions WHERE requester_id = ? AND digest = ? AND status = 'pending'",
+                            record.requester().id(), record.digest());
+                }
                 if (duplicate.isPresent()) {
-                    return new InsertResult.PendingDuplicate(duplicate.get());
+                    return new InsertResult.Duplicate(duplicate.get());
                 }
                 if (maxPending < Integer.MAX_VALUE && pendingOf(connection, record.requester().id(), maxPending) >= maxPending) {
                     return new InsertResult.TooManyPending(record, maxPending);
