@@ -67,6 +67,14 @@ abstract class ActionStoreContract {
         return Lifecycle.start(ActionId.newId(NOW), Requester.of(AGENT, request), request, ActionDigest.of(request), HOLD, NOW);
     }
 
+    /** Stores the request, then alice's approval of it. */
+    private Applied insertedAndApproved(Lifecycle.Started started) {
+        assertThat(store.insert(started.record(), started.events())).isInstanceOf(InsertResult.Inserted.class);
+        Applied approved = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
+        assertThat(store.update(approved.next(), approved.review(), approved.events())).isTrue();
+        return approved;
+    }
+
     static ActionRequest request(String ticket, String idempotencyKey) {
         ActionRequest base = Fixtures.export("prod", Map.of("data_class", "pii"), ticket);
         return new ActionRequest(base.action(), base.resource(), base.intent(), base.payload(), base.context(), idempotencyKey);
@@ -157,9 +165,7 @@ abstract class ActionStoreContract {
     @Test
     void staleVersionIsRefusedAndNothingIsWritten() {
         Lifecycle.Started started = started(request("OPS-1", null));
-        store.insert(started.record(), started.events());
-        Applied first = (Applied) Lifecycle.transition(started.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
-        assertThat(store.update(first.next(), first.review(), first.events())).isTrue();
+        Applied first = insertedAndApproved(started);
         // A second writer that read the same old version loses.
         assertThat(store.update(first.next(), first.review(), first.events())).isFalse();
         ActionRecord stored = store.find(started.record().id()).orElseThrow();
@@ -236,9 +242,7 @@ abstract class ActionStoreContract {
     @Test
     void anIdenticalRequestApprovedAndNotYetRunIsReturnedUntilItRuns() {
         Lifecycle.Started first = started(request("OPS-1", null));
-        store.insert(first.record(), first.events());
-        Applied approved = (Applied) Lifecycle.transition(first.record(), new ReviewSubmitted(ALICE, ReviewDecision.APPROVE, "ok"), NOW);
-        assertThat(store.update(approved.next(), approved.review(), approved.events())).isTrue();
+        Applied approved = insertedAndApproved(first);
 
         Lifecycle.Started again = started(request("OPS-2", null));
         assertThat(store.insert(again.record(), again.events())).isInstanceOfSatisfying(InsertResult.Duplicate.class, r -> {
