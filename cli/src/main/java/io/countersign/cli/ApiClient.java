@@ -159,7 +159,7 @@ public final class ApiClient {
         try {
             return exchange(request.get(), lease, body);
         } catch (UncheckedIOException | IllegalStateException | DataReader.InsufficientDataAvailableException e) {
-            if (!lease.reused() || timedOut(e)) {
+            if (!lease.reused() || causedBy(e, SocketTimeoutException.class)) {
                 throw unreachable(e);
             }
         }
@@ -185,9 +185,9 @@ public final class ApiClient {
         }
     }
 
-    private static boolean timedOut(Throwable e) {
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> kind) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SocketTimeoutException) {
+            if (kind.isInstance(cause)) {
                 return true;
             }
         }
@@ -220,13 +220,11 @@ public final class ApiClient {
     }
 
     private Unreachable unreachable(Exception e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException) {
-                return new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
-            }
-            if (cause instanceof SocketTimeoutException) {
-                return new Unreachable("request to " + server + " timed out");
-            }
+        if (causedBy(e, ConnectException.class)) {
+            return new Unreachable("cannot connect to " + server + " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)");
+        }
+        if (causedBy(e, SocketTimeoutException.class)) {
+            return new Unreachable("request to " + server + " timed out");
         }
         return new Unreachable("request to " + server + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }

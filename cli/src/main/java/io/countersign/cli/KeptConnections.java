@@ -58,7 +58,7 @@ final class KeptConnections {
         return new Lease(open(), false);
     }
 
-    /** A new connection; one that failed or was refused for keeping is closed by Helidon itself. */
+    /** A new connection, for a request that a kept one failed before any answer. */
     Lease fresh() {
         return new Lease(open(), false);
     }
