@@ -42,6 +42,9 @@ final class PolicyCommand extends CommandGroup {
         @Option(names = "--identities", description = "Identities file, to check approver groups and resolve 'as' (default DIR/../identities.yaml)")
         Path identitiesFile;
 
+        @Option(names = "--resources", description = "Resource inventory requests are decided with, as the server would (default DIR/../resources.yaml)")
+        Path resourcesFile;
+
         @Spec
         CommandSpec spec;
 
@@ -69,7 +72,8 @@ final class PolicyCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "check", description = "Validate a policy directory: YAML, CEL types, ids, groups, controls, TTLs (exit 1 on any problem).")
+    @Command(name = "check", description = "Validate a policy directory (YAML, CEL types, ids, groups, controls, TTLs) and the resource"
+            + " inventory beside it (exit 1 on any problem).")
     static final class Check extends Offline {
         @Override
         public Integer call() {
@@ -78,12 +82,28 @@ final class PolicyCommand extends CommandGroup {
             if (policy == null) {
                 return ExitCode.ERROR;
             }
+            io.countersign.inventory.Inventory inventory;
+            try {
+                inventory = PolicyFiles.inventory(directory, resourcesFile);
+            } catch (io.countersign.inventory.InventoryException e) {
+                e.problems().forEach(err()::println);
+                err().println("countersign: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s")
+                        + " in the resource inventory; it would not be activated");
+                err().flush();
+                return ExitCode.ERROR;
+            } catch (ConfigException e) {
+                err().println("countersign: " + e.getMessage());
+                return ExitCode.ERROR;
+            }
             out().println("ok: " + policy.rules().size() + " rules in " + policy.files().size() + " file"
                     + (policy.files().size() == 1 ? "" : "s") + ", default " + policy.defaultEffect().wireName()
                     + ", version " + policy.version());
             if (identities == null) {
                 out().println("note: no identities file found, so approver groups were not checked (use --identities)");
             }
+            out().println(inventory == io.countersign.inventory.Inventory.EMPTY
+                    ? "note: no resource inventory found: every resource is unknown to policy (resource.known == false)"
+                    : "ok: " + inventory.entries().size() + " resources in the inventory, version " + inventory.version());
             out().flush();
             return ExitCode.OK;
         }
@@ -98,10 +118,10 @@ final class PolicyCommand extends CommandGroup {
             if (policy == null) {
                 return ExitCode.ERROR;
             }
-            PolicyTestRunner runner = new PolicyTestRunner(policy,
-                    id -> identities == null ? Optional.empty() : identities.byId(id));
             List<PolicyTestRunner.Result> results;
             try {
+                PolicyTestRunner runner = new PolicyTestRunner(policy,
+                        id -> identities == null ? Optional.empty() : identities.byId(id), PolicyFiles.inventory(directory, resourcesFile));
                 results = runner.runDirectory(directory);
             } catch (ConfigException e) {
                 err().println("countersign: " + e.getMessage());
@@ -141,6 +161,9 @@ final class PolicyCommand extends CommandGroup {
 
         @Option(names = "--identities", description = "With --policies: identities file (default DIR/../identities.yaml)")
         Path identitiesFile;
+
+        @Option(names = "--resources", description = "With --policies: resource inventory (default DIR/../resources.yaml)")
+        Path resourcesFile;
 
         @Override
         int run(ApiClient api) {
@@ -189,14 +212,16 @@ final class PolicyCommand extends CommandGroup {
                 return null;
             }
             Policy policy;
+            io.countersign.inventory.Inventory inventory;
             try {
                 policy = new PolicyLoader(identities.groups()).load(policies);
-            } catch (PolicyException e) {
+                inventory = PolicyFiles.inventory(policies, resourcesFile);
+            } catch (ConfigException e) {
                 err().println(e.getMessage());
                 return null;
             }
             try {
-                Explanation explanation = policy.explain(new PolicyInput(principal, ActionRequestJson.fromJson(request), Instant.now()));
+                Explanation explanation = policy.explain(inventory.inputFor(principal, ActionRequestJson.fromJson(request), Instant.now()));
                 return PolicyRepresentation.of(explanation, principal.id());
             } catch (InvalidInputException e) {
                 err().println("countersign: " + requestFile + ": " + e.getMessage() + (e.field() == null ? "" : " (field: " + e.field() + ")"));

@@ -45,18 +45,19 @@ final class ReportCommand extends CommandGroup {
 
         private static void print(PrintWriter out, JsonNode report) {
             out.println("Controls evidence from " + report.path("from").asString() + " to " + report.path("to").asString());
-            String format = "%-24s %8s %7s %6s %8s %8s %7s %9s %7s %8s %9s %10s %11s%n";
+            String format = "%-24s %8s %7s %6s %8s %8s %7s %9s %7s %8s %9s %10s %11s %7s%n";
             out.printf(format, "control", "requests", "allowed", "denied", "approved", "rejected", "expired",
-                    "cancelled", "pending", "executed", "approvals", "rejections", "break-glass");
+                    "cancelled", "pending", "executed", "approvals", "rejections", "break-glass", "refused");
             for (JsonNode row : report.path("controls").values()) {
                 out.printf(format, row.path("control").asString(), row.path("requests").asLong(), row.path("allowed").asLong(),
                         row.path("denied_by_policy").asLong(), row.path("approved").asLong(), row.path("rejected").asLong(),
                         row.path("expired").asLong(), row.path("cancelled").asLong(), row.path("pending").asLong(),
                         row.path("executed").asLong(), row.path("approvals").asLong(), row.path("rejections").asLong(),
-                        breakGlass(row));
+                        breakGlass(row), row.path("refused").asLong());
             }
-            out.println("denied = by policy; rejected = by a reviewer; break-glass = let through by an admin (unreviewed, disputed)."
-                    + " Each request counts under every control of the rules that decided it.");
+            out.println("denied = by policy; rejected = by a reviewer; break-glass = let through by an admin (unreviewed, disputed);"
+                    + " refused = attempts the rules refused (self-review, ineligible or late review, break-glass, unmet require,"
+                    + " replayed grant). Each request counts under every control of the rules that decided it.");
         }
 
         private static String breakGlass(JsonNode row) {

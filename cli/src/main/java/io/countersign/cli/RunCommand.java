@@ -14,11 +14,13 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Gate mode for scripts and CI: ask, wait for people, then run the command here, exactly the argv that
- * was approved (it is the payload, so it is in the digest), and report how it went.
+ * Gate mode for scripts and CI: ask, wait for people, claim the approval (so that of every process holding
+ * it exactly one runs), then run the command here, exactly the argv that was approved (it is the payload,
+ * so it is in the digest), and report how it went.
  */
-@Command(name = "run", description = {"Submit a command as an action, wait for approval, then run it and report the outcome.",
-        "Exit: the command's own exit code when it ran; 3 denied, 4 expired, 5 cancelled, 6 still pending at --timeout, 1 error.",
+@Command(name = "run", description = {"Submit a command as an action, wait for approval, claim it, run it and report the outcome.",
+        "Exit: the command's own exit code when it ran; 3 denied, 4 expired, 5 cancelled, 6 still pending at --timeout,",
+        "8 claimed and run by another holder of the same approval, 1 error.",
         "Example: countersign run --action db.dump --resource-type postgres.database --resource prod/main --env prod -- pg_dump main"})
 final class RunCommand extends ClientCommand {
     private static final Duration POLL = Duration.ofSeconds(20);
@@ -84,7 +86,17 @@ final class RunCommand extends ClientCommand {
             err().println("countersign: " + id + " is " + status + " but no grant came with it (was it already run?)");
             return ExitCode.ERROR;
         }
-        err().println("countersign: " + id + " " + status + "; running " + String.join(" ", command));
+        // Claim before running: the grant is used on the server by compare-and-set, so one process runs it.
+        ObjectNode claim = Json.object();
+        claim.put("grant", grant.path("token").asString());
+        ApiClient.Answer claimed = api.post(idPath(id) + "/claim", claim);
+        if (!claimed.ok()) {
+            String code = claimed.body().path("error").path("code").asString("");
+            err().println("countersign: " + id + " was not run: " + claimed.errorMessage());
+            err().flush();
+            return ExitCode.forClaimRefusal(code);
+        }
+        err().println("countersign: " + id + " " + status + " and claimed; running " + String.join(" ", command));
         err().flush();
         int exit;
         try {

@@ -33,19 +33,22 @@ public record GatewaySettings(String env, Duration hold, boolean pendingAsError,
                               List<Upstream> servers) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Set<String> TOP = Set.of("env", "hold", "on_pending", "hide_denied", "timeout", "servers");
+    private static final Set<String> SERVER = Set.of("command", "env", "url", "headers", "labels", "tools", "only_listed_tools");
 
-    /** An upstream MCP server: a command speaking stdio, or a Streamable HTTP URL. */
+    /** An upstream MCP server: a command speaking stdio, or a Streamable HTTP URL; and what its tools' calls are labelled. */
     public sealed interface Upstream {
         String name();
 
-        record Command(String name, List<String> argv, Map<String, String> env) implements Upstream {
+        ToolLabels labels();
+
+        record Command(String name, List<String> argv, Map<String, String> env, ToolLabels labels) implements Upstream {
             @Override
             public String toString() {
                 return "Command[" + name + ", " + argv.getFirst() + "]";
             }
         }
 
-        record Url(String name, URI url, Map<String, String> headers) implements Upstream {
+        record Url(String name, URI url, Map<String, String> headers, ToolLabels labels) implements Upstream {
             /** The URL as errors and logs may show it: without a user's password or a query, either of which may hold a secret. */
             public String shown() {
                 return url.getScheme() + "://" + url.getHost() + (url.getPort() == -1 ? "" : ":" + url.getPort()) + url.getRawPath();
@@ -107,13 +110,19 @@ public record GatewaySettings(String env, Duration hold, boolean pendingAsError,
         if (!node.isObject() || node.has("command") == node.has("url")) {
             throw new ConfigException(where + ": give exactly one of command (a list: program and arguments) or url");
         }
+        for (String key : node.propertyNames()) {
+            if (!SERVER.contains(key)) {
+                throw new ConfigException(where + ": unknown key '" + key + "' (expected " + String.join(", ", SERVER.stream().sorted().toList()) + ")");
+            }
+        }
+        ToolLabels labels = ToolLabels.read(node, where);
         if (node.has("command")) {
             List<String> argv = new ArrayList<>();
             node.get("command").values().forEach(a -> argv.add(a.asString("")));
             if (argv.isEmpty() || argv.getFirst().isBlank()) {
                 throw new ConfigException(where + ".command must be a list: the program, then its arguments");
             }
-            return new Upstream.Command(name, List.copyOf(argv), strings(node.path("env"), where + ".env", secrets));
+            return new Upstream.Command(name, List.copyOf(argv), strings(node.path("env"), where + ".env", secrets), labels);
         }
         URI url;
         try {
@@ -124,7 +133,7 @@ public record GatewaySettings(String env, Duration hold, boolean pendingAsError,
         if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
             throw new ConfigException(where + ".url must be an http(s) URL of a Streamable HTTP MCP endpoint");
         }
-        return new Upstream.Url(name, url, strings(node.path("headers"), where + ".headers", secrets));
+        return new Upstream.Url(name, url, strings(node.path("headers"), where + ".headers", secrets), labels);
     }
 
     private static Map<String, String> strings(JsonNode node, String where, SecretReferences secrets) {

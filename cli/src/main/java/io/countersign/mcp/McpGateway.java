@@ -155,6 +155,12 @@ public final class McpGateway implements ToolSet, AutoCloseable {
         for (UpstreamServer upstream : upstreams) {
             for (UpstreamServer.KnownTool known : upstream.tools().values()) {
                 String name = known.tool().name();
+                if (!upstream.labels().offers(name)) {
+                    LOG.log(Level.WARNING, "not offering " + upstream.name() + "/" + name + (ToolLabels.TOOL_NAME.matcher(name).matches()
+                            ? ": the settings list only some of this server's tools (only_listed_tools)"
+                            : ": a tool name must be letters, digits, '_' or '-' to be one part of an action name"));
+                    continue;
+                }
                 Route route = new Route(names.get(new ToolNames.Tool(upstream.name(), name)), upstream, name);
                 if (settings.hideDenied() && deniedOutright(upstream, known)) {
                     LOG.log(Level.INFO, "hiding " + upstream.name() + "/" + name + ": the policy denies it");

@@ -16,9 +16,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Puts one {@code tools/call} under policy and human approval. The call becomes the action
- * {@code mcp.<server>.<tool>} with the arguments as payload; allowed or approved, its grant is used
- * (once, compare-and-set on the server) and exactly the approved arguments are forwarded, the digest
- * checked first; denied, the model reads why in a tool error; needing approval, the call is held open
+ * {@code mcp.<server>.<tool>} with the arguments as payload; allowed or approved, it is claimed with its
+ * grant (once, compare-and-set on the server) and exactly the stored, approved arguments are forwarded, the
+ * call checked against them first; denied, the model reads why in a tool error; needing approval, the call is held open
  * for a while, then answered "pending" with the request id. The same call again finds the same request,
  * and once approved runs once.
  */
@@ -35,9 +35,15 @@ public final class ToolCallGate {
         this.outcomes = new OutcomeReports(countersign, Duration.ofMillis(500));
     }
 
-    /** The action a call to {@code tool} with {@code arguments} is; what policy sees and reviewers approve. */
+    /**
+     * The action a call to {@code tool} with {@code arguments} is; what policy sees and reviewers approve. Its
+     * labels come from the gateway's settings ({@link ToolLabels}: read-only, destructive and the rest), never
+     * from the upstream's annotations, which an upstream may set to anything; those are passed on in the
+     * context, as the upstream's claims, for reviewers to read.
+     */
     public ObjectNode action(UpstreamServer upstream, UpstreamServer.KnownTool tool, JsonNode arguments) {
         String name = tool.tool().name();
+        ToolLabels configured = upstream.labels();
         ObjectNode request = Json.object();
         request.put("action", "mcp." + upstream.name() + "." + name);
         ObjectNode resource = request.putObject("resource");
@@ -47,15 +53,10 @@ public final class ToolCallGate {
         ObjectNode labels = resource.putObject("labels");
         labels.put("server", upstream.name());
         labels.put("tool", name);
-        // The hints as MCP defines them when a server leaves them out: not read-only, possibly
-        // destructive, not idempotent, open world. Policy always sees all four.
-        McpSchema.ToolAnnotations hints = tool.tool().annotations();
-        boolean readOnly = hints != null && Boolean.TRUE.equals(hints.readOnlyHint());
-        labels.put("read_only", Boolean.toString(readOnly));
-        labels.put("destructive", Boolean.toString(!readOnly && (hints == null || !Boolean.FALSE.equals(hints.destructiveHint()))));
-        labels.put("idempotent", Boolean.toString(hints != null && Boolean.TRUE.equals(hints.idempotentHint())));
-        labels.put("open_world", Boolean.toString(hints == null || !Boolean.FALSE.equals(hints.openWorldHint())));
+        configured.of(name).forEach(labels::put);
+        labels.put("listed", Boolean.toString(configured.listed(name)));
         labels.put("tool_changed", Boolean.toString(tool.changed()));
+        McpSchema.ToolAnnotations hints = tool.tool().annotations();
         String title = hints != null && hints.title() != null ? hints.title() : tool.tool().title();
         request.putObject("intent").put("summary", "MCP tools/call " + name + (title == null ? "" : " (" + title + ")")
                 + " on server " + upstream.name());
@@ -66,7 +67,20 @@ public final class ToolCallGate {
         if (tool.changed()) {
             context.put("tool_first_fingerprint", tool.firstFingerprint());
         }
+        if (hints != null) {
+            ObjectNode claimed = context.putObject("upstream_annotations");
+            putHint(claimed, "readOnlyHint", hints.readOnlyHint());
+            putHint(claimed, "destructiveHint", hints.destructiveHint());
+            putHint(claimed, "idempotentHint", hints.idempotentHint());
+            putHint(claimed, "openWorldHint", hints.openWorldHint());
+        }
         return request;
+    }
+
+    private static void putHint(ObjectNode claimed, String name, Boolean value) {
+        if (value != null) {
+            claimed.put(name, value);
+        }
     }
 
     /** The call's {@code CallToolResult}: the upstream's own when it ran, else the gateway's answer saying why not. */
@@ -99,7 +113,7 @@ public final class ToolCallGate {
             return error("The agent cancelled this call; nothing ran (request " + id + ").");
         }
         return switch (status(record)) {
-            case "allowed", "approved" -> run(upstream, tool, request, digest, record, cancellation);
+            case "allowed", "approved" -> run(upstream, tool, digest, request, record, cancellation);
             case "pending" -> pending(record);
             case "denied" -> {
                 held.remove(digest);
@@ -154,34 +168,37 @@ public final class ToolCallGate {
         return record;
     }
 
-    private ObjectNode run(UpstreamServer upstream, UpstreamServer.KnownTool tool, ObjectNode request, String digest, JsonNode record,
+    private ObjectNode run(UpstreamServer upstream, UpstreamServer.KnownTool tool, String digest, ObjectNode request, JsonNode record,
                            Cancellation cancellation) {
         String id = record.path("id").asString();
         String grant = record.path("grant").path("token").asString(null);
         if (grant == null) {
             return error("Countersign allowed request " + id + " but issued no grant to run it; nothing ran.");
         }
-        if (!digest.equals(record.path("digest").asString())) {
-            return error("Request " + id + " is not this exact call (digest differs); nothing ran.");
+        // The stored request's digest may differ from this call's own (the server fills in its inventory's facts about
+        // the resource), so the call is matched to it by what runs: the same action with the same arguments.
+        if (!sameCall(request, record)) {
+            return error("Request " + id + " is not this exact call (action or arguments differ); nothing ran.");
         }
         if ("approved".equals(status(record))) {
-            // People approved this one call: its grant is used up before it runs, so it runs once, and the
-            // policy is asked again. An allowed call needs no such step (policy would allow the same call
-            // again); its grant is used when the outcome is recorded, which keeps a durable write off its path.
-            ObjectNode use = Json.object();
-            use.put("grant", grant);
-            use.put("consume", true);
-            ApiClient.Answer used = countersign.post("v1/grants/verify", use);
+            // People approved this one call: it is claimed before it runs (the grant used up by compare-and-set,
+            // policy asked again), so of every session holding this approval exactly one runs it. An allowed call
+            // needs no such step (policy would allow the same call again); its grant is used when the outcome is
+            // recorded, which keeps a durable write off its path.
+            ObjectNode claim = Json.object();
+            claim.put("grant", grant);
+            ApiClient.Answer claimed = countersign.post("v1/actions/" + id + "/claim", claim);
             held.remove(digest);
-            if (!used.ok()) {
-                return error("Request " + id + " may not run now: " + used.errorMessage() + ". Nothing ran.");
+            if (!claimed.ok()) {
+                return error("Request " + id + " may not run now: " + claimed.errorMessage() + ". Nothing ran.");
             }
-            if (!digest.equals(used.body().path("digest").asString())) {
+            if (!record.path("digest").asString().equals(claimed.body().path("digest").asString())) {
                 return error("The grant for request " + id + " is for another call (digest differs); nothing ran.");
             }
         }
-        // Forward exactly what was approved: the arguments as they are in the request's payload, the digest's input.
-        JsonNode approved = request.path("payload").path("arguments");
+        // Forward exactly what was approved: the arguments of the stored request, as Countersign holds them,
+        // never the bytes of this call (for a retry, equal as values, but the approval is of the stored ones).
+        JsonNode approved = record.path("payload").path("arguments");
         ObjectNode result;
         try {
             result = upstream.callTool(tool.tool().name(), approved, cancellation);
@@ -198,6 +215,18 @@ public final class ToolCallGate {
         boolean failed = result.path("isError").asBoolean(false);
         report(record, grant, !failed, failed ? "the tool answered with an error" : null);
         return result;
+    }
+
+    /** Whether the stored request {@code record} is the call {@code request}: the same action and, canonically, the same arguments. */
+    private static boolean sameCall(ObjectNode request, JsonNode record) {
+        return request.path("action").asString().equals(record.path("action").asString())
+                && java.util.Arrays.equals(canonical(request.path("payload")), canonical(record.path("payload")));
+    }
+
+    private static byte[] canonical(JsonNode payload) {
+        ObjectNode wrapped = Json.object();
+        wrapped.set("payload", payload);
+        return io.countersign.json.CanonicalJson.encode(wrapped);
     }
 
     /** Lets the outcome reports still on their way arrive, for up to {@code limit}: the gateway is stopping. */

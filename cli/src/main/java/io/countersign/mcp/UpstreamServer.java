@@ -66,6 +66,11 @@ public final class UpstreamServer implements AutoCloseable {
         return settings.name();
     }
 
+    /** What the settings say its tools' calls are labelled, and which it offers. */
+    public ToolLabels labels() {
+        return settings.labels();
+    }
+
     private UpstreamConnection connection() {
         UpstreamConnection current = connection;
         return current != null ? current : open();

@@ -34,7 +34,7 @@ class AuditCliTest {
         server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
         for (int i = 0; i < 4; i++) {
             Cli.Run requested = client("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
-                    "--resource", "prod/t" + i, "--env", "dev", "--summary", "Export " + i, "--json");
+                    "--resource", "prod/t" + i, "--env", "prod", "--summary", "Export " + i, "--json");
             assertThat(requested.exit()).isIn(ExitCode.OK, ExitCode.STILL_PENDING);
         }
         server.checkpointer().sign();
@@ -123,27 +123,40 @@ class AuditCliTest {
 
     @Test
     void aFlippedByteIsFoundAtItsIndex() throws Exception {
+        int[] at = new int[1];
         Path tampered = rewrite(export(), lines -> {
-            lines.set(3, lines.get(3).replace("Export 1", "Export 7"));
+            at[0] = requestOf(lines, "Export 1");
+            lines.set(at[0], lines.get(at[0]).replace("Export 1", "Export 7"));
             return lines;
         });
         Cli.Run verified = verifyExport(tampered);
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
-        assertThat(verified.err()).contains("entry 3 was altered").contains("first bad index: 3");
+        assertThat(verified.err()).contains("entry " + at[0] + " was altered").contains("first bad index: " + at[0]);
     }
 
     @Test
     void aFlippedByteWithARecomputedLeafHashStillFailsAgainstTheSignedRoot() throws Exception {
         Path tampered = rewrite(export(), lines -> {
-            var record = (tools.jackson.databind.node.ObjectNode) Json.parse(lines.get(3));
+            int at = requestOf(lines, "Export 1");
+            var record = (tools.jackson.databind.node.ObjectNode) Json.parse(lines.get(at));
             ((tools.jackson.databind.node.ObjectNode) record.get("entry").get("detail")).put("summary", "Export 7");
             byte[] entry = io.countersign.json.CanonicalJson.encode(record.get("entry"));
-            lines.set(3, ExportFile.record(3, entry));
+            lines.set(at, ExportFile.record(at, entry));
             return lines;
         });
         Cli.Run verified = verifyExport(tampered);
         assertThat(verified.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(verified.err()).contains("do not match the checkpoint signed at size");
+    }
+
+    /** The index of the export line that records the request summarized {@code summary}. */
+    private static int requestOf(List<String> lines, String summary) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("\"summary\":\"" + summary + "\"")) {
+                return i;
+            }
+        }
+        throw new AssertionError("no request '" + summary + "' in the export");
     }
 
     @Test

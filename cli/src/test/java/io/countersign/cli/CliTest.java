@@ -76,9 +76,18 @@ class CliTest {
 
     @Test
     void anAdminBreaksGlassAndAReviewerReviewsItAfterwards() {
-        Run requested = run("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
+        // The agent's PII export is not carol's to wave through: she owns the agent, and the rule forbids it.
+        Run export = run("agent", "request", "--action", "db.export", "--resource-type", "postgres.table",
                 "--resource", "prod/customers", "--env", "prod", "--label", "data_class=pii",
                 "--summary", "Export customers", "--ticket", "OPS-42", "--json");
+        Run refused = run("carol", "break-glass", Json.parse(export.out()).path("id").asString(), "--justification",
+                "the regulator wants it within the hour");
+        assertThat(refused.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(refused.err()).contains("forbids break-glass");
+
+        // Bob's production change is another matter: carol is behind nothing there.
+        Run requested = run("bob", "request", "--action", "db.migrate", "--resource-type", "postgres.table",
+                "--resource", "prod/customers", "--summary", "Fix the billing index", "--json");
         String id = Json.parse(requested.out()).path("id").asString();
 
         Run notAdmin = run("alice", "break-glass", id, "--justification", "the regulator wants it within the hour");
@@ -93,17 +102,17 @@ class CliTest {
         assertThat(broken.exit()).isEqualTo(ExitCode.OK);
         assertThat(broken.out()).contains("APPROVED").contains("BREAK-GLASS by carol").contains("the regulator wants it within the hour")
                 .contains("break-glass review: pending");
-        assertThat(run("agent", "wait", id, "--timeout", "5s").exit()).isEqualTo(ExitCode.OK);
+        assertThat(run("bob", "wait", id, "--timeout", "5s").exit()).isEqualTo(ExitCode.OK);
 
-        assertThat(run("bob", "ls", "--break-glass").out()).contains(id).contains("BREAK-GLASS by carol");
-        assertThat(run("bob", "break-glass-review", id).err()).contains("--upheld").contains("--disputed");
-        Run upheld = run("bob", "break-glass-review", id, "--upheld", "-m", "the regulator's letter is in OPS-42");
+        assertThat(run("alice", "ls", "--break-glass").out()).contains(id).contains("BREAK-GLASS by carol");
+        assertThat(run("alice", "break-glass-review", id).err()).contains("--upheld").contains("--disputed");
+        Run upheld = run("alice", "break-glass-review", id, "--upheld", "-m", "the regulator's letter is in OPS-42");
         assertThat(upheld.exit()).isEqualTo(ExitCode.OK);
-        assertThat(upheld.out()).contains("break-glass review: upheld by bob — the regulator's letter is in OPS-42");
-        assertThat(run("bob", "ls", "--break-glass").out()).contains("no break-glass to review");
-        Run twice = run("alice", "break-glass-review", id, "--disputed", "-m", "no");
+        assertThat(upheld.out()).contains("break-glass review: upheld by alice — the regulator's letter is in OPS-42");
+        assertThat(run("alice", "ls", "--break-glass").out()).contains("no break-glass to review");
+        Run twice = run("carol", "break-glass-review", id, "--disputed", "-m", "no");
         assertThat(twice.exit()).isEqualTo(ExitCode.ERROR);
-        assertThat(twice.err()).contains("reviewed already by bob (upheld)");
+        assertThat(twice.err()).contains("reviewed already by alice (upheld)");
     }
 
     @Test

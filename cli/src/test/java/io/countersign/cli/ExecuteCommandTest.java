@@ -34,12 +34,21 @@ class ExecuteCommandTest {
         ConfigDirectory.ensureExample(config);
         Files.writeString(config.resolve("connectors.yaml"), """
                 connectors:
+                  - name: prod-tools
+                    type: exec
+                    actions: [ops.prod.run]
+                    resource: {type: host, id: prod-web}
+                    executables: {echo: /bin/echo}
+                    timeout: 5s
                   - name: tools
                     type: exec
                     actions: [ops.run]
+                    resource: {type: host, id: staging-web}
                     executables: {echo: /bin/echo, "false": /usr/bin/false}
                     timeout: 5s
                 """);
+        Files.writeString(config.resolve("resources.yaml"), Files.readString(config.resolve("resources.yaml"))
+                + "  - {type: host, id: staging-web, env: staging}\n  - {type: host, id: prod-web, env: prod}\n");
         server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
     }
 
@@ -48,12 +57,13 @@ class ExecuteCommandTest {
         server.close();
     }
 
+    /** A command on the staging host (allowed there) or, through the other connector, on the production host (held). */
     private String submit(String env, String... argv) throws Exception {
         var body = Json.object();
-        body.put("action", "ops.run");
+        body.put("action", env.equals("prod") ? "ops.prod.run" : "ops.run");
         var resource = body.putObject("resource");
         resource.put("type", "host");
-        resource.put("id", "web-1");
+        resource.put("id", env + "-web");
         resource.put("env", env);
         body.putObject("intent").put("summary", "maintenance");
         var args = body.putObject("payload").putArray("argv");

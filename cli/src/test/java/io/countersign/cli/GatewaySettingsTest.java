@@ -56,5 +56,34 @@ class GatewaySettingsTest {
         assertThatThrownBy(() -> load("on_pending: wait\nservers: {fs: {command: [node]}}")).hasMessageContaining("on_pending");
         assertThatThrownBy(() -> load("servers: {fs: {url: 'ftp://x/'}}")).hasMessageContaining("servers.fs.url");
         assertThatThrownBy(() -> load("holds: 1s\nservers: {fs: {command: [node]}}")).hasMessageContaining("unknown key 'holds'");
+        assertThatThrownBy(() -> load("servers: {fs: {command: [node], lables: {}}}")).hasMessageContaining("servers.fs").hasMessageContaining("unknown key 'lables'");
+        assertThatThrownBy(() -> load("servers: {fs: {command: [node], labels: {read_only: true}}}"))
+                .hasMessageContaining("servers.fs.labels.read_only").hasMessageContaining("quote true");
+        assertThatThrownBy(() -> load("servers: {fs: {command: [node], tools: {'read.file': {}}}}")).hasMessageContaining("servers.fs.tools.read.file");
+        assertThatThrownBy(() -> load("servers: {fs: {command: [node], tools: {read: {labels: {tool: x}}}}}")).hasMessageContaining("sets this label itself");
+        assertThatThrownBy(() -> load("servers: {fs: {command: [node], tools: {read: {action: x}}}}")).hasMessageContaining("takes only labels");
+    }
+
+    @Test
+    void labelsComeFromTheSettingsServerWideThenPerToolOverMcpsDefaults() throws Exception {
+        var fs = load("""
+                servers:
+                  fs:
+                    command: [node]
+                    labels: {system: files, destructive: "false"}
+                    tools:
+                      write_file: {labels: {destructive: "true"}}
+                      read_file: {labels: {read_only: "true"}}
+                    only_listed_tools: true
+                """).servers().getFirst().labels();
+        assertThat(fs.of("read_file")).containsEntry("read_only", "true").containsEntry("destructive", "false").containsEntry("system", "files")
+                .containsEntry("open_world", "true");
+        assertThat(fs.of("write_file")).containsEntry("read_only", "false").containsEntry("destructive", "true");
+        assertThat(fs.offers("read_file")).isTrue();
+        assertThat(fs.offers("delete_file")).as("only listed tools").isFalse();
+        var open = load("servers: {fs: {command: [node]}}").servers().getFirst().labels();
+        assertThat(open.of("anything")).containsEntry("read_only", "false").containsEntry("destructive", "true");
+        assertThat(open.offers("anything")).isTrue();
+        assertThat(open.offers("read.file")).as("a name that would add parts to an action name").isFalse();
     }
 }

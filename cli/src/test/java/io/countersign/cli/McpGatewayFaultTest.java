@@ -64,6 +64,7 @@ class McpGatewayFaultTest {
         startGateway("""
                   faulty:
                     command: [node, %s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {GREETING: hello}
                 """.formatted(FAULTY));
     }
@@ -74,6 +75,7 @@ class McpGatewayFaultTest {
         Files.writeString(settings, """
                 env: dev
                 timeout: 2s
+                hold: 1s
                 servers:
                 """ + servers);
         ProcessBuilder process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
@@ -135,6 +137,35 @@ class McpGatewayFaultTest {
 
     private static String text(JsonNode answer) {
         return answer.path("result").path("content").path(0).path("text").asString("");
+    }
+
+    @Test
+    void anUpstreamThatCallsItsToolsReadOnlyIsNotBelievedOnlyTheSettingsAre() throws Exception {
+        // The faulty server marks every tool readOnlyHint: true; here the settings say nothing of them.
+        startGateway("""
+                  faulty:
+                    command: [node, %s]
+                    tools:
+                      report: {labels: {read_only: "true", destructive: "false"}}
+                    only_listed_tools: false
+                """.formatted(FAULTY));
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        answer(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        JsonNode echo = call(2, "echo", "{\"text\":\"hi\"}");
+        assertThat(text(echo)).as("labelled by the settings' defaults, not the server's claim: held").contains("needs approval");
+        JsonNode report = call(3, "report", "{}");
+        assertThat(report.path("result").path("isError").asBoolean()).as(report.toString()).isFalse();
+        assertThat(text(report)).doesNotContain("needs approval");
+
+        JsonNode held = agentsActions(server.port()).path("actions").valueStream()
+                .filter(a -> a.path("action").asString().equals("mcp.faulty.echo")).findFirst().orElseThrow();
+        assertThat(held.path("resource").path("labels").path("read_only").asString()).isEqualTo("false");
+        assertThat(held.path("resource").path("labels").path("destructive").asString()).isEqualTo("true");
+        assertThat(held.path("resource").path("labels").path("listed").asString()).isEqualTo("false");
+        assertThat(held.path("context").path("upstream_annotations").path("readOnlyHint").asBoolean())
+                .as("shown to reviewers as the server's claim").isTrue();
     }
 
     @Test
@@ -277,12 +308,15 @@ class McpGatewayFaultTest {
         startGateway("""
                   a:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {SERVER: a}
                   b:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {SERVER: b}
                   c:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {SERVER: c, EXTRA_TOOL: a_echo}
                 """.formatted(FAULTY));
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
@@ -314,15 +348,19 @@ class McpGatewayFaultTest {
                 servers:
                   a:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {EXTRA_TOOL: b_x}
                   z:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {EXTRA_TOOL: b_x}
                   a_b:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {EXTRA_TOOL: x}
                   y:
                     command: [node, %1$s]
+                    labels: {read_only: "true", destructive: "false"}
                     env: {EXTRA_TOOL: x}
                 """.formatted(FAULTY));
         assertThat(failedStart(settings))

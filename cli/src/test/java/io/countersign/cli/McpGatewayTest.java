@@ -81,6 +81,12 @@ class McpGatewayTest {
                 servers:
                   fs:
                     command: [node, %s, %s]
+                    # What the filesystem server's tools do, as the operator knows it (not as the server claims).
+                    tools:
+                      read_text_file: {labels: {read_only: "true", destructive: "false"}}
+                      read_file: {labels: {read_only: "true", destructive: "false"}}
+                      list_directory: {labels: {read_only: "true", destructive: "false"}}
+                      write_file: {labels: {destructive: "true"}}
                 """.formatted(PEERS.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js").toAbsolutePath(),
                 files.toRealPath()));
         this.gatewayConfig = gatewayConfig;
@@ -341,6 +347,9 @@ class McpGatewayTest {
                   web:
                     url: http://127.0.0.1:%s/mcp
                     headers: {Authorization: "Bearer ${env:WEB_TOKEN}"}
+                    tools:
+                      echo: {labels: {read_only: "true", destructive: "false"}}
+                      lines: {labels: {read_only: "true", destructive: "false"}}
                 """.formatted(listening.substring("listening on ".length())));
         agentEnvironment.put("WEB_TOKEN", "upstream-s3cret");
         startAgent(null);

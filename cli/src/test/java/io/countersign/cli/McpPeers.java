@@ -31,6 +31,9 @@ public final class McpPeers {
         requirePresent();
         ConfigDirectory.ensureExample(config);
         Files.writeString(config.resolve("policies/mcp.yaml"), policy);
+        // The gateways of these tests call their tools in env dev; the example's inventory knows them so.
+        Files.writeString(config.resolve("resources.yaml"), Files.readString(config.resolve("resources.yaml"))
+                + "  - {type: mcp.tool, id: \"*\", env: dev}\n");
         return CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
     }
 }

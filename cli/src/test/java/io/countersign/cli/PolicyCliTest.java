@@ -39,11 +39,12 @@ class PolicyCliTest {
     void shippedPoliciesPassTheirOwnCheckAndTests() {
         Cli.Run check = run("policy", "check", policies.toString());
         assertThat(check.exit()).isZero();
-        assertThat(check.out()).startsWith("ok: 5 rules in 1 file, default require_approval, version sha256:");
+        assertThat(check.out()).startsWith("ok: 6 rules in 1 file, default require_approval, version sha256:")
+                .contains("resources in the inventory, version sha256:");
         Cli.Run test = run("policy", "test", policies.toString());
         assertThat(test.exit()).as(test.out() + test.err()).isZero();
-        assertThat(test.out()).contains("PASS default_test.yaml:5 reads in production run without review")
-                .contains("7 passed, 0 failed");
+        assertThat(test.out()).contains("PASS default_test.yaml:6 reads in production run without review")
+                .contains("13 passed, 0 failed");
     }
 
     @Test
@@ -56,8 +57,8 @@ class PolicyCliTest {
         Cli.Run check = run("policy", "check", policies.toString());
         assertThat(check.exit()).isEqualTo(ExitCode.ERROR);
         assertThat(check.err())
-                .contains("default.yaml:33: rule 'prod-pii-export': approvals.from names unknown group 'data-owner' (known groups: data-owners, sre)")
-                .contains("default.yaml:42: rule 'no-admin-grants': 'when' does not compile")
+                .contains("default.yaml:42: rule 'prod-pii-export': approvals.from names unknown group 'data-owner' (known groups: data-owners, sre)")
+                .contains("default.yaml:53: rule 'no-admin-grants': 'when' does not compile")
                 .contains("2 problems in");
         // The same directory without identities cannot check groups, and says so.
         Files.delete(config.resolve("identities.yaml"));
@@ -65,6 +66,18 @@ class PolicyCliTest {
         Cli.Run unchecked = run("policy", "check", policies.toString());
         assertThat(unchecked.exit()).isZero();
         assertThat(unchecked.out()).contains("approver groups were not checked");
+    }
+
+    @Test
+    void aBrokenInventoryIsReportedWithFileAndLineByCheckAndTest() throws IOException {
+        Path inventory = config.resolve("resources.yaml");
+        Files.writeString(inventory, Files.readString(inventory) + "  - {type: postgres.table, id: \"qa/*\", env: qa, owner: x}\n");
+        Cli.Run check = run("policy", "check", policies.toString());
+        assertThat(check.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(check.err()).containsPattern("resources.yaml:\\d+: unknown key 'owner'").contains("1 problem in the resource inventory");
+        Cli.Run test = run("policy", "test", policies.toString());
+        assertThat(test.exit()).isEqualTo(ExitCode.ERROR);
+        assertThat(test.err()).contains("unknown key 'owner'");
     }
 
     @Test
@@ -85,7 +98,7 @@ class PolicyCliTest {
                 .contains("effect: expected require_approval, got allow")
                 .contains("rules: expected [prod-changes], got [staging-allowed]; did not match: [prod-changes] "
                         + "(prod-changes: resource.env == \"prod\" is false); also matched: [staging-allowed]")
-                .contains("7 passed, 1 failed");
+                .contains("13 passed, 1 failed");
 
         Files.writeString(policies.resolve("extra_test.yaml"), "tests:\n  - name: nobody\n    as: mallory\n    request: {}\n    expect: {effect: allow}\n");
         Cli.Run broken = run("policy", "test", policies.toString());
@@ -101,8 +114,8 @@ class PolicyCliTest {
         assertThat(offline.exit()).as(offline.err()).isZero();
         assertThat(offline.out()).contains("decision: require_approval for deploy-agent")
                 .contains("needs 2 approval(s) from data-owners or sre (rule prod-pii-export)")
-                .contains("match    prod-pii-export (require_approval, default.yaml:29); require holds")
-                .contains("no match reads-allowed (allow, default.yaml:10): action.endsWith(\".read\") || action.endsWith(\".list\") is false");
+                .contains("match    prod-pii-export (require_approval, default.yaml:38); require holds")
+                .contains("no match reads-allowed (allow, default.yaml:19): action.endsWith(\".read\") || action.endsWith(\".list\") is false");
 
         try (CountersignServer server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC())) {
             String url = "http://127.0.0.1:" + server.port();

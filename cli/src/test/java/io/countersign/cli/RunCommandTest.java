@@ -59,6 +59,9 @@ class RunCommandTest {
                     effect: allow
                     grant_ttl: 10s
                 """);
+        // What the scripts here act on, as the server's inventory knows it.
+        Files.writeString(config.resolve("resources.yaml"), Files.readString(config.resolve("resources.yaml"))
+                + "  - {type: postgres.table, id: dev/*, env: dev}\n  - {type: command, id: \"*\", env: dev}\n");
         server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC());
     }
 
@@ -129,8 +132,8 @@ class RunCommandTest {
             assertThat(result.exit()).as(result.err()).isEqualTo(4);
             assertThat(result.err()).contains("recording the outcome failed").contains("trying again in")
                     .doesNotContain("the outcome was not recorded");
-            id = result.err().lines().filter(line -> line.contains(" allowed; running ")).findFirst().orElseThrow()
-                    .replaceFirst("countersign: (\\S+) allowed; running .*", "$1");
+            id = result.err().lines().filter(line -> line.contains(" allowed and claimed; running ")).findFirst().orElseThrow()
+                    .replaceFirst("countersign: (\\S+) allowed and claimed; running .*", "$1");
         }
         assertThat(Files.readAllLines(work.resolve("restart"))).containsExactly("ran");
         var done = call("GET", "/v1/actions/" + id, "AGENT", null);
@@ -155,6 +158,53 @@ class RunCommandTest {
         } finally {
             server = CountersignServer.start(config, "127.0.0.1", 0, Clock.systemUTC()); // for @AfterEach
         }
+    }
+
+    @Test
+    void ofSeveralProcessesHoldingOneApprovalExactlyOneRunsTheCommandAndTheOthersSaySo() throws Exception {
+        Path marker = work.resolve("once");
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"), "io.countersign.cli.Main",
+                "run", "--server", "http://127.0.0.1:" + server.port(), "--action", "test.run", "--resource", "prod/main",
+                "--timeout", "60s", "--", "/bin/sh", "-c", "echo ran >> " + marker + "; sleep 1"));
+        List<Process> processes = new ArrayList<>();
+        List<java.io.BufferedReader> errors = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().put("COUNTERSIGN_TOKEN", ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY"));
+            Process process = builder.start();
+            processes.add(process);
+            errors.add(new java.io.BufferedReader(new java.io.InputStreamReader(process.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        // Every process asked (the same request: one pending, reaching reviewers once) and waits for it.
+        String id = null;
+        for (java.io.BufferedReader err : errors) {
+            String line = err.readLine();
+            assertThat(line).contains("waiting for approval of act_");
+            String mine = line.replaceFirst(".*waiting for approval of (act_[0-9a-f]+).*", "$1");
+            assertThat(id == null || id.equals(mine)).as("one request for all of them").isTrue();
+            id = mine;
+        }
+        call("POST", "/v1/actions/" + id + "/reviews", "ALICE", "{\"decision\": \"approve\", \"comment\": \"ok\"}");
+
+        List<Integer> exits = new ArrayList<>();
+        List<String> said = new ArrayList<>();
+        for (int i = 0; i < processes.size(); i++) {
+            assertThat(processes.get(i).waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            exits.add(processes.get(i).exitValue());
+            said.add(new String(processes.get(i).getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(Files.readAllLines(marker)).as("the command ran once").containsExactly("ran");
+        assertThat(exits).containsOnlyOnce(0).filteredOn(exit -> exit != 0).containsOnly(ExitCode.CLAIMED_ELSEWHERE);
+        String held = id;
+        assertThat(said).filteredOn(text -> text.contains("was not run")).hasSize(3)
+                .allSatisfy(text -> assertThat(text).contains(held + " was not run").contains("already run"));
+        JsonNode done = call("GET", "/v1/actions/" + held, "ALICE", null);
+        assertThat(done.path("status").asString()).isEqualTo("executed");
+        assertThat(done.path("execution").path("outcome").asString()).isEqualTo("succeeded");
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     @Test

@@ -103,7 +103,7 @@ class ToolCallGateTest {
     private ToolCallGate gate(String settings) throws Exception {
         Path file = config.resolve("gateway.yaml");
         Files.writeString(file, "env: dev\n" + settings + "\nservers:\n  up:\n    command: [node, "
-                + McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath() + "]\n");
+                + McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath() + "]\n    labels: {read_only: \"true\", destructive: \"false\"}\n");
         GatewaySettings loaded = GatewaySettings.load(file, name -> null);
         upstream = UpstreamServer.connect(loaded.servers().getFirst(), loaded.timeout());
         return new ToolCallGate(new ApiClient("http://127.0.0.1:" + server.port(), ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), loaded);

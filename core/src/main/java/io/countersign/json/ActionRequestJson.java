@@ -26,6 +26,8 @@ public final class ActionRequestJson {
 
     public static ActionRequest fromJson(JsonNode body) {
         JsonFields top = JsonFields.of(body, "").onlyAllow(TOP);
+        // Everything the digest covers, and everything shown to reviewers, must mean one thing to every reader.
+        IJson.check(body, "");
         String action = top.requiredString("action", 200);
         if (!ACTION_NAME.matcher(action).matches()) {
             throw new InvalidInputException("action", "'action' must be a dotted name such as db.export (letters, digits, _ . : / -)");

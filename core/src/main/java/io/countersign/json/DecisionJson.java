@@ -39,6 +39,10 @@ public final class DecisionJson {
                 node.put("ttl", DurationText.format(r.ttl()));
                 node.put("justification", r.justification().wireName());
                 strings(node.putArray("notify"), r.channels());
+                node.put("approval_ttl", DurationText.format(r.approvalTtl()));
+                if (!r.breakGlass()) {
+                    node.put("break_glass", false);
+                }
             }
         }
         return node;
@@ -75,7 +79,10 @@ public final class DecisionJson {
                 yield new RequireApproval(rules, controls, new Quorum(requirements, quorum.get("any_deny_ends").booleanValue()),
                         io.countersign.policy.DurationText.parse(node.get("ttl").stringValue()),
                         Justification.valueOf(node.get("justification").stringValue().toUpperCase(Locale.ROOT)),
-                        strings(node.get("notify")), version, grantTtl);
+                        strings(node.get("notify")), version, grantTtl,
+                        // Decisions stored before approvals could lapse stand for the default window.
+                        node.has("approval_ttl") ? DurationText.parse(node.get("approval_ttl").stringValue()) : RequireApproval.DEFAULT_APPROVAL_TTL,
+                        !node.has("break_glass") || node.get("break_glass").booleanValue());
             }
             default -> throw new IllegalStateException("stored decision has unknown effect " + node.get("effect"));
         };

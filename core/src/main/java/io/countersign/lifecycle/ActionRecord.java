@@ -11,7 +11,8 @@ import java.util.List;
  * An action request as stored: what was asked, what policy decided, who reviewed, where it stands.
  *
  * @param version   incremented by every change; stores apply changes by compare-and-set on it
- * @param expiresAt when a pending request expires; null for requests that were never pending
+ * @param expiresAt when a pending request expires, or when an approved one's approval lapses if it has not run
+ *                  by then; null for requests that were never held
  * @param execution how it was run, once a grant for it was used; null before
  * @param breakGlass  the admin's emergency override that let it run without its approvals; null for nearly all
  */
@@ -48,6 +49,12 @@ public record ActionRecord(ActionId id, Requester requester, ActionRequest reque
                 createdAt, now, expiresAt, execution, newBreakGlass);
     }
 
+    /** Approved now, by {@code newReviews} or by broken glass: runnable until {@code approvalExpiresAt}. */
+    ActionRecord approved(Decision newDecision, List<Review> newReviews, BreakGlass newBreakGlass, Instant approvalExpiresAt, Instant now) {
+        return new ActionRecord(id, requester, request, digest, Status.APPROVED, version + 1, newDecision, newReviews,
+                createdAt, now, approvalExpiresAt, execution, newBreakGlass);
+    }
+
     /** The same record with its reviews, as the store reads them separately. */
     public ActionRecord withReviews(List<Review> storedReviews) {
         return new ActionRecord(id, requester, request, digest, status, version, decision, storedReviews,
@@ -59,7 +66,24 @@ public record ActionRecord(ActionId id, Requester requester, ActionRequest reque
         return (status == Status.ALLOWED || status == Status.APPROVED) && execution == null;
     }
 
+    /** A pending request past its expiry, or an approval not used by the end of its window: either expires now. */
     public boolean isOverdue(Instant now) {
-        return status == Status.PENDING && expiresAt != null && !now.isBefore(expiresAt);
+        boolean lapses = status == Status.PENDING || (status == Status.APPROVED && execution == null);
+        return lapses && expiresAt != null && !now.isBefore(expiresAt);
+    }
+
+    /**
+     * Expired after it was approved, without having run: its approval lapsed. (A request that expired while
+     * pending never met its quorum, or it would have been approved; one approved by a relaxed policy holds an allow.)
+     */
+    public boolean approvalLapsed() {
+        if (status != Status.EXPIRED || execution != null) {
+            return false;
+        }
+        return breakGlass != null || switch (decision) {
+            case io.countersign.policy.RequireApproval terms -> terms.quorum().isMetBy(Lifecycle.approvers(this));
+            case io.countersign.policy.Allow allow -> true;
+            case io.countersign.policy.Deny deny -> false;
+        };
     }
 }

@@ -1,5 +1,8 @@
 package io.countersign.lifecycle;
 
+import io.countersign.inventory.Inventory;
+import io.countersign.inventory.ResourceMismatchException;
+import io.countersign.json.Json;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
 import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
@@ -32,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The use cases of the approval lifecycle: submit, read, wait, review, cancel, expire. It asks policy,
@@ -48,6 +52,10 @@ public final class ActionService {
     private final Function<String, Optional<Principal>> principals;
     private final SubmissionLimits limits;
     private final SubmissionRate rate;
+    /** Presenting grants (verify, claim) is limited like submitting, in buckets of its own. */
+    private final SubmissionRate grantRate;
+    private final RefusedAttempts refusals;
+    private final Supplier<Inventory> inventory;
 
     /**
      * @param principals finds a requester's principal as it is now, for re-evaluating pending requests
@@ -61,8 +69,20 @@ public final class ActionService {
     /** @param limits how much one principal may submit, and have waiting for review at once */
     public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes,
                          Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
+        this(store, policy, () -> Inventory.EMPTY, clock, changes, principals, limits);
+    }
+
+    /**
+     * @param inventory the resource inventory in force: what the server knows of the resources requests name,
+     *                  read at every decision (a reload swaps it)
+     */
+    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Supplier<Inventory> inventory, Clock clock,
+                         ChangeFeed changes, Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
+        this.inventory = inventory;
         this.limits = limits;
         this.rate = new SubmissionRate(limits, clock);
+        this.grantRate = new SubmissionRate(limits, clock);
+        this.refusals = new RefusedAttempts(store, clock);
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -83,12 +103,15 @@ public final class ActionService {
      * @throws TooManyRequestsException when the caller submits faster than its limit, or a held request
      *                                  would exceed the requests it may have waiting for review
      */
-    public Submission submit(Principal caller, ActionRequest request) {
+    public Submission submit(Principal caller, ActionRequest claimed) {
         Duration wait = rate.take(caller.id());
         if (wait != null) {
             throw new TooManyRequestsException("rate_limited", caller.id() + " submits faster than its limit of "
                     + limits.perSecond() + " per second (bursts of " + limits.burst() + "); retry after " + wait.toMillis() + " ms", wait);
         }
+        // What is stored, digested, decided and shown is the request with the inventory's facts about its resource.
+        Inventory.Resolved resolved = inventory.get().resolve(claimed);
+        ActionRequest request = resolved.request();
         String digest = ActionDigest.of(request);
         if (request.idempotencyKey() != null) {
             Optional<ActionRecord> earlier = store.findByIdempotencyKey(caller.id(), request.idempotencyKey());
@@ -98,13 +121,26 @@ public final class ActionService {
         }
         Instant now = now();
         PolicyEngine engine = policy.get();
-        Decision decision = engine.evaluate(new PolicyInput(caller, request, now));
+        Decision decision;
+        try {
+            decision = engine.evaluate(new PolicyInput(caller, request, now, resolved.facts()));
+        } catch (RequirementNotMet unmet) {
+            ObjectNode detail = Json.object();
+            detail.put("action", request.action());
+            detail.put("resource", request.resource().type() + ":" + request.resource().id());
+            detail.put("digest", digest);
+            detail.put("rule", unmet.rule());
+            refusals.record(new RefusedAttempts.Attempt(EventType.REFUSED, caller.id(), "submit", "requirement_not_met",
+                    unmet.getMessage(), null, unmet.controls(), detail));
+            throw unmet;
+        }
         Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, request), request, digest, decision, now);
         InsertResult result = store.insert(started.record(), started.events(), limits.maxPending());
         return switch (result) {
-            case InsertResult.Inserted inserted -> new Submission(reevaluateIfPolicyMovedOn(inserted.record()), true);
+            case InsertResult.Inserted inserted -> new Submission(reevaluateIfPolicyMovedOn(inserted.record()), Submission.Reuse.NONE);
             case InsertResult.SameIdempotencyKey same -> replay(same.record(), digest);
-            case InsertResult.Duplicate duplicate -> new Submission(current(duplicate.record()), false);
+            case InsertResult.Duplicate duplicate -> new Submission(current(duplicate.record()),
+                    duplicate.record().status() == Status.APPROVED ? Submission.Reuse.APPROVED_DUPLICATE : Submission.Reuse.PENDING_DUPLICATE);
             case InsertResult.TooManyPending full -> throw new TooManyRequestsException("too_many_pending", caller.id() + " already has "
                     + full.limit() + " requests waiting for review, the most one requester may have; wait until some are decided, "
                     + "or cancel some", null);
@@ -115,7 +151,7 @@ public final class ActionService {
         if (!earlier.digest().equals(digest)) {
             throw new IdempotencyConflictException(earlier.id().value());
         }
-        return new Submission(current(earlier), false);
+        return new Submission(current(earlier), Submission.Reuse.IDEMPOTENCY_KEY);
     }
 
     /** The stored record, whoever asks: for checks whose authority is a grant, not the caller's view. */
@@ -192,7 +228,18 @@ public final class ActionService {
     }
 
     public ActionRecord review(Principal caller, ActionId id, ReviewDecision decision, String comment) {
-        return apply(get(caller, id), new ReviewSubmitted(caller, decision, comment));
+        ActionRecord record = get(caller, id);
+        try {
+            return apply(record, new ReviewSubmitted(caller, decision, comment));
+        } catch (LifecycleException e) {
+            // A missing justification is a form to fill in again, not an attempt at something refused.
+            if (e.refusal() != Refusal.JUSTIFICATION_REQUIRED) {
+                ObjectNode detail = boundTo(record);
+                detail.put("decision", decision.wireName());
+                refused(caller, "review", e, record, detail);
+            }
+            throw e;
+        }
     }
 
     public ActionRecord cancel(Principal caller, ActionId id) {
@@ -201,11 +248,53 @@ public final class ActionService {
 
     /** An admin lets a pending request run without its approvals, in an emergency; see {@link Lifecycle}. */
     public ActionRecord breakGlass(Principal admin, ActionId id, String justification) {
-        return apply(get(admin, id), new LifecycleEvent.BreakGlassUsed(admin, justification));
+        ActionRecord record = get(admin, id);
+        try {
+            return apply(record, new LifecycleEvent.BreakGlassUsed(admin, justification));
+        } catch (LifecycleException e) {
+            refused(admin, "break_glass", e, record, boundTo(record));
+            throw e;
+        }
     }
 
     public ActionRecord reviewBreakGlass(Principal reviewer, ActionId id, BreakGlass.Verdict verdict, String comment) {
-        return apply(get(reviewer, id), new LifecycleEvent.BreakGlassReviewed(reviewer, verdict, comment));
+        ActionRecord record = get(reviewer, id);
+        try {
+            return apply(record, new LifecycleEvent.BreakGlassReviewed(reviewer, verdict, comment));
+        } catch (LifecycleException e) {
+            if (e.refusal() != Refusal.JUSTIFICATION_REQUIRED) {
+                refused(reviewer, "break_glass_review", e, record, boundTo(record));
+            }
+            throw e;
+        }
+    }
+
+    /** Writes the summaries of refused attempts counted in minutes that have ended; run by the sweeper. */
+    public void flushRefusedAttempts() {
+        refusals.flush();
+    }
+
+    /**
+     * @throws TooManyRequestsException when {@code caller} presents grants (verify, claim) faster than its limit,
+     *                                  the same as for submissions but counted apart from them
+     */
+    public void throttleGrantChecks(Principal caller) {
+        Duration wait = grantRate.take(caller.id());
+        if (wait != null) {
+            throw new TooManyRequestsException("rate_limited", caller.id() + " presents grants faster than its limit of "
+                    + limits.perSecond() + " per second (bursts of " + limits.burst() + "); retry after " + wait.toMillis() + " ms", wait);
+        }
+    }
+
+    private void refused(Principal by, String attempt, LifecycleException e, ActionRecord record, ObjectNode detail) {
+        refusals.record(new RefusedAttempts.Attempt(EventType.REFUSED, by.id(), attempt, e.refusal().code(), e.getMessage(),
+                record.id(), record.decision().controls(), detail));
+    }
+
+    private static ObjectNode boundTo(ActionRecord record) {
+        ObjectNode detail = Json.object();
+        detail.put("digest", record.digest());
+        return detail;
     }
 
     /** Newest first: the break-glass uses {@code caller} may review now (none for agents and services). */
@@ -251,12 +340,12 @@ public final class ActionService {
         try {
             return use.get();
         } catch (LifecycleException e) {
-            if (e.refusal() == Refusal.GRANT_USED || e.refusal() == Refusal.NOT_RUNNABLE || e.refusal() == Refusal.NO_LONGER_ALLOWED) {
-                var detail = io.countersign.json.Json.object();
-                detail.put("digest", record.digest());
+            if (e.refusal() == Refusal.GRANT_USED || e.refusal() == Refusal.NOT_RUNNABLE || e.refusal() == Refusal.NO_LONGER_ALLOWED
+                    || e.refusal() == Refusal.APPROVAL_EXPIRED) {
+                ObjectNode detail = boundTo(record);
                 detail.put("grant_id", grantId);
-                detail.put("reason", e.refusal().code());
-                store.append(List.of(new ActionEvent(EventType.GRANT_REFUSED, record.id(), by.id(), now(), detail)));
+                refusals.record(new RefusedAttempts.Attempt(EventType.GRANT_REFUSED, by.id(), "grant", e.refusal().code(),
+                        e.getMessage(), record.id(), record.decision().controls(), detail));
             }
             throw e;
         }
@@ -324,17 +413,27 @@ public final class ActionService {
         }
     }
 
-    /** What {@code engine} says about the stored request now, for its requester as they are now. */
+    /**
+     * What {@code engine} says about the stored request now, for its requester as they are now and its resource
+     * as the inventory knows it now. A stored request the inventory now contradicts may not run.
+     */
     private Decision decide(ActionRecord record, PolicyEngine engine) {
         Requester requester = record.requester();
         Principal principal = principals.apply(requester.id()).orElseGet(() ->
                 new Principal(requester.id(), requester.kind(), null, null, Set.of(), requester.owner()));
+        Inventory.Resolved resolved;
         try {
-            return engine.evaluate(new PolicyInput(principal, record.request(), now()));
+            resolved = inventory.get().resolve(record.request());
+        } catch (ResourceMismatchException mismatch) {
+            return new Deny(List.of(), List.of(), "the resource inventory now says otherwise: " + mismatch.getMessage(), engine.version());
+        }
+        try {
+            return engine.evaluate(new PolicyInput(principal, record.request(), now(), resolved.facts()));
         } catch (RequirementNotMet unmet) {
             return new Deny(List.of(unmet.rule()), List.of(), unmet.getMessage(), engine.version());
         }
     }
+
 
     /** Brings an overdue pending record to expired (whoever notices first wins the compare-and-set). */
     private ActionRecord current(ActionRecord record) {

@@ -22,6 +22,7 @@ import io.countersign.policy.Decision;
 import io.countersign.policy.Deny;
 import io.countersign.policy.Justification;
 import io.countersign.policy.RequireApproval;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,14 +87,18 @@ public final class Lifecycle {
     }
 
     private static Transition use(ActionRecord current, GrantUsed used, Instant now) {
-        Refused refused = runRefusal(current);
+        Refused refused = runRefusal(current, now);
         if (refused == null) {
             refused = policyRefusal(current, used.policyNow());
         }
         return refused != null ? refused : run(current, used.by().id(), used.grantId(), now);
     }
 
-    private static Refused runRefusal(ActionRecord current) {
+    private static Refused runRefusal(ActionRecord current, Instant now) {
+        if (current.approvalLapsed() || (current.status() == Status.APPROVED && current.isOverdue(now))) {
+            return new Refused(Refusal.APPROVAL_EXPIRED, "the approval lapsed at " + current.expiresAt()
+                    + " before the action ran; nothing ran, and it must be asked for (and approved) again");
+        }
         if (current.execution() != null) {
             return new Refused(Refusal.GRANT_USED, "this action was already run (grant " + current.execution().grantId()
                     + " used at " + current.execution().at() + "); grants are single-use");
@@ -125,7 +130,7 @@ public final class Lifecycle {
         ObjectNode detail = boundTo(current);
         detail.put("grant_id", grantId);
         return new Applied(current.withExecution(Status.EXECUTED, new Execution(grantId, by, now, null, null), now), null,
-                List.of(new ActionEvent(EventType.EXECUTED, current.id(), by, now, detail)));
+                List.of(new ActionEvent(EventType.CLAIMED, current.id(), by, now, detail)));
     }
 
     /** Gate mode: the agent ran the action itself, so the report is recorded even if policy changed since. */
@@ -136,7 +141,7 @@ public final class Lifecycle {
         ActionRecord base = current;
         List<ActionEvent> events = new ArrayList<>();
         if (current.execution() == null) {
-            Refused refused = runRefusal(current);
+            Refused refused = runRefusal(current, now);
             if (refused != null) {
                 return refused;
             }
@@ -281,17 +286,24 @@ public final class Lifecycle {
         if (next != Status.PENDING) {
             ObjectNode outcome = boundTo(current);
             outcome.put("reviewers", String.join(",", reviews.stream().map(Review::reviewer).toList()));
+            if (next == Status.APPROVED) {
+                outcome.put("approval_expires_at", now.plus(required.approvalTtl()).toString());
+            }
             events.add(new ActionEvent(next == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,
                     current.id(), reviewer.id(), now, outcome));
         }
-        return new Applied(current.with(next, reviews, now), review, events);
+        ActionRecord after = next == Status.APPROVED
+                ? current.approved(required, reviews, current.breakGlass(), now.plus(required.approvalTtl()), now)
+                : current.with(next, reviews, now);
+        return new Applied(after, review, events);
     }
 
     /**
      * An admin lets a pending request run without the approvals it waits for. It is not a review: it
-     * counts toward no quorum and is allowed on the admin's own requests too, which is exactly why it
-     * is loud: a written justification, its own entry in the log (controls AC-3(10), audited override),
-     * and a review afterwards by someone else. It never turns a denial, an expiry or a cancel around.
+     * counts toward no quorum, and it is loud: a written justification, its own entry in the log
+     * (controls AC-3(10), audited override), and a review afterwards by someone else. It never turns a
+     * denial, an expiry or a cancel around, never serves the admin's own request (the requester, the
+     * requesting agent's owner, the human it acts for), and never where a rule says {@code break_glass: false}.
      */
     private static Transition breakGlass(ActionRecord current, BreakGlassUsed used, Instant now) {
         Principal admin = used.by();
@@ -304,19 +316,20 @@ public final class Lifecycle {
             return new Refused(Refusal.BREAK_GLASS_JUSTIFICATION_REQUIRED, "break-glass needs a justification of at least " + BreakGlass.MIN_JUSTIFICATION
                     + " characters: why this cannot wait for the approvals its policy asks for");
         }
-        boolean own = current.requester().isBehind(admin);
         ObjectNode broken = boundTo(current);
         broken.put("admin", admin.id());
         broken.put("justification", justification);
-        broken.put("own_request", own);
         broken.put("bypassed", ((RequireApproval) current.decision()).quorum().describe());
         broken.put("approvals", approvers(current).size());
         broken.putArray("controls").add("nist-800-53:AC-3(10)").add("nist-800-53:AC-6(9)").add("soc2:CC6.1");
+        RequireApproval terms = (RequireApproval) current.decision();
+        Instant approvalExpiresAt = now.plus(terms.approvalTtl());
         ObjectNode approved = boundTo(current);
         approved.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
         approved.put("break_glass", admin.id());
+        approved.put("approval_expires_at", approvalExpiresAt.toString());
         BreakGlass glass = new BreakGlass(admin.id(), admin.name(), justification, now, null);
-        return new Applied(current.withBreakGlass(Status.APPROVED, glass, now), null, List.of(
+        return new Applied(current.approved(terms, current.reviews(), glass, approvalExpiresAt, now), null, List.of(
                 new ActionEvent(EventType.BREAK_GLASS, current.id(), admin.id(), now, broken),
                 new ActionEvent(EventType.APPROVED, current.id(), admin.id(), now, approved)));
     }
@@ -332,6 +345,15 @@ public final class Lifecycle {
         if (record.status() != Status.PENDING) {
             return new Refused(Refusal.NOT_PENDING, "break-glass lets through only a request waiting for approval; this one is "
                     + record.status().wireName());
+        }
+        RequireApproval terms = (RequireApproval) record.decision();
+        if (!terms.breakGlass()) {
+            return new Refused(Refusal.BREAK_GLASS_FORBIDDEN, "the policy forbids break-glass on this request (rules "
+                    + String.join(", ", terms.rules()) + " say break_glass: false); only its approvals can let it run");
+        }
+        if (record.requester().isBehind(principal)) {
+            return new Refused(Refusal.SELF_BREAK_GLASS, principal.id() + " is behind this request (" + record.requester().describe()
+                    + "): nobody breaks glass on their own request; another admin can, or its reviewers approve it");
         }
         return null;
     }
@@ -398,6 +420,10 @@ public final class Lifecycle {
         ObjectNode detail = boundTo(current);
         detail.put("expires_at", current.expiresAt().toString());
         detail.put("approvals", approvers(current).size());
+        if (current.status() == Status.APPROVED) {
+            // Approved, never run: the approval is spent by time, and nothing may fold into it any more.
+            detail.put("reason", Refusal.APPROVAL_EXPIRED.code());
+        }
         return new Applied(current.with(Status.EXPIRED, current.reviews(), now), null,
                 List.of(new ActionEvent(EventType.EXPIRED, current.id(), ActionEvent.SYSTEM, now, detail)));
     }
@@ -453,10 +479,17 @@ public final class Lifecycle {
     }
 
     private static Applied settle(ActionRecord current, Status status, Decision decision, String reason, Instant now) {
-        ActionRecord next = current.withDecision(status, decision, current.expiresAt(), now);
+        // Approved on new terms: the window is the new terms' own, or (settled by an allow) the terms it was held under.
+        Duration window = (decision instanceof RequireApproval terms ? terms : (RequireApproval) current.decision()).approvalTtl();
+        ActionRecord next = status == Status.APPROVED
+                ? current.approved(decision, current.reviews(), current.breakGlass(), now.plus(window), now)
+                : current.withDecision(status, decision, current.expiresAt(), now);
         ObjectNode outcome = boundTo(current);
         outcome.put("reason", reason);
         outcome.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
+        if (status == Status.APPROVED) {
+            outcome.put("approval_expires_at", next.expiresAt().toString());
+        }
         return new Applied(next, null, List.of(
                 reevaluated(current, decision, status == Status.DENIED ? "denied" : "approved", next, now),
                 new ActionEvent(status == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,

@@ -24,7 +24,13 @@ public enum Refusal {
     NOT_RUNNABLE("not_runnable"),
     OUTCOME_RECORDED("outcome_recorded"),
     /** The policy in force now denies the action, or asks for approvals it does not have: it may not run. */
-    NO_LONGER_ALLOWED("no_longer_allowed");
+    NO_LONGER_ALLOWED("no_longer_allowed"),
+    /** The action was approved but not run within the approval's window ({@code approval_ttl}); it must be asked for again. */
+    APPROVAL_EXPIRED("approval_expired"),
+    /** Break-glass on a request the admin is behind (requester, agent's owner, the human it acts for). */
+    SELF_BREAK_GLASS("self_break_glass"),
+    /** A rule that holds the request forbids break-glass ({@code break_glass: false}). */
+    BREAK_GLASS_FORBIDDEN("break_glass_forbidden");
 
     private final String code;
 

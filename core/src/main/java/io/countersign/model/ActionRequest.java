@@ -31,6 +31,11 @@ public record ActionRequest(String action, Resource resource, Intent intent, Jso
         this(action, resource, intent, payload, context, idempotencyKey, null);
     }
 
+    /** The same request about {@code target}: the resource completed from what the server knows of it. */
+    public ActionRequest withResource(Resource target) {
+        return new ActionRequest(action, target, intent, payload, context, idempotencyKey, callbackUrl);
+    }
+
     /** How people read it in one line: {@code db.export on postgres.table prod/customers (prod)}. */
     public String headline() {
         return action + " on " + resource.headline();

@@ -34,7 +34,7 @@ public final class Policy implements PolicyEngine {
     }
 
     /** The obligations a {@code require_approval} rule gets when it states none, and the default decision uses. */
-    record RuleDefaults(int minApprovals, List<String> approvers, Duration ttl, Justification justification) {
+    record RuleDefaults(int minApprovals, List<String> approvers, Duration ttl, Justification justification, Duration approvalTtl) {
     }
 
     public List<Rule> rules() {
@@ -143,7 +143,7 @@ public final class Policy implements PolicyEngine {
         if (approvalRules.isEmpty()) {
             return new RequireApproval(ids, controls,
                     new Quorum(List.of(new ApprovalRequirement("default", defaults.minApprovals(), Set.copyOf(defaults.approvers()))), true),
-                    defaults.ttl(), defaults.justification(), List.of(), version, grantTtl);
+                    defaults.ttl(), defaults.justification(), List.of(), version, grantTtl, defaults.approvalTtl(), true);
         }
         List<ApprovalRequirement> requirements = approvalRules.stream()
                 .map(r -> new ApprovalRequirement(r.id(), r.minApprovals(), Set.copyOf(r.approvers())))
@@ -154,8 +154,11 @@ public final class Policy implements PolicyEngine {
                 ? Justification.REQUIRED : Justification.OPTIONAL;
         Set<String> notify = new LinkedHashSet<>();
         approvalRules.forEach(r -> notify.addAll(r.channels()));
+        Duration approvalTtl = approvalRules.stream().map(Rule::approvalTtl).min(Duration::compareTo).orElseThrow();
+        // Any matched rule that forbids break-glass forbids it, whatever effect it has.
+        boolean breakGlass = matched.stream().allMatch(Rule::breakGlass);
         return new RequireApproval(ids, controls, new Quorum(requirements, anyDenyEnds), ttl, justification,
-                List.copyOf(notify), version, grantTtl);
+                List.copyOf(notify), version, grantTtl, approvalTtl, breakGlass);
     }
 
     /**
@@ -175,7 +178,7 @@ public final class Policy implements PolicyEngine {
 
     private static void checkRequirement(Rule rule, Map<String, Object> variables) {
         if (rule.require() != null && !requirementHolds(rule, variables)) {
-            throw new RequirementNotMet(rule.id(), rule.requireMessage());
+            throw new RequirementNotMet(rule.id(), rule.requireMessage(), rule.controls());
         }
     }
 

@@ -33,12 +33,15 @@ public final class PolicyLoader {
     private static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,99}");
     private static final Pattern CHANNEL = Pattern.compile("(slack|teams|webhook|email):[^\\s]+");
     private static final Set<String> TOP = Set.of("version", "default", "defaults", "rules");
-    private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification");
+    private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification", "approval_ttl");
     private static final Set<String> RULE = Set.of("id", "description", "when", "effect", "approvals", "require",
-            "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending", "grant_ttl");
+            "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending", "grant_ttl",
+            "approval_ttl", "break_glass");
+    static final Duration MIN_APPROVAL_TTL = Duration.ofSeconds(1);
+    static final Duration MAX_APPROVAL_TTL = Duration.ofDays(7);
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
     private static final Policy.RuleDefaults BUILT_IN_DEFAULTS =
-            new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL);
+            new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL, RequireApproval.DEFAULT_APPROVAL_TTL);
 
     private final Set<String> knownGroups;
 
@@ -233,7 +236,9 @@ public final class PolicyLoader {
                 Duration ttl = node.has("ttl") ? ttl(node.get("ttl"), "/defaults/ttl") : BUILT_IN_DEFAULTS.ttl();
                 Justification justification = node.has("justification")
                         ? justification(node.get("justification"), "/defaults/justification") : Justification.OPTIONAL;
-                result[0] = new Policy.RuleDefaults(min, from, ttl, justification);
+                Duration approvalTtl = node.has("approval_ttl")
+                        ? approvalTtl(node.get("approval_ttl"), "/defaults/approval_ttl") : BUILT_IN_DEFAULTS.approvalTtl();
+                result[0] = new Policy.RuleDefaults(min, from, ttl, justification, approvalTtl);
             }, null);
             return result[0];
         }
@@ -321,10 +326,27 @@ public final class PolicyLoader {
                             + "' (the catalog: countersign policy controls; e.g. soc2:CC8.1, nist-800-53:AC-3(2), iso27001:8.32)");
                 }
             }
+            if (node.has("approval_ttl") && effect != Effect.REQUIRE_APPROVAL) {
+                throw new Invalid(at + "/approval_ttl", "'approval_ttl' only applies to effect require_approval");
+            }
+            Duration approvalTtl = node.has("approval_ttl") ? approvalTtl(node.get("approval_ttl"), at + "/approval_ttl") : defaults.approvalTtl();
+            JsonNode breakGlass = node.get("break_glass");
+            if (breakGlass != null && !breakGlass.isBoolean()) {
+                throw new Invalid(at + "/break_glass", "break_glass must be true or false (false: no admin may break glass on what this rule holds)");
+            }
             return new Rule(id, description, document.file(), document.line(at), when, effect, min, from, anyDenyEnds,
                     require, requireMessage, ttl, justification,
                     strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending,
-                    grantTtl(node, at));
+                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue());
+        }
+
+        /** An approval is meant to be used soon after it is given: from a second to 7 days. */
+        private Duration approvalTtl(JsonNode value, String at) {
+            Duration ttl = value.isString() ? DurationText.parse(value.stringValue()) : null;
+            if (ttl == null || ttl.compareTo(MIN_APPROVAL_TTL) < 0 || ttl.compareTo(MAX_APPROVAL_TTL) > 0) {
+                throw new Invalid(at, "approval_ttl must be a duration from 1s to 7d, such as 30m: how long an approval stands before the action must have run");
+            }
+            return ttl;
         }
 
         /** Grants are meant to be used at once: from 10 seconds to an hour. */

@@ -50,11 +50,21 @@ public final class PolicyTestRunner {
 
     private final Policy policy;
     private final Function<String, Optional<Principal>> principals;
+    private final ResourceResolver resources;
 
     /** @param principals resolves {@code as:}; tests that use it fail with a clear message when it finds nobody */
     public PolicyTestRunner(Policy policy, Function<String, Optional<Principal>> principals) {
+        this(policy, principals, ResourceResolver.NONE);
+    }
+
+    /**
+     * @param resources what the server knows of resources (the inventory beside the policies): each case's request
+     *                  is decided with those facts, as the server would decide it
+     */
+    public PolicyTestRunner(Policy policy, Function<String, Optional<Principal>> principals, ResourceResolver resources) {
         this.policy = policy;
         this.principals = principals;
+        this.resources = resources;
     }
 
     /** Runs every {@code *_test.yaml} of {@code directory}, files in name order. */
@@ -120,8 +130,31 @@ public final class PolicyTestRunner {
             throw new ConfigException(where + ": test '" + name + "': 'expect' needs at least an 'effect'");
         }
         unknownKeys(document, expect, EXPECT, at + "/expect");
-        Explanation explanation = policy.explain(new PolicyInput(principal, request, now));
+        PolicyInput input;
+        try {
+            input = resources.inputFor(principal, request, now);
+        } catch (InvalidInputException mismatch) {
+            // The server refuses such a request before policy sees it: a case may expect exactly that.
+            return new Result(document.file(), line, name, compareRefusal(expect, mismatch));
+        }
+        Explanation explanation = policy.explain(input);
         return new Result(document.file(), line, name, compare(expect, explanation));
+    }
+
+    /** A request refused before any rule (it contradicts the inventory): only effect and reason can be expected. */
+    private static List<String> compareRefusal(JsonNode expect, InvalidInputException refusal) {
+        List<String> differences = new ArrayList<>();
+        String wantedEffect = expect.get("effect").asString();
+        if (!wantedEffect.equals("refused")) {
+            differences.add("effect: expected " + wantedEffect + ", got refused (" + refusal.code() + ": " + refusal.getMessage() + ")");
+        }
+        if (expect.has("reason") && !refusal.getMessage().contains(expect.get("reason").asString())) {
+            differences.add("reason: expected text containing \"" + expect.get("reason").asString() + "\", got \"" + refusal.getMessage() + "\"");
+        }
+        if (expect.has("rules") && !expect.get("rules").isEmpty()) {
+            differences.add("rules: expected " + strings(expect.get("rules")) + ", got none (refused before policy: " + refusal.getMessage() + ")");
+        }
+        return differences;
     }
 
     private static List<String> compare(JsonNode expect, Explanation explanation) {

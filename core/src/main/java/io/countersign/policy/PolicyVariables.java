@@ -26,6 +26,10 @@ final class PolicyVariables {
             resource.put("env", request.resource().env());
         }
         resource.put("labels", request.resource().labels());
+        resource.put("known", input.resource().known());
+        if (input.resource().team() != null) {
+            resource.put("team", input.resource().team());
+        }
         variables.put("resource", resource);
         Map<String, Object> intent = new LinkedHashMap<>();
         intent.put("summary", request.intent().summary());

@@ -13,14 +13,26 @@ import java.util.stream.Stream;
  * @param ttl    how long the request may stay pending before it expires
  * @param channels channels to announce the request on ({@code slack:C0PROD}, {@code teams:ops})
  * @param grantTtl how long the grant lives once approved, from the rules' {@code grant_ttl}; null for the server's default
+ * @param approvalTtl how long the approval stands once given: an approved action not run by then expires
+ * @param breakGlass  whether an admin may break glass on the request; false when a matched rule forbids it
  */
 public record RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
-                              Justification justification, List<String> channels, PolicyVersion version, Duration grantTtl)
+                              Justification justification, List<String> channels, PolicyVersion version, Duration grantTtl,
+                              Duration approvalTtl, boolean breakGlass)
         implements Decision {
+    /** How long an approval stands when no rule or policy default says otherwise. */
+    public static final Duration DEFAULT_APPROVAL_TTL = Duration.ofHours(1);
+
     public RequireApproval {
         rules = List.copyOf(rules);
         controls = List.copyOf(controls);
         channels = List.copyOf(channels);
+        java.util.Objects.requireNonNull(approvalTtl, "approvalTtl");
+    }
+
+    public RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
+                           Justification justification, List<String> channels, PolicyVersion version, Duration grantTtl) {
+        this(rules, controls, quorum, ttl, justification, channels, version, grantTtl, DEFAULT_APPROVAL_TTL, true);
     }
 
     public RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
@@ -36,8 +48,8 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
     /**
      * The obligations of both this decision and {@code stricter}, which is what a request already held under
      * this decision must meet after a policy change: every requirement of either (less one that another
-     * implies: at least as many approvers from the same or fewer groups), the shorter TTL, a justification if either
-     * demands one, and any-deny-ends if either says so. Rules, controls and channels are the union;
+     * implies: at least as many approvers from the same or fewer groups), the shorter TTLs (pending, approval,
+     * grant), a justification if either demands one, any-deny-ends if either says so, and break-glass only if both allow it. Rules, controls and channels are the union;
      * the version is {@code stricter}'s.
      */
     public RequireApproval tightenedBy(RequireApproval stricter) {
@@ -52,7 +64,8 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
                 new Quorum(kept, quorum.anyDenyEnds() || stricter.quorum.anyDenyEnds()),
                 ttl.compareTo(stricter.ttl) <= 0 ? ttl : stricter.ttl,
                 justification == Justification.REQUIRED ? justification : stricter.justification,
-                union(channels, stricter.channels), stricter.version, shorterGrantTtl(grantTtl, stricter.grantTtl));
+                union(channels, stricter.channels), stricter.version, shorterGrantTtl(grantTtl, stricter.grantTtl),
+                shorterGrantTtl(approvalTtl, stricter.approvalTtl), breakGlass && stricter.breakGlass);
     }
 
     /** Whether a request held under this decision and one held under {@code other} must meet the same terms. */
@@ -60,7 +73,8 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
         return Set.copyOf(quorum.requirements()).equals(Set.copyOf(other.quorum.requirements()))
                 && quorum.anyDenyEnds() == other.quorum.anyDenyEnds()
                 && ttl.equals(other.ttl) && justification == other.justification
-                && java.util.Objects.equals(grantTtl, other.grantTtl);
+                && java.util.Objects.equals(grantTtl, other.grantTtl)
+                && approvalTtl.equals(other.approvalTtl) && breakGlass == other.breakGlass;
     }
 
     /** Whether every set of approvers meeting {@code a} also meets {@code b}. */

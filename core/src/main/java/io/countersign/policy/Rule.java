@@ -14,10 +14,14 @@ import java.util.List;
  * @param grantTtl       how long a grant to run a matched action lives ({@code grant_ttl}), or null for the server's default
  * @param relaxPending   whether a reload that relaxes this rule settles requests already pending under
  *                       stricter terms ({@code relax_pending: approve}); by default they stay pending
+ * @param approvalTtl    how long an approval under this rule stands before the action must have run
+ *                       ({@code approval_ttl}, resolved against the defaults)
+ * @param breakGlass     whether an admin may break glass on a request this rule holds ({@code break_glass: false}
+ *                       forbids it)
  */
 public record Rule(String id, String description, String file, int line, CelCondition when, Effect effect,
                    int minApprovals, List<String> approvers, boolean anyDenyEnds,
                    CelCondition require, String requireMessage, Duration ttl, Justification justification,
                    List<String> channels, List<String> controls, String reason, boolean relaxPending,
-                   Duration grantTtl) {
+                   Duration grantTtl, Duration approvalTtl, boolean breakGlass) {
 }

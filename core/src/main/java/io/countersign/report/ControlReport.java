@@ -1,5 +1,6 @@
 package io.countersign.report;
 
+import io.countersign.lifecycle.ActionEvent;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.Review;
@@ -14,6 +15,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Evidence for an audit period, per compliance control: how many requests its rules decided and how
@@ -32,15 +34,19 @@ public final class ControlReport {
      * @param executed       ran after being allowed or approved ({@code failed}: ran and failed)
      * @param brokeGlass     let through by an admin's break-glass instead of approvals; of those, {@code brokeGlassUnreviewed}
      *                       await their review afterwards and {@code brokeGlassDisputed} were found unjustified
+     * @param refused        attempts the rules refused in the period (self-reviews, ineligible or late reviews, refused
+     *                       break-glass, unmet requirements, replayed grants), counted under the controls of the rules
+     *                       that held the action
      */
     public record Row(String control, String title, long requests, long allowed, long deniedByPolicy, long approved,
                       long rejected, long expired, long cancelled, long pending, long executed, long failed,
-                      long approvals, long rejections, long brokeGlass, long brokeGlassUnreviewed, long brokeGlassDisputed) {
+                      long approvals, long rejections, long brokeGlass, long brokeGlassUnreviewed, long brokeGlassDisputed,
+                      long refused) {
     }
 
     private static final class Tally {
         long requests, allowed, deniedByPolicy, approved, rejected, expired, cancelled, pending, executed, failed,
-                approvals, rejections, brokeGlass, brokeGlassUnreviewed, brokeGlassDisputed;
+                approvals, rejections, brokeGlass, brokeGlassUnreviewed, brokeGlassDisputed, refused;
 
         void count(ActionRecord record) {
             requests++;
@@ -81,7 +87,7 @@ public final class ControlReport {
             String title = ControlCatalog.title(control)
                     .orElse(control.equals(UNMAPPED) ? "requests decided by no rule that names a control" : "");
             return new Row(control, title, requests, allowed, deniedByPolicy, approved, rejected, expired, cancelled,
-                    pending, executed, failed, approvals, rejections, brokeGlass, brokeGlassUnreviewed, brokeGlassDisputed);
+                    pending, executed, failed, approvals, rejections, brokeGlass, brokeGlassUnreviewed, brokeGlassDisputed, refused);
         }
     }
 
@@ -110,6 +116,21 @@ public final class ControlReport {
                 break;
             }
             after = page.getLast().id();
+        }
+        for (ActionEvent refusal : store.refusedAttempts(from, to)) {
+            JsonNode detail = refusal.detail();
+            if (detail.path("coalesced").asBoolean(false)) {
+                // A minute's further attempts of one principal, counted per control.
+                for (var counted : detail.path("by_control").properties()) {
+                    tallies.computeIfAbsent(counted.getKey(), c -> new Tally()).refused += counted.getValue().asLong();
+                }
+                continue;
+            }
+            List<String> controls = new ArrayList<>();
+            detail.path("controls").values().forEach(c -> controls.add(c.asString()));
+            for (String control : controls.isEmpty() ? List.of(UNMAPPED) : controls) {
+                tallies.computeIfAbsent(control, c -> new Tally()).refused++;
+            }
         }
         List<Row> rows = new ArrayList<>();
         tallies.forEach((control, tally) -> rows.add(tally.row(control)));

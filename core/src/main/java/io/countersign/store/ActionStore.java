@@ -93,6 +93,9 @@ public interface ActionStore extends AutoCloseable {
     /** The events recorded for one action, oldest first. */
     List<ActionEvent> events(ActionId id);
 
+    /** Refused attempts ({@code attempt.refused}, {@code grant.refused}) recorded in {@code [from, to)}, in log order. */
+    List<ActionEvent> refusedAttempts(Instant from, Instant to);
+
     /**
      * Tells {@code changed} of every action that changes from now on, including changes made by other
      * nodes sharing this store, so waiters anywhere wake at once. A single-node store has no other

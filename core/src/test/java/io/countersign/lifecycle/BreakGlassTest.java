@@ -82,18 +82,50 @@ class BreakGlassTest {
         assertThat(logged.actor()).isEqualTo("erin");
         assertThat(logged.detail().path("justification").asString()).isEqualTo(WHY);
         assertThat(logged.detail().path("digest").asString()).isEqualTo(pending.digest());
-        assertThat(logged.detail().path("own_request").asBoolean()).isFalse();
         assertThat(logged.detail().path("approvals").asInt()).isEqualTo(1);
         assertThat(logged.detail().path("bypassed").asString()).contains("2 approval");
         assertThat(logged.detail().path("controls").toString()).contains("nist-800-53:AC-3(10)");
     }
 
     @Test
-    void anAdminMayBreakGlassOnTheirOwnAgentsRequestAndTheLogSaysSo() {
-        Applied broken = (Applied) at(pending(), new BreakGlassUsed(CAROL_ADMIN, WHY), 1);
-        assertThat(broken.events().getFirst().detail().path("own_request").asBoolean()).isTrue();
-        // ...but the ordinary rule still holds for the owner: no review of her agent's requests.
+    void noAdminBreaksGlassOnARequestTheyAreBehind() {
+        // carol owns the requesting agent; erin is the requester; erin is the human the agent acts for.
+        assertThat(refusal(at(pending(), new BreakGlassUsed(CAROL_ADMIN, WHY), 1))).isEqualTo(Refusal.SELF_BREAK_GLASS);
+        ActionRecord byErin = Lifecycle.start(ActionId.newId(T0), Requester.of(ERIN_ADMIN, EXPORT), EXPORT, ActionDigest.of(EXPORT),
+                TWO_FROM_SRE_OR_OWNERS, T0).record();
+        assertThat(refusal(at(byErin, new BreakGlassUsed(ERIN_ADMIN, WHY), 1))).isEqualTo(Refusal.SELF_BREAK_GLASS);
+        ActionRequest forErin = Fixtures.onBehalfOf(EXPORT, "ERIN@example.com");
+        ActionRecord onErinsBehalf = Lifecycle.start(ActionId.newId(T0), Requester.of(AGENT, forErin), forErin, ActionDigest.of(forErin),
+                TWO_FROM_SRE_OR_OWNERS, T0).record();
+        assertThat(at(onErinsBehalf, new BreakGlassUsed(ERIN_ADMIN, WHY), 1)).isInstanceOfSatisfying(Refused.class, r -> {
+            assertThat(r.reason()).isEqualTo(Refusal.SELF_BREAK_GLASS);
+            assertThat(r.message()).contains("on behalf of ERIN@example.com");
+        });
+        // ...and another admin may, as the owner may not review her agent's requests either.
+        assertThat(at(byErin, new BreakGlassUsed(CAROL_ADMIN, WHY), 1)).isInstanceOf(Applied.class);
         assertThat(refusal(at(pending(), new ReviewSubmitted(CAROL_ADMIN, ReviewDecision.APPROVE, null), 1))).isEqualTo(Refusal.SELF_REVIEW);
+    }
+
+    @Test
+    void aRuleThatSaysBreakGlassFalseForbidsItToEveryAdmin() {
+        RequireApproval sealed = new RequireApproval(List.of("pii"), List.of(), TWO_FROM_SRE_OR_OWNERS.quorum(), Duration.ofMinutes(15),
+                Justification.OPTIONAL, List.of(), V, null, Duration.ofMinutes(30), false);
+        ActionRecord held = Lifecycle.start(ActionId.newId(T0), Requester.of(AGENT, EXPORT), EXPORT, ActionDigest.of(EXPORT), sealed, T0).record();
+        assertThat(at(held, new BreakGlassUsed(ERIN_ADMIN, WHY), 1)).isInstanceOfSatisfying(Refused.class, r -> {
+            assertThat(r.reason()).isEqualTo(Refusal.BREAK_GLASS_FORBIDDEN);
+            assertThat(r.message()).contains("pii");
+        });
+    }
+
+    @Test
+    void brokenGlassLetsTheRequestRunOnlyWithinTheApprovalWindow() {
+        Applied broken = (Applied) at(pending(), new BreakGlassUsed(ERIN_ADMIN, WHY), 1);
+        Instant window = T0.plusSeconds(1).plus(RequireApproval.DEFAULT_APPROVAL_TTL);
+        assertThat(broken.next().expiresAt()).isEqualTo(window);
+        assertThat(broken.events().getLast().detail().path("approval_expires_at").asString()).isEqualTo(window.toString());
+        ActionRecord lapsed = applied(Lifecycle.transition(broken.next(), new ExpiryDue(), window));
+        assertThat(refusal(Lifecycle.transition(lapsed, new GrantUsed(AGENT, "g1", TWO_FROM_SRE_OR_OWNERS), window.plusSeconds(1))))
+                .isEqualTo(Refusal.APPROVAL_EXPIRED);
     }
 
     @Test

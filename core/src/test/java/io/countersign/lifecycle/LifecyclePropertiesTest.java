@@ -96,7 +96,11 @@ class LifecyclePropertiesTest {
             assertThat(next.digest()).as("what the action is never changes").isEqualTo(record.digest());
             assertThat(next.reviews()).as("reviews are only ever appended").hasSizeGreaterThanOrEqualTo(record.reviews().size());
             assertThat(next.reviews().subList(0, record.reviews().size())).as("earlier reviews unchanged").isEqualTo(record.reviews());
-            executedEvents += (int) applied.events().stream().filter(e -> e.type() == EventType.EXECUTED).count();
+            int claims = (int) applied.events().stream().filter(e -> e.type() == EventType.CLAIMED).count();
+            if (claims > 0 && record.status() == Status.APPROVED) {
+                assertThat(T0.plus(step.at())).as("an approval is claimed only while it stands").isBefore(record.expiresAt());
+            }
+            executedEvents += claims;
             if (next.execution() != null) {
                 grantsUsed.add(next.execution().grantId());
             }
@@ -148,7 +152,7 @@ class LifecyclePropertiesTest {
             assertThat(admin.isHuman() && admin.has(Principal.Role.ADMIN)).as("%s broke glass", admin.id()).isTrue();
             assertThat(glass.justification().strip()).hasSizeGreaterThanOrEqualTo(BreakGlass.MIN_JUSTIFICATION);
             assertThat(glass.at()).as("glass broken only before expiry").isBefore(record.expiresAt());
-            assertThat(approvedByPeople).as("status %s after break-glass", record.status()).isTrue();
+            assertThat(approvedByPeople || record.approvalLapsed()).as("status %s after break-glass", record.status()).isTrue();
             if (glass.review() != null) {
                 assertThat(glass.review().reviewer()).as("reviewed afterwards by").isNotIn(glass.by(), AGENT.id(), AGENT.owner(), ERIN.id(), GAIL.id());
             }
@@ -179,10 +183,12 @@ class LifecyclePropertiesTest {
                 Arbitraries.of("pii", "prod", "sec"), Arbitraries.integers().between(1, 3),
                 Arbitraries.subsetOf("sre", "data-owners", "security", "finance"))
                 .as((rule, min, from) -> new ApprovalRequirement(rule, min, from));
+        // Approvals that lapse within the histories' time, and one that outlasts them.
+        Arbitrary<Duration> approvalTtl = Arbitraries.of(Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofHours(1));
         return Combinators.combine(requirement.list().ofMinSize(1).ofMaxSize(3), Arbitraries.of(true, false),
-                        Arbitraries.of(Justification.OPTIONAL, Justification.REQUIRED))
-                .as((requirements, anyDenyEnds, justification) -> new RequireApproval(List.of("pii"), List.of(),
-                        new Quorum(requirements, anyDenyEnds), TTL, justification, List.of(), V1));
+                        Arbitraries.of(Justification.OPTIONAL, Justification.REQUIRED), approvalTtl)
+                .as((requirements, anyDenyEnds, justification, window) -> new RequireApproval(List.of("pii"), List.of(),
+                        new Quorum(requirements, anyDenyEnds), TTL, justification, List.of(), V1, null, window, true));
     }
 
     @Provide

@@ -109,6 +109,57 @@ class LifecycleTest {
     }
 
     @Test
+    void anApprovalStandsForItsWindowThenExpiresUnrunAndNothingRunsOnIt() {
+        RequireApproval terms = new RequireApproval(List.of("pii"), List.of(),
+                new Quorum(List.of(new ApprovalRequirement("pii", 1, Set.of("sre"))), true), Duration.ofMinutes(15),
+                Justification.OPTIONAL, List.of(), V, null, Duration.ofMinutes(10), true);
+        ActionRecord approved = after(pending(terms, EXPORT), ALICE, ReviewDecision.APPROVE);
+        Instant approvedAt = T0.plusSeconds(1);
+        assertThat(approved.status()).isEqualTo(Status.APPROVED);
+        assertThat(approved.expiresAt()).as("the approval's window, from when it was given").isEqualTo(approvedAt.plus(Duration.ofMinutes(10)));
+        assertThat(approved.isOverdue(approvedAt.plus(Duration.ofMinutes(10)).minusMillis(1))).isFalse();
+        assertThat(approved.isOverdue(approvedAt.plus(Duration.ofMinutes(10)))).isTrue();
+
+        Applied expired = (Applied) Lifecycle.transition(approved, new ExpiryDue(), approvedAt.plus(Duration.ofMinutes(10)));
+        assertThat(expired.next().status()).isEqualTo(Status.EXPIRED);
+        assertThat(expired.next().approvalLapsed()).isTrue();
+        assertThat(expired.events()).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(EventType.EXPIRED);
+            assertThat(e.detail().path("reason").asString()).isEqualTo("approval_expired");
+            assertThat(e.detail().path("approvals").asInt()).isEqualTo(1);
+        });
+        assertThat(Lifecycle.transition(expired.next(), new LifecycleEvent.GrantUsed(AGENT, "gr_1", new Allow(List.of(), List.of(), V)),
+                approvedAt.plus(Duration.ofMinutes(11)))).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Refusal.APPROVAL_EXPIRED));
+        assertThat(Lifecycle.transition(expired.next(), new LifecycleEvent.OutcomeReported(AGENT, "gr_1", Execution.Outcome.SUCCEEDED, null),
+                approvedAt.plus(Duration.ofMinutes(11)))).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Refusal.APPROVAL_EXPIRED));
+        // A request that expired pending never had an approval to lapse.
+        ActionRecord expiredPending = ((Applied) Lifecycle.transition(pending(terms, EXPORT), new ExpiryDue(), T0.plus(Duration.ofMinutes(15)))).next();
+        assertThat(expiredPending.approvalLapsed()).isFalse();
+        assertThat(((Applied) Lifecycle.transition(pending(terms, EXPORT), new ExpiryDue(), T0.plus(Duration.ofMinutes(15))))
+                .events().getFirst().detail().has("reason")).isFalse();
+    }
+
+    @Test
+    void anApprovalThatRanDoesNotExpire() {
+        ActionRecord approved = after(after(pending(), ALICE, ReviewDecision.APPROVE), BOB, ReviewDecision.APPROVE);
+        ActionRecord running = ((Applied) use(approved, new Allow(List.of(), List.of(), V))).next();
+        assertThat(running.isOverdue(T0.plus(Duration.ofDays(3)))).isFalse();
+        assertThat(Lifecycle.transition(running, new ExpiryDue(), T0.plus(Duration.ofDays(3)))).isInstanceOfSatisfying(Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Refusal.NOT_DUE));
+    }
+
+    @Test
+    void approvedByARelaxedPolicyTheApprovalHasAWindowToo() {
+        ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
+        Instant now = T0.plusSeconds(3);
+        Applied settled = (Applied) Lifecycle.transition(once, new LifecycleEvent.PolicyChanged(new Allow(List.of(), List.of(), V), true), now);
+        assertThat(settled.next().status()).isEqualTo(Status.APPROVED);
+        assertThat(settled.next().expiresAt()).isEqualTo(now.plus(RequireApproval.DEFAULT_APPROVAL_TTL));
+    }
+
+    @Test
     void quorumOfTwoNeedsTwoDistinctHumans() {
         ActionRecord once = after(pending(), ALICE, ReviewDecision.APPROVE);
         assertThat(once.status()).isEqualTo(Status.PENDING);
@@ -330,7 +381,9 @@ class LifecycleTest {
         ActionRecord allowed = pending(new Allow(List.of("reads"), List.of(), V), EXPORT);
         Allow allowNow = new Allow(List.of(), List.of(), V2);
         ActionRecord used = ((Applied) use(approved, allowNow)).next();
+        ActionRecord lapsed = ((Applied) Lifecycle.transition(approved, new ExpiryDue(), T0.plus(Duration.ofHours(2)))).next();
         return Stream.of(
+                Arguments.of("approved, but the approval lapsed unused", lapsed, allowNow, Refusal.APPROVAL_EXPIRED),
                 Arguments.of("approved, policy unchanged", approved, twoFromSreOrOwners(Justification.OPTIONAL, true), null),
                 Arguments.of("approved, policy now allows outright", approved, allowNow, null),
                 Arguments.of("approved, policy now denies", approved, new Deny(List.of("freeze"), List.of(), "change freeze", V2),
@@ -351,7 +404,7 @@ class LifecycleTest {
             assertThat(result).isInstanceOfSatisfying(Applied.class, a -> {
                 assertThat(a.next().status()).isEqualTo(Status.EXECUTED);
                 assertThat(a.next().execution().grantId()).isEqualTo("gr_1");
-                assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.EXECUTED);
+                assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.CLAIMED);
             });
         } else {
             assertThat(result).isInstanceOfSatisfying(Refused.class, r -> assertThat(r.reason()).isEqualTo(expected));

@@ -76,16 +76,18 @@ public final class Countersign {
     }
 
     /**
-     * Gate mode in one call: submits the request, waits up to {@code maxWait} while people decide, runs
-     * {@code action} only if the request is allowed or approved, and reports the outcome (with the grant)
-     * so the audit log shows how it went. The action runs at most once.
+     * Gate mode in one call: submits the request, waits up to {@code maxWait} while people decide, claims
+     * it with its grant (so that of everyone holding this approval, exactly one runs it), runs {@code action},
+     * and reports the outcome with the grant so the audit log shows how it went. The action runs at most
+     * once: a caller whose claim loses (the action was claimed already, its approval lapsed, or policy no
+     * longer lets it run) gets {@link ActionNotAllowedException} with the server's code, and nothing ran.
      *
      * <pre>{@code
      * long rows = countersign.guard(exportRequestJson, Duration.ofMinutes(15), () -> exporter.run());
      * }</pre>
      *
      * @throws ActionNotAllowedException when the request is denied, expires, is cancelled or is still pending
-     *                                   after {@code maxWait}; {@code action} did not run
+     *                                   after {@code maxWait}, or its claim is refused; {@code action} did not run
      * @throws Exception                 whatever {@code action} threw (the outcome is reported as failed first)
      */
     public <T> T guard(String requestJson, Duration maxWait, java.util.concurrent.Callable<T> action) throws Exception {
@@ -96,6 +98,7 @@ public final class Countersign {
         if (!result.mayRun() || result.grant() == null) {
             throw new ActionNotAllowedException(result);
         }
+        claimOrRefuse(result);
         T value;
         try {
             value = action.call();
@@ -159,6 +162,34 @@ public final class Countersign {
             }
         });
         return future;
+    }
+
+    /**
+     * Claims an allowed or approved action before running it: its grant is used once, on the server, by
+     * compare-and-set, and the policy in force now is asked again. Run the action only when this returns;
+     * then {@link #reportOutcome} with the same grant.
+     *
+     * @throws CountersignException refused: {@code grant_used} (someone claimed it already), {@code approval_expired},
+     *                              {@code not_runnable}, {@code no_longer_allowed}, {@code invalid_grant}
+     */
+    public ActionResult claim(String id, String grant) {
+        return call(HttpRequest.newBuilder(server.resolve(path(id) + "/claim"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"grant\":" + JsonText.quote(grant) + "}")), Duration.ofSeconds(30));
+    }
+
+    /** {@link #claim}, with a refusal turned into the exception {@link #guard} promises. */
+    private void claimOrRefuse(ActionResult result) {
+        try {
+            claim(result.id(), result.grant());
+        } catch (ActionNotAllowedException e) {
+            throw e;
+        } catch (CountersignException e) {
+            if (e.status() == 409 || e.status() == 403) {
+                throw new ActionNotAllowedException(result, e.code(), e.getMessage());
+            }
+            throw e;
+        }
     }
 
     /**

@@ -54,6 +54,10 @@ public final class ActionRepresentation {
         if (record.expiresAt() != null) {
             node.put("expires_at", record.expiresAt().toString());
         }
+        if (record.status() == io.countersign.model.Status.APPROVED && record.expiresAt() != null) {
+            // The approval stands until then; not run by then, the action expires (approval_ttl).
+            node.put("approval_expires_at", record.expiresAt().toString());
+        }
         if (record.execution() != null) {
             ObjectNode execution = node.putObject("execution");
             execution.put("grant_id", record.execution().grantId());

@@ -44,6 +44,7 @@ public final class ActionRoutes implements HttpService {
     private static final Set<String> BREAK_GLASS_REVIEW_FIELDS = Set.of("verdict", "comment");
     private static final Set<String> OUTCOME_FIELDS = Set.of("grant", "status", "detail");
     private static final Set<String> EXECUTE_FIELDS = Set.of("grant");
+    private static final Set<String> CLAIM_FIELDS = Set.of("grant");
     private static final String NDJSON = "application/x-ndjson";
     private static final io.helidon.http.Status ACCEPTED = io.helidon.http.Status.ACCEPTED_202;
 
@@ -80,6 +81,7 @@ public final class ActionRoutes implements HttpService {
                 .post("/{id}/cancel", this::cancel)
                 .post("/{id}/break-glass", this::breakGlass)
                 .post("/{id}/break-glass/review", this::reviewBreakGlass)
+                .post("/{id}/claim", this::claim)
                 .post("/{id}/outcome", this::outcome)
                 .post("/{id}/execute", this::execute);
     }
@@ -93,6 +95,10 @@ public final class ActionRoutes implements HttpService {
         ActionRecord record = submission.record();
         ObjectNode body = represent(caller, record);
         body.put("created", submission.created());
+        if (!submission.created()) {
+            // Which earlier request answers this one, and why: an approval reused is visible, never silent.
+            body.put("reused", submission.reused().wireName());
+        }
         switch (record.status()) {
             case DENIED -> {
                 String reason = record.decision() instanceof Deny deny ? deny.reason() : "denied";
@@ -150,6 +156,26 @@ public final class ActionRoutes implements HttpService {
         String comment = fields.optionalString("comment", 4096);
         ActionRecord record = actions.review(caller, id, decision, comment);
         JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
+    }
+
+    /**
+     * Gate mode, before running: the caller claims the action with its grant. The grant is used by
+     * compare-and-set and the policy in force now is asked again; only the one claim that wins may run
+     * the action (200, {@code execution.started} in the log); every other is refused (409 {@code grant_used},
+     * {@code approval_expired}, {@code not_runnable}; 403 {@code no_longer_allowed}) and nothing may run.
+     */
+    private void claim(ServerRequest request, ServerResponse response) {
+        Principal caller = authenticator.authenticate(request);
+        ActionId id = id(request);
+        JsonFields fields = JsonFields.of(body(request), "").onlyAllow(CLAIM_FIELDS);
+        String token = fields.requiredString("grant", 8192);
+        actions.throttleGrantChecks(caller);
+        ActionRecord stored = actions.get(caller, id);
+        Grants.Grant grant = GrantRoutes.checkedAgainst(grants, token, stored, clock);
+        ActionRecord claimed = actions.useGrant(caller, id, grant.id());
+        ObjectNode body = represent(caller, claimed);
+        body.put("claimed", true);
+        JsonResponses.send(response, io.helidon.http.Status.OK_200, body);
     }
 
     /**

@@ -38,6 +38,8 @@ public final class ErrorMapper {
                 }
                 JsonResponses.sendError(response, e.status(), e.code(), e.field(), e.getMessage());
             }
+            case io.countersign.inventory.ResourceMismatchException e -> JsonResponses.sendError(response, UNPROCESSABLE,
+                    e.code(), e.field(), e.getMessage());
             case InvalidInputException e -> JsonResponses.sendError(response, Status.BAD_REQUEST_400, e.code(), e.field(), e.getMessage());
             case RequestBodies.BodyTimeoutException e -> {
                 // The rest of the body may never come: this connection is done.
@@ -78,9 +80,11 @@ public final class ErrorMapper {
     /** The HTTP status of a lifecycle refusal, the same for the API and the console. */
     public static Status status(io.countersign.lifecycle.Refusal refusal) {
         return switch (refusal) {
-            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_ADMIN, NOT_REQUESTER, NO_LONGER_ALLOWED -> Status.FORBIDDEN_403;
+            case NOT_HUMAN, SELF_REVIEW, NOT_ELIGIBLE, NOT_ADMIN, NOT_REQUESTER, NO_LONGER_ALLOWED, SELF_BREAK_GLASS,
+                 BREAK_GLASS_FORBIDDEN -> Status.FORBIDDEN_403;
             case JUSTIFICATION_REQUIRED, BREAK_GLASS_JUSTIFICATION_REQUIRED -> UNPROCESSABLE;
-            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NO_BREAK_GLASS, NOT_DUE, UNCHANGED, GRANT_USED, NOT_RUNNABLE, OUTCOME_RECORDED -> Status.CONFLICT_409;
+            case NOT_PENDING, EXPIRED, ALREADY_REVIEWED, NO_BREAK_GLASS, NOT_DUE, UNCHANGED, GRANT_USED, NOT_RUNNABLE, OUTCOME_RECORDED,
+                 APPROVAL_EXPIRED -> Status.CONFLICT_409;
         };
     }
 

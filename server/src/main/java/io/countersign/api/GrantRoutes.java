@@ -17,8 +17,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code POST /v1/grants/verify}: the resource-side check. Any authenticated principal holding a grant
- * may ask whether it is valid for an audience and, with {@code "consume": true}, use it: the first use
- * wins, a second is refused (409 {@code grant_used}) and recorded in the audit log.
+ * may ask whether it is valid for its own audience (required: a grant proves nothing about a resource
+ * that does not say who it is) and, with {@code "consume": true}, use it: the first use wins, a second is
+ * refused (409 {@code grant_used}) and recorded in the audit log. Limited per caller like submissions.
  */
 public final class GrantRoutes implements HttpService {
     private static final Set<String> FIELDS = Set.of("grant", "consume", "audience");
@@ -46,10 +47,11 @@ public final class GrantRoutes implements HttpService {
         Principal caller = authenticator.authenticate(request);
         JsonFields fields = JsonFields.of(RequestBodies.json(request, maxBodyBytes), "").onlyAllow(FIELDS);
         String token = fields.requiredString("grant", 8192);
-        String audience = fields.optionalString("audience", 512);
+        String audience = fields.requiredString("audience", 512);
         boolean consume = fields.optionalBoolean("consume", false);
+        actions.throttleGrantChecks(caller);
         Grants.Grant grant = checked(grants, actions, token, clock).grant();
-        if (audience != null && !audience.equals(grant.audience())) {
+        if (!audience.equals(grant.audience())) {
             throw new io.countersign.grants.InvalidGrantException("the grant is for " + grant.audience() + ", not " + audience);
         }
         ActionRecord record = consume ? actions.useGrant(caller, grant.actionId(), grant.id()) : null;

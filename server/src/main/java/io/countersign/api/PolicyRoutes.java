@@ -1,6 +1,7 @@
 package io.countersign.api;
 
 import io.countersign.identity.Identities;
+import io.countersign.inventory.Inventory;
 import io.countersign.json.ActionRequestJson;
 import io.countersign.lifecycle.PolicyReloader;
 import io.countersign.model.ActionRequest;
@@ -27,15 +28,17 @@ public final class PolicyRoutes implements HttpService {
     private static final int HISTORY = 50;
 
     private final ActivePolicy policy;
+    private final Supplier<Inventory> inventory;
     private final PolicyReloader reloader;
     private final Supplier<Identities> identities;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Clock clock;
 
-    public PolicyRoutes(ActivePolicy policy, PolicyReloader reloader, Supplier<Identities> identities,
+    public PolicyRoutes(ActivePolicy policy, Supplier<Inventory> inventory, PolicyReloader reloader, Supplier<Identities> identities,
                         Authenticator authenticator, long maxBodyBytes, Clock clock) {
         this.policy = policy;
+        this.inventory = inventory;
         this.reloader = reloader;
         this.identities = identities;
         this.authenticator = authenticator;
@@ -64,8 +67,10 @@ public final class PolicyRoutes implements HttpService {
                     .orElseThrow(() -> new InvalidInputException("as", "'as' names no known principal: " + as.get()));
         }
         ActionRequest action = ActionRequestJson.fromJson(RequestBodies.json(request, maxBodyBytes));
+        // Explained as it would be decided: with the inventory's facts about the resource.
+        Inventory.Resolved resolved = inventory.get().resolve(action);
         Policy active = policy.current();
-        Explanation explanation = active.explain(new PolicyInput(subject, action, clock.instant()));
+        Explanation explanation = active.explain(new PolicyInput(subject, resolved.request(), clock.instant(), resolved.facts()));
         JsonResponses.send(response, Status.OK_200, PolicyRepresentation.of(explanation, subject.id()));
     }
 }

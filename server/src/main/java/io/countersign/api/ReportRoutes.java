@@ -92,6 +92,7 @@ public final class ReportRoutes implements HttpService {
             item.put("broke_glass", row.brokeGlass());
             item.put("broke_glass_unreviewed", row.brokeGlassUnreviewed());
             item.put("broke_glass_disputed", row.brokeGlassDisputed());
+            item.put("refused", row.refused());
         }
         return body;
     }

@@ -13,7 +13,7 @@ public final class ReviewStatus {
             case APPROVED -> "✅ Approved:";
             case ALLOWED -> "✅ Allowed:";
             case DENIED -> "❌ Denied:";
-            case EXPIRED -> "⌛ Expired:";
+            case EXPIRED -> record.approvalLapsed() ? "⌛ Approval lapsed:" : "⌛ Expired:";
             case CANCELLED -> "🚫 Cancelled:";
             case EXECUTED -> record.execution() != null && record.execution().outcome() == null ? "▶️ Running:" : "✔️ Executed:";
             case FAILED -> "⚠️ Failed:";

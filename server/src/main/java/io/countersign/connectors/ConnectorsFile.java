@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
  * credentials. A fault names the file, the connector and the setting; a secret's value is never shown.
  */
 public final class ConnectorsFile {
-    private static final Set<String> COMMON = Set.of("name", "type", "actions", "timeout");
+    private static final Set<String> COMMON = Set.of("name", "type", "actions", "resource", "timeout");
     private static final Map<String, Set<String>> KEYS = Map.of(
             "exec", Set.of("executables", "working_directory", "environment", "max_output_bytes"),
             "http", Set.of("base_url", "headers", "methods", "max_response_bytes"),
@@ -74,6 +74,7 @@ public final class ConnectorsFile {
             throw new ConfigException(fileName + ": 'connectors' must be a list");
         }
         List<Connector> connectors = new ArrayList<>();
+        Map<String, Connectors.Target> targets = new LinkedHashMap<>();
         Set<String> names = new HashSet<>();
         for (int i = 0; i < list.size(); i++) {
             Connector connector = connector(list.get(i), fileName + ": connectors[" + i + "]");
@@ -81,8 +82,19 @@ public final class ConnectorsFile {
                 throw new ConfigException(fileName + ": connectors[" + i + "]: the name '" + connector.name() + "' is used twice");
             }
             connectors.add(connector);
+            targets.put(connector.name(), target(list.get(i).get("resource"), fileName + ": connector '" + connector.name() + "'.resource"));
         }
-        return new Connectors(connectors);
+        return new Connectors(connectors, targets);
+    }
+
+    /** The resource a connector acts on: requests it serves must name it, so policy sees what really runs. */
+    private static Connectors.Target target(JsonNode node, String where) {
+        if (node == null || !node.isObject() || !node.path("type").isString() || !node.path("id").isString()
+                || node.size() != 2 || node.path("type").stringValue().isBlank() || node.path("id").stringValue().isBlank()) {
+            throw new ConfigException(where + ": name the resource this connector acts on, {type: ..., id: ...}"
+                    + " (e.g. {type: postgres.database, id: prod/warehouse}); requests it runs must name the same resource");
+        }
+        return new Connectors.Target(node.path("type").stringValue(), node.path("id").stringValue());
     }
 
     private Connector connector(JsonNode node, String where) {

@@ -55,15 +55,24 @@ public final class Grants {
         this.ttl = ttl;
     }
 
-    /** The audience of a grant: the resource the action acts on. */
+    /**
+     * The audience of a grant: the resource the action acts on, in its environment
+     * ({@code postgres.table:prod/customers@prod}), so a grant for one environment's resource is no grant for
+     * another's of the same name; {@code type:id} alone for a resource with no environment.
+     */
     public static String audience(ActionRecord record) {
-        return record.request().resource().type() + ":" + record.request().resource().id();
+        var resource = record.request().resource();
+        return resource.type() + ":" + resource.id() + (resource.env() == null ? "" : "@" + resource.env());
     }
 
     public Issued issue(ActionRecord record, Instant now) {
         String id = "gr_" + HexFormat.of().formatHex(bytes(16));
-        // The matched rules may ask for a shorter (or longer, up to an hour) life than the server's default.
+        // The matched rules may ask for a shorter (or longer, up to an hour) life than the server's default;
+        // and no grant outlives the approval it stands for.
         Instant expires = now.plus(record.decision().grantTtl() != null ? record.decision().grantTtl() : ttl);
+        if (record.status() == io.countersign.model.Status.APPROVED && record.expiresAt() != null && record.expiresAt().isBefore(expires)) {
+            expires = record.expiresAt();
+        }
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
                 .subject(record.requester().id())

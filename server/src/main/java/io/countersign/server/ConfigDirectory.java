@@ -23,7 +23,7 @@ public final class ConfigDirectory {
     public static final String DEMO_KEYS = "demo-keys.env";
     private static final String EXAMPLE = "/io/countersign/server/example-config/";
     private static final String[] EXAMPLE_FILES = {"countersign.yaml", "identities.yaml", "policies/default.yaml",
-            "policies/default_test.yaml", "connectors.yaml"};
+            "policies/default_test.yaml", "connectors.yaml", "resources.yaml"};
     /** Demo principals: shell variable, template placeholder. */
     private static final Map<String, String> DEMO_PRINCIPALS = new LinkedHashMap<>();
 

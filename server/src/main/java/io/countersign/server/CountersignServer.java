@@ -30,6 +30,9 @@ import io.countersign.lifecycle.ChangeFeed;
 import io.countersign.api.PolicyRoutes;
 import io.countersign.api.ReportRoutes;
 import io.countersign.lifecycle.PolicyReloader;
+import io.countersign.lifecycle.InventoryReloader;
+import io.countersign.inventory.ActiveInventory;
+import io.countersign.inventory.InventoryLoader;
 import io.countersign.policy.ActivePolicy;
 import io.countersign.policy.PolicyLoader;
 import io.countersign.store.ActionStore;
@@ -39,6 +42,7 @@ import io.helidon.webserver.http.DirectHandlers;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +61,9 @@ public final class CountersignServer implements AutoCloseable {
     private final WebServer web;
     private final ActionStore store;
     private final ScheduledExecutorService sweeper;
-    private final PolicyWatcher watcher;
+    private final FileWatcher watcher;
+    private final FileWatcher inventoryWatcher;
+    private final InventoryReloader inventoryReloader;
     private final ActivePolicy policy;
     private final PolicyReloader reloader;
     private final Checkpointer checkpointer;
@@ -76,10 +82,13 @@ public final class CountersignServer implements AutoCloseable {
                 io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null, why));
     }
 
-    private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, PolicyWatcher watcher,
+    private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, FileWatcher watcher,
+                              FileWatcher inventoryWatcher, InventoryReloader inventoryReloader,
                               ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
                               WebhookDispatcher webhooks, SlackChannel slack, TeamsChannel teams, String nodeId,
                               String storeDescription) {
+        this.inventoryWatcher = inventoryWatcher;
+        this.inventoryReloader = inventoryReloader;
         this.nodeId = nodeId;
         this.storeDescription = storeDescription;
         this.slack = slack;
@@ -109,12 +118,13 @@ public final class CountersignServer implements AutoCloseable {
         Identities identities = IdentitiesLoader.load(settings.identitiesFile());
         PolicyLoader loader = new PolicyLoader(identities.groups());
         ActivePolicy policy = new ActivePolicy(loader.load(settings.policyDirectory()));
+        ActiveInventory inventory = new ActiveInventory(InventoryLoader.load(settings.resourcesFile()));
         Grants grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
         Connectors connectors = ConnectorsFile.load(settings.connectorsFile(), System::getenv);
         String node = nodeId != null ? nodeId : hostName() + ":" + port;
         ActionStore store = settings.store().open(node);
         try {
-            return start(settings, identities, loader, policy, grants, connectors, store, host, port, node, clock);
+            return start(settings, identities, loader, policy, inventory, grants, connectors, store, host, port, node, clock);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -123,21 +133,23 @@ public final class CountersignServer implements AutoCloseable {
 
     /** Everything that needs the open store; the caller closes it if this fails. */
     private static CountersignServer start(ServerSettings settings, Identities identities, PolicyLoader loader, ActivePolicy policy,
-                                           Grants grants, Connectors connectors, ActionStore store, String host, int port, String node,
-                                           Clock clock) {
+                                           ActiveInventory inventory, Grants grants, Connectors connectors, ActionStore store, String host,
+                                           int port, String node, Clock clock) {
         LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
         Checkpointer checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
         AuditLog auditLog = new AuditLog(store.auditLog(), checkpointer);
         ChangeFeed changes = new ChangeFeed();
         // Changes made by other nodes of a cluster wake this node's waiters too.
         store.subscribe(changes::changed);
-        ActionService actions = new ActionService(store, () -> policy, clock, changes, identities::byId, settings.limits());
+        ActionService actions = new ActionService(store, () -> policy, inventory, clock, changes, identities::byId, settings.limits());
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
+        InventoryReloader inventoryReloader = new InventoryReloader(() -> InventoryLoader.load(settings.resourcesFile()), inventory, actions,
+                policy, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
         ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, settings.callbacks(), authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
         GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
-        PolicyRoutes policyRoutes = new PolicyRoutes(policy, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
+        PolicyRoutes policyRoutes = new PolicyRoutes(policy, inventory, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
         SlackChannel slack = settings.slack() == null ? null : new SlackChannel(settings.slack(), actions, store, () -> identities, clock);
@@ -152,6 +164,7 @@ public final class CountersignServer implements AutoCloseable {
         SignInRoutes signIn = new SignInRoutes(webSettings, sessions, oidc, () -> identities);
         ConsoleRoutes console = new ConsoleRoutes(actions, auditLog, store.auditLog(), logKey.verifierKey(), policy, reloader, sessions, clock);
         reloader.started();
+        inventoryReloader.started();
 
         io.countersign.api.RequestBodies.deadline(settings.bodyTimeout());
         var directErrors = ErrorMapper.direct();
@@ -211,26 +224,21 @@ public final class CountersignServer implements AutoCloseable {
         web.start();
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("countersign-expiry").daemon(true).factory());
-        sweeper.scheduleWithFixedDelay(() -> {
-            if (!store.leads()) {
-                return;
-            }
-            try {
+        every(sweeper, Duration.ofSeconds(1), Level.WARNING, "the expiry sweep", () -> {
+            if (store.leads()) {
                 actions.expireOverdue();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "expiry sweep failed; retrying", e);
             }
-        }, 1, 1, TimeUnit.SECONDS);
+        });
+        // Every node: each keeps its own count of refused attempts, written once a minute per principal and reason.
+        every(sweeper, Duration.ofSeconds(5), Level.WARNING, "writing the summaries of refused attempts", actions::flushRefusedAttempts);
         // A checkpoint a second at most: entries are durable at once, and signed soon after.
         // Every node signs: the tree is shared, and the same key signs the same size and root to the same bytes.
-        sweeper.scheduleWithFixedDelay(() -> {
-            try {
-                checkpointer.sign();
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "signing a checkpoint failed", e);
-            }
-        }, 1, 1, TimeUnit.SECONDS);
-        PolicyWatcher watcher = PolicyWatcher.start(settings.policyDirectory(), reloader);
+        every(sweeper, Duration.ofSeconds(1), Level.ERROR, "signing a checkpoint", checkpointer::sign);
+        FileWatcher watcher = FileWatcher.start("policy", settings.policyDirectory(),
+                name -> name.endsWith(".yaml") || name.endsWith(".yml"), reloader::reload);
+        String inventoryFile = settings.resourcesFile().getFileName().toString();
+        FileWatcher inventoryWatcher = FileWatcher.start("inventory", settings.resourcesFile().toAbsolutePath().getParent(),
+                inventoryFile::equals, inventoryReloader::reload);
         WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), settings.callbacks(),
                 id -> store.find(id).map(record -> record.request().callbackUrl()), store.auditLog(), store.webhooks(),
                 store::leads, checkpointer.origin(), clock);
@@ -240,8 +248,19 @@ public final class CountersignServer implements AutoCloseable {
         if (teams != null) {
             teams.start();
         }
-        return new CountersignServer(web, store, sweeper, watcher, policy, reloader, checkpointer, actions, webhooks, slack, teams,
-                node, settings.store().describe());
+        return new CountersignServer(web, store, sweeper, watcher, inventoryWatcher, inventoryReloader, policy, reloader, checkpointer,
+                actions, webhooks, slack, teams, node, settings.store().describe());
+    }
+
+    /** Runs {@code work} every {@code period}; a failure is logged and the next round tries again. */
+    private static void every(ScheduledExecutorService sweeper, Duration period, Level level, String what, Runnable work) {
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.log(level, what + " failed; trying again in " + period.toSeconds() + " s", e);
+            }
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static String hostName() {
@@ -294,6 +313,11 @@ public final class CountersignServer implements AutoCloseable {
         return policy;
     }
 
+    /** Reloads the resource inventory now, as the watcher does when the file changes. */
+    public InventoryReloader.Result reloadInventory(String trigger) {
+        return inventoryReloader.reload(trigger);
+    }
+
     /** Reloads the policy directory now, as the watcher does when files change. */
     public PolicyReloader.Result reloadPolicy(String trigger) {
         return reloader.reload(trigger);
@@ -309,6 +333,7 @@ public final class CountersignServer implements AutoCloseable {
         }
         webhooks.close();
         watcher.close();
+        inventoryWatcher.close();
         sweeper.shutdownNow();
         web.stop();
         store.close();

@@ -25,12 +25,12 @@ import tools.jackson.databind.JsonNode;
  *
  * @param store where actions, reviews and the audit log are kept
  */
-public record ServerSettings(Path directory, StoreSettings store, Path identitiesFile, Path policyDirectory, Path connectorsFile,
+public record ServerSettings(Path directory, StoreSettings store, Path identitiesFile, Path policyDirectory, Path resourcesFile, Path connectorsFile,
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
                              TeamsSettings teams, WebSettings web, SubmissionLimits limits, Duration idleTimeout,
                              Duration bodyTimeout) {
-    private static final Set<String> TOP = Set.of("store", "identities", "policies", "connectors", "http", "audit", "grants", "webhooks",
+    private static final Set<String> TOP = Set.of("store", "identities", "policies", "resources", "connectors", "http", "audit", "grants", "webhooks",
             "callbacks", "slack", "teams", "web", "limits");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
@@ -90,7 +90,8 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
         }
         return new ServerSettings(directory, StoreSettings.read(root.get("store"), directory, System::getenv, ConfigDirectory.SETTINGS + ": store"),
                 directory.resolve(text(root, "identities", "identities.yaml")),
-                directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
+                directory.resolve(text(root, "policies", "policies")), directory.resolve(text(root, "resources", "resources.yaml")),
+                directory.resolve(text(root, "connectors", "connectors.yaml")), maxBody, maxWait, origin, grantTtl,
                 webhooks(root.path("webhooks")), callbacks(root.path("callbacks")),
                 SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"),
                 TeamsSettings.read(root.get("teams"), directory, System::getenv, ConfigDirectory.SETTINGS + ": teams"),

@@ -41,11 +41,30 @@ class ConnectorsFileTest {
     }
 
     @Test
+    void eachConnectorNamesTheResourceItActsOnAndARequestItRunsMustNameIt() throws IOException {
+        assertThatThrownBy(() -> load("connectors:\n  - {name: a, type: exec, actions: [ops.echo], executables: {echo: /bin/echo}}\n", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("connector 'a'.resource").hasMessageContaining("{type: ..., id: ...}");
+        Connectors connectors = load("""
+                connectors:
+                  - {name: echo, type: exec, resource: {type: host, id: demo}, actions: [ops.echo], executables: {echo: /bin/echo}}
+                """, Map.of());
+        connectors.checkTarget(io.countersign.json.ActionRequestJson.fromJson(Json.parse(
+                "{\"action\": \"ops.echo\", \"resource\": {\"type\": \"host\", \"id\": \"demo\"}, \"intent\": {\"summary\": \"s\"}}")));
+        ActionRequest elsewhere = io.countersign.json.ActionRequestJson.fromJson(Json.parse(
+                "{\"action\": \"ops.echo\", \"resource\": {\"type\": \"host\", \"id\": \"staging-box\"}, \"intent\": {\"summary\": \"s\"}}"));
+        assertThatThrownBy(() -> connectors.checkTarget(elsewhere))
+                .isInstanceOfSatisfying(io.countersign.inventory.ResourceMismatchException.class, e -> {
+                    assertThat(e.field()).isEqualTo("resource");
+                    assertThat(e.getMessage()).contains("connector echo").contains("host demo").contains("host staging-box");
+                });
+    }
+
+    @Test
     void firstConnectorWhoseActionsMatchServes() throws IOException {
         Connectors connectors = load("""
                 connectors:
-                  - {name: exact, type: exec, actions: [ops.echo], executables: {echo: /bin/echo}}
-                  - {name: prefix, type: exec, actions: ["ops.*"], executables: {echo: /bin/echo}}
+                  - {name: exact, type: exec, resource: {type: t, id: x}, actions: [ops.echo], executables: {echo: /bin/echo}}
+                  - {name: prefix, type: exec, resource: {type: t, id: x}, actions: ["ops.*"], executables: {echo: /bin/echo}}
                 """, Map.of());
         assertThat(connectors.serving(action("ops.echo")).map(Connector::name)).contains("exact");
         assertThat(connectors.serving(action("ops.list")).map(Connector::name)).contains("prefix");
@@ -63,11 +82,13 @@ class ConnectorsFileTest {
                   - name: api
                     type: http
                     actions: [api.*]
+                    resource: {type: http.api, id: internal}
                     base_url: http://127.0.0.1:9/base
                     headers: {Authorization: "Bearer ${env:API_TOKEN}"}
                   - name: db
                     type: sql
                     actions: [db.*]
+                    resource: {type: postgres.database, id: test}
                     url: jdbc:postgresql://127.0.0.1:5432/test
                     password: ${file:secrets/db}
                 """, Map.of("API_TOKEN", "env-secret-456"));
@@ -83,21 +104,21 @@ class ConnectorsFileTest {
     void faultsNameTheSettingButNeverASecret() throws IOException {
         List<String> messages = new ArrayList<>();
         String[][] cases = {
-                {"connectors:\n  - {name: a, type: exec, actions: [x], executables: {echo: /bin/echo}, environment: {T: '${env:MISSING}'}}\n",
+                {"connectors:\n  - {name: a, type: exec, resource: {type: t, id: x}, actions: [x], executables: {echo: /bin/echo}, environment: {T: '${env:MISSING}'}}\n",
                         "connector 'a'.environment.T: the environment variable MISSING is not set"},
-                {"connectors:\n  - {name: a, type: exec, actions: [x], executables: {echo: echo}}\n",
+                {"connectors:\n  - {name: a, type: exec, resource: {type: t, id: x}, actions: [x], executables: {echo: echo}}\n",
                         "connector 'a'.executables.echo: 'echo' must be an absolute path"},
-                {"connectors:\n  - {name: a, type: exec, actions: [x], executables: {echo: /no/such/file}}\n",
+                {"connectors:\n  - {name: a, type: exec, resource: {type: t, id: x}, actions: [x], executables: {echo: /no/such/file}}\n",
                         "/no/such/file is not an executable file"},
-                {"connectors:\n  - {name: a, type: ftp, actions: [x]}\n", "'ftp' is not a connector type"},
-                {"connectors:\n  - {name: a, type: http, actions: [x], base_url: 'http://h/', executables: {}}\n",
+                {"connectors:\n  - {name: a, type: ftp, resource: {type: t, id: x}, actions: [x]}\n", "'ftp' is not a connector type"},
+                {"connectors:\n  - {name: a, type: http, resource: {type: t, id: x}, actions: [x], base_url: 'http://h/', executables: {}}\n",
                         "unknown key 'executables' for a http connector"},
-                {"connectors:\n  - {name: a, type: http, actions: [x], base_url: 'ftp://h/'}\n", "an http(s) URL"},
-                {"connectors:\n  - {name: a, type: sql, actions: [x], url: 'postgres://h'}\n", "starts with 'jdbc:'"},
-                {"connectors:\n  - {name: a, type: sql, actions: [], url: 'jdbc:sqlite::memory:'}\n", "list the actions"},
-                {"connectors:\n  - {name: a, type: http, actions: [x], base_url: 'http://h', headers: {X: '${env:SHORT}'}}\n",
+                {"connectors:\n  - {name: a, type: http, resource: {type: t, id: x}, actions: [x], base_url: 'ftp://h/'}\n", "an http(s) URL"},
+                {"connectors:\n  - {name: a, type: sql, resource: {type: t, id: x}, actions: [x], url: 'postgres://h'}\n", "starts with 'jdbc:'"},
+                {"connectors:\n  - {name: a, type: sql, resource: {type: t, id: x}, actions: [], url: 'jdbc:sqlite::memory:'}\n", "list the actions"},
+                {"connectors:\n  - {name: a, type: http, resource: {type: t, id: x}, actions: [x], base_url: 'http://h', headers: {X: '${env:SHORT}'}}\n",
                         "shorter than 4 characters"},
-                {"connectors:\n  - {name: a, type: sql, actions: [x], url: 'jdbc:sqlite::memory:'}\n  - {name: a, type: sql, actions: [y], url: 'jdbc:sqlite::memory:'}\n",
+                {"connectors:\n  - {name: a, type: sql, resource: {type: t, id: x}, actions: [x], url: 'jdbc:sqlite::memory:'}\n  - {name: a, type: sql, actions: [y], url: 'jdbc:sqlite::memory:'}\n",
                         "the name 'a' is used twice"},
         };
         for (String[] c : cases) {
@@ -111,7 +132,7 @@ class ConnectorsFileTest {
     void secretFileReadableByOthersIsRefused() throws IOException {
         Files.writeString(config.resolve("token"), "group-readable-secret");
         Files.setPosixFilePermissions(config.resolve("token"), PosixFilePermissions.fromString("rw-r-----"));
-        assertThatThrownBy(() -> load("connectors:\n  - {name: a, type: http, actions: [x], base_url: 'http://h', headers: {X: '${file:token}'}}\n",
+        assertThatThrownBy(() -> load("connectors:\n  - {name: a, type: http, resource: {type: t, id: x}, actions: [x], base_url: 'http://h', headers: {X: '${file:token}'}}\n",
                 Map.of())).isInstanceOf(ConfigException.class).hasMessageContaining("readable by its owner only")
                 .hasMessageNotContaining("group-readable-secret");
     }
@@ -120,10 +141,10 @@ class ConnectorsFileTest {
     void payloadsAreCheckedAgainstTheConnectorNamingTheField() throws IOException {
         Connectors connectors = load("""
                 connectors:
-                  - {name: tools, type: exec, actions: [ops.run], executables: {echo: /bin/echo}}
-                  - {name: api, type: http, actions: [api.call], base_url: "http://127.0.0.1:9/v1", methods: [GET, POST],
+                  - {name: tools, type: exec, resource: {type: t, id: x}, actions: [ops.run], executables: {echo: /bin/echo}}
+                  - {name: api, type: http, resource: {type: t, id: x}, actions: [api.call], base_url: "http://127.0.0.1:9/v1", methods: [GET, POST],
                      headers: {Authorization: "Bearer ${env:TOKEN}"}}
-                  - {name: db, type: sql, actions: [db.run], url: "jdbc:sqlite::memory:"}
+                  - {name: db, type: sql, resource: {type: t, id: x}, actions: [db.run], url: "jdbc:sqlite::memory:"}
                 """, Map.of("TOKEN", "a-long-token"));
         Connector tools = connectors.all().get(0);
         Connector api = connectors.all().get(1);

@@ -106,6 +106,24 @@ class AbuseLimitsTest {
     }
 
     @Test
+    void grantChecksBeyondTheRateAreRefusedPerCallerApartFromSubmissions() throws Exception {
+        startWithLimits("limits: {per_second: 1, burst: 3}");
+        TestServer.Answer allowed = server.post("agent", "/v1/actions", TestServer.request("db.read", "prod", ""));
+        String check = "{\"grant\": \"" + allowed.body().path("grant").path("token").asString() + "\", \"audience\": \""
+                + allowed.body().path("grant").path("audience").asString() + "\"}";
+        for (int i = 0; i < 3; i++) {
+            assertThat(server.post("carol", "/v1/grants/verify", check).status()).as("check %d of the burst", i).isEqualTo(200);
+        }
+        TestServer.Answer refused = server.post("carol", "/v1/grants/verify", check);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.error()).isEqualTo("rate_limited");
+        assertThat(refused.body().path("error").path("message").asString()).contains("carol presents grants faster than its limit");
+        // Another caller has buckets of its own, and carol's checks took nothing from her submissions.
+        assertThat(server.post("bob", "/v1/grants/verify", check).status()).isEqualTo(200);
+        assertThat(server.post("carol", "/v1/actions", TestServer.request("db.read", "prod", "")).status()).isEqualTo(200);
+    }
+
+    @Test
     void badLimitsInTheSettingsAreRefusedAtStartWithTheKey() throws IOException {
         ConfigDirectory.ensureExample(config);
         Path settings = config.resolve(ConfigDirectory.SETTINGS);

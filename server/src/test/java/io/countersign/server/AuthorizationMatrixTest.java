@@ -89,9 +89,16 @@ class AuthorizationMatrixTest {
                 return t.post("/v1/actions/" + allowed.path("id").asString() + "/execute",
                         "{\"grant\": \"" + allowed.path("grant").path("token").asString() + "\"}");
             },                                                                          401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
-            new Endpoint("POST /v1/grants/verify", t -> t.post("/v1/grants/verify",
-                    "{\"grant\": \"" + t.allowed().path("grant").path("token").asString() + "\", \"consume\": false}"),
-                                                                                        401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
+            new Endpoint("POST /v1/actions/{id}/claim", t -> {
+                JsonNode allowed = t.allowed();
+                return t.post("/v1/actions/" + allowed.path("id").asString() + "/claim",
+                        "{\"grant\": \"" + allowed.path("grant").path("token").asString() + "\"}");
+            },                                                                          401, 401,  200,  404,  404, 200,  200,  200,  200,  200),
+            new Endpoint("POST /v1/grants/verify", t -> {
+                JsonNode grant = t.allowed().path("grant");
+                return t.post("/v1/grants/verify", "{\"grant\": \"" + grant.path("token").asString() + "\", \"audience\": \""
+                        + grant.path("audience").asString() + "\", \"consume\": false}");
+            },                                                                          401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/policy", t -> t.get("/v1/policy"),                    401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("POST /v1/policy/evaluate", t -> t.post("/v1/policy/evaluate", HELD),
                                                                                         401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
@@ -204,9 +211,16 @@ class AuthorizationMatrixTest {
         return fixture(HELD).path("id").asString();
     }
 
-    /** An allowed run of the demo's echo connector (proxy mode), with its grant: holding the grant is the authority. */
+    /**
+     * An approved run of the demo's echo connector (proxy mode) on the host it acts on, with its grant: holding the
+     * grant is the authority.
+     */
     JsonNode allowedEcho() throws Exception {
-        return fixture(TestServer.request("demo.echo", "staging", ", \"payload\": {\"argv\": [\"echo\", \"" + System.nanoTime() + "\"]}"));
+        String id = fixture("""
+                {"action": "demo.echo", "resource": {"type": "host", "id": "demo"}, "intent": {"summary": "say hello"},
+                 "payload": {"argv": ["echo", "%s"]}}""".formatted(System.nanoTime())).path("id").asString();
+        assertThat(server.review("alice", id, "approve", "fine").status()).isEqualTo(200);
+        return server.get("agent", "/v1/actions/" + id).body();
     }
 
     /** A held production change on which the admin broke glass. */

@@ -154,9 +154,9 @@ class ClusterTest {
                 assertThat(statuses).as("one approval counts, the other finds the request no longer pending").containsExactlyInAnyOrder(200, 409);
                 JsonNode record = nodes.get(2).get("agent", "/v1/actions/" + id).body();
                 assertThat(record.path("reviews")).hasSize(1);
-                String body = Json.text(Json.object().put("grant", record.path("grant").path("token").asString()).put("consume", true));
-                Future<TestServer.Answer> usedOnA = pool.submit(() -> a.post("agent", "/v1/grants/verify", body));
-                Future<TestServer.Answer> usedOnB = pool.submit(() -> b.post("agent", "/v1/grants/verify", body));
+                String body = Json.text(Json.object().put("grant", record.path("grant").path("token").asString()));
+                Future<TestServer.Answer> usedOnA = pool.submit(() -> a.post("agent", "/v1/actions/" + id + "/claim", body));
+                Future<TestServer.Answer> usedOnB = pool.submit(() -> b.post("agent", "/v1/actions/" + id + "/claim", body));
                 assertThat(List.of(usedOnA.get().status(), usedOnB.get().status())).as("a grant is used once across the cluster")
                         .containsExactlyInAnyOrder(200, 409);
             }

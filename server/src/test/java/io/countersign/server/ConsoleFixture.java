@@ -94,8 +94,13 @@ final class ConsoleFixture implements AutoCloseable {
     }
 
     String submit(String action, String summary, String payload) {
-        TestServer.Answer answer = server.post("agent", "/v1/actions", """
-                {"action": "%s", "resource": {"type": "k8s.deployment", "id": "payments/api", "env": "prod"},
+        return submitAs("agent", action, summary, payload);
+    }
+
+    /** A production change asked for by {@code who} (a principal of the demo identities), held for one SRE. */
+    String submitAs(String who, String action, String summary, String payload) {
+        TestServer.Answer answer = server.post(who, "/v1/actions", """
+                {"action": "%s", "resource": {"type": "k8s.deployment", "id": "prod/payments-api", "env": "prod"},
                  "intent": {"summary": %s}, "payload": %s, "context": {"agent_run": "run-42"}}"""
                 .formatted(action, io.countersign.json.Json.text(io.countersign.json.Json.MAPPER.getNodeFactory().stringNode(summary)), payload));
         if (answer.status() != 202) {

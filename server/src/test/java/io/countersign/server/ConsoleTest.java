@@ -99,17 +99,24 @@ class ConsoleTest {
 
     @Test
     void anAdminBreaksGlassFromTheRequestPageAndAReviewerReviewsItThere() throws Exception {
-        String id = console.submit("console.deploy", "hotfix", "{\"image\": \"api:2.0.2\"}");
+        // Bob asks; carol, an admin behind nothing here, may break glass on it.
+        String id = console.submitAs("bob", "console.deploy", "hotfix", "{\"image\": \"api:2.0.2\"}");
         Browser bob = signIn("bob");
         assertThat(get("/requests/" + id, bob.cookie()).body()).as("bob is no admin").doesNotContain("id=\"break-glass-form\"");
         HttpResponse<String> notAdmin = post("/requests/" + id + "/break-glass", bob.cookie(),
                 "justification=" + URLEncoder.encode("payments are down and nobody answers", StandardCharsets.UTF_8) + "&_csrf=" + bob.csrf());
         assertThat(notAdmin.statusCode()).isEqualTo(403);
         assertThat(notAdmin.body()).contains("only humans with the admin role may break glass").contains("Nothing changed");
+        String ownedByCarol = console.submit("console.deploy", "hotfix", "{\"image\": \"api:2.0.3\"}");
 
         Browser carol = signIn("carol");
         assertThat(get("/requests/" + id, carol.cookie()).body()).contains("id=\"break-glass-form\"").contains("Break glass");
         String why = "justification=" + URLEncoder.encode("payments are down and nobody answers", StandardCharsets.UTF_8);
+        // Her own agent's request is not hers to wave through: refused, with the reason, and nothing changes.
+        HttpResponse<String> own = post("/requests/" + ownedByCarol + "/break-glass", carol.cookie(), why + "&_csrf=" + carol.csrf());
+        assertThat(own.statusCode()).isEqualTo(403);
+        assertThat(own.body()).contains("nobody breaks glass on their own request").contains("Nothing changed");
+        assertThat(status(ownedByCarol)).isEqualTo("pending");
         assertThat(post("/requests/" + id + "/break-glass", carol.cookie(), why).statusCode()).as("no CSRF token").isEqualTo(403);
         HttpResponse<String> terse = post("/requests/" + id + "/break-glass", carol.cookie(), "justification=now&_csrf=" + carol.csrf());
         assertThat(terse.statusCode()).isEqualTo(422);

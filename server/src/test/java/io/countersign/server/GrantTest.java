@@ -56,11 +56,23 @@ class GrantTest {
         return answer.body().path("grant").path("token").asString();
     }
 
+    /** The resource-side check, for the audience the grant names (a resource knows who it is). */
     private TestServer.Answer verify(String who, String token, boolean consume) {
         var body = Json.object();
         body.put("grant", token);
+        body.put("audience", audienceOf(token));
         body.put("consume", consume);
         return server.post(who, "/v1/grants/verify", Json.text(body));
+    }
+
+    /** The audience a grant names (its {@code aud} claim), or an empty one for a token that is not a JWS. */
+    static String audienceOf(String token) {
+        String[] parts = token.split("\\.");
+        try {
+            return Json.parse(java.util.Base64.getUrlDecoder().decode(parts[1])).path("aud").asString("");
+        } catch (RuntimeException notAJws) {
+            return "none";
+        }
     }
 
     private List<String> auditTypes(String actionId) {
@@ -90,7 +102,7 @@ class GrantTest {
             assertThat(done.body().path("status").asString()).isEqualTo("executed");
             assertThat(done.body().path("execution").path("outcome").asString()).isEqualTo("succeeded");
             assertThat(done.body().has("grant")).isFalse();
-            assertThat(auditTypes(id)).containsSubsequence("action.approved", "action.executed", "action.outcome");
+            assertThat(auditTypes(id)).containsSubsequence("action.approved", "execution.started", "action.outcome");
         }
     }
 
@@ -129,7 +141,7 @@ class GrantTest {
         var replay = verify("carol", token, true);
         assertThat(replay.status()).isEqualTo(409);
         assertThat(replay.error()).isEqualTo("grant_used");
-        assertThat(auditTypes(allowed.id())).containsSubsequence("action.executed", "grant.refused");
+        assertThat(auditTypes(allowed.id())).containsSubsequence("execution.started", "grant.refused");
         // A fresh read of an executed action carries no new grant.
         assertThat(server.get("agent", "/v1/actions/" + allowed.id()).body().has("grant")).isFalse();
     }
@@ -179,11 +191,14 @@ class GrantTest {
     void resourcesVerifyGrantsOfflineWithThePublishedKey() throws Exception {
         var allowed = allowedRead("o");
         GrantVerifier verifier = agent.grantVerifier();
-        String audience = "postgres.table:prod/customers";
+        // The resource the grant is for, in its environment: dev's customers table, as the inventory knows it.
+        String audience = "postgres.table:dev/customers@dev";
         GrantVerifier.Grant grant = verifier.verify(token(allowed), audience);
         assertThat(grant.actionId()).isEqualTo(allowed.id());
         assertThat(grant.digest()).isEqualTo(allowed.body().path("digest").asString());
         assertThatThrownBy(() -> verifier.verify(token(allowed), "postgres.table:prod/orders")).hasMessageContaining("is for");
+        assertThatThrownBy(() -> verifier.verify(token(allowed), "postgres.table:dev/customers@prod")).as("another environment")
+                .hasMessageContaining("is for");
         String tampered = token(allowed).substring(0, token(allowed).length() - 4) + "AAAA";
         assertThatThrownBy(() -> verifier.verify(tampered, audience)).hasMessageContaining("signature");
         assertThat(Files.getPosixFilePermissions(config.resolve("keys/grants.jwk")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
@@ -209,9 +224,25 @@ class GrantTest {
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.error()).isEqualTo("invalid_grant");
         assertThatThrownBy(() -> Countersign.connect(server.uri("/").toString(), server.key("agent")).grantVerifier()
-                .verify(token(before), "postgres.table:prod/customers")).as("offline too").isInstanceOf(Exception.class);
+                .verify(token(before), "postgres.table:dev/customers@dev")).as("offline too").isInstanceOf(Exception.class);
         var after = allowedRead("rot-2");
         assertThat(verify("agent", token(after), true).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aResourceMustSayWhoItIsToVerifyAGrantAndAGrantForAnotherEnvironmentIsRefused() {
+        String token = token(allowedRead("aud"));
+        var body = Json.object();
+        body.put("grant", token);
+        body.put("consume", true);
+        var missing = server.post("carol", "/v1/grants/verify", Json.text(body));
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.body().path("error").path("field").asString()).isEqualTo("audience");
+        body.put("audience", "postgres.table:dev/customers@prod");
+        var elsewhere = server.post("carol", "/v1/grants/verify", Json.text(body));
+        assertThat(elsewhere.status()).isEqualTo(403);
+        assertThat(elsewhere.body().path("error").path("message").asString()).contains("is for postgres.table:dev/customers@dev");
+        assertThat(verify("carol", token, true).status()).as("nothing was used by the refusals").isEqualTo(200);
     }
 
     @Test

@@ -51,10 +51,20 @@ class HttpConnectorTest {
         Files.setPosixFilePermissions(secrets.resolve("api-token"), PosixFilePermissions.fromString("rw-------"));
         server = TestServer.withConnectors(config, """
                 connectors:
+                  - name: admin-api-prod
+                    type: http
+                    actions: [iam.prod.*]
+                    resource: {type: iam.directory, id: prod}
+                    base_url: http://127.0.0.1:%1$d/api
+                    headers: {Authorization: "Bearer ${file:secrets/api-token}"}
+                    methods: [GET, POST, DELETE]
+                    timeout: 1s
+                    max_response_bytes: 1000
                   - name: admin-api
                     type: http
                     actions: [iam.*]
-                    base_url: http://127.0.0.1:%d/api
+                    resource: {type: iam.directory, id: staging}
+                    base_url: http://127.0.0.1:%1$d/api
                     headers: {Authorization: "Bearer ${file:secrets/api-token}"}
                     methods: [GET, POST, DELETE]
                     timeout: 1s
@@ -112,11 +122,12 @@ class HttpConnectorTest {
         }
     }
 
+    /** A call to the staging directory (allowed there) or, through the other connector, to production's (held). */
     private TestServer.Answer submit(String env, String payload) {
         return server.post("agent", "/v1/actions", """
-                {"action": "iam.grant_role", "resource": {"type": "iam.user", "id": "42", "env": "%s"},
+                {"action": "%s", "resource": {"type": "iam.directory", "id": "%s", "env": "%s"},
                  "intent": {"summary": "give user 42 read access"}, "payload": %s}
-                """.formatted(env, payload));
+                """.formatted(env.equals("prod") ? "iam.prod.grant_role" : "iam.grant_role", env, env, payload));
     }
 
     private TestServer.Answer execute(TestServer.Answer submitted) {

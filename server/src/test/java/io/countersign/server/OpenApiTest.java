@@ -58,7 +58,7 @@ class OpenApiTest {
                 "/v1/actions", new ActionRoutes(null, null, null, null, null, null, 0, null, null),
                 "/v1/audit", new AuditRoutes(null, null),
                 "/v1/grants", new GrantRoutes(null, null, null, 0, null),
-                "/v1/policy", new PolicyRoutes(null, null, null, null, 0, null),
+                "/v1/policy", new PolicyRoutes(null, null, null, null, null, 0, null),
                 "/v1/reports", new ReportRoutes(null, null, null, null),
                 "/v1/channels/slack", new io.countersign.channels.slack.SlackRequestUrl(null, null, null, null),
                 "/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired());

@@ -26,9 +26,16 @@ class ProxyExecutionTest {
     static final String SECRET = "tok-7f3a9c1e5b";
     static final String CONNECTORS = """
             connectors:
+              - name: prod-tools
+                type: exec
+                actions: [ops.prod.run]
+                resource: {type: host, id: prod-web}
+                executables: {echo: /bin/echo, touch: /usr/bin/touch}
+                environment: {PATH: /usr/bin:/bin}
               - name: tools
                 type: exec
                 actions: [ops.run]
+                resource: {type: host, id: staging-web}
                 executables: {echo: /bin/echo, printenv: /usr/bin/printenv, sleep: /usr/bin/sleep, seq: /usr/bin/seq, touch: /usr/bin/touch}
                 environment: {PATH: /usr/bin:/bin, DEPLOY_TOKEN: "${file:secrets/deploy-token}"}
                 timeout: 2s
@@ -53,12 +60,13 @@ class ProxyExecutionTest {
         server.close();
     }
 
+    /** A command on the staging host (allowed there) or, through the other connector, on the production host (held). */
     private TestServer.Answer submit(String env, String... argv) {
         var body = Json.object();
-        body.put("action", "ops.run");
+        body.put("action", env.equals("prod") ? "ops.prod.run" : "ops.run");
         var resource = body.putObject("resource");
         resource.put("type", "host");
-        resource.put("id", "web-1");
+        resource.put("id", env + "-web");
         resource.put("env", env);
         body.putObject("intent").put("summary", "run a maintenance command");
         var args = body.putObject("payload").putArray("argv");
@@ -110,7 +118,7 @@ class ProxyExecutionTest {
         assertThat(config.resolve("work/tools/ran-once")).exists();
         List<JsonNode> entries = server.auditEntries(submitted.id());
         assertThat(entries).extracting(e -> e.path("type").asString())
-                .containsSubsequence("action.requested", "action.decided", "action.executed", "action.outcome", "grant.refused");
+                .containsSubsequence("action.requested", "action.decided", "execution.started", "action.outcome", "grant.refused");
         JsonNode outcome = entries.stream().filter(e -> e.path("type").asString().equals("action.outcome")).findFirst().orElseThrow();
         assertThat(outcome.path("actor").asString()).isEqualTo("connector:tools");
         assertThat(outcome.path("detail").path("detail").asString()).startsWith("exit 0");
@@ -178,7 +186,7 @@ class ProxyExecutionTest {
                 version: 1
                 rules:
                   - id: change-freeze
-                    when: action == "ops.run" && resource.env == "prod"
+                    when: action.startsWith("ops.") && resource.env == "prod"
                     effect: deny
                     reason: change freeze until Monday
                 """);
@@ -187,7 +195,7 @@ class ProxyExecutionTest {
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.error()).isEqualTo("no_longer_allowed");
         assertThat(refused.body().path("error").path("message").asString()).contains("change freeze until Monday");
-        assertThat(config.resolve("work/tools/should-not-exist")).doesNotExist();
+        assertThat(config.resolve("work/prod-tools/should-not-exist")).doesNotExist();
         assertThat(server.get("agent", "/v1/actions/" + held.id()).body().path("status").asString()).isEqualTo("approved");
         JsonNode audited = server.auditEntries(held.id()).getLast();
         assertThat(audited.path("type").asString()).isEqualTo("grant.refused");

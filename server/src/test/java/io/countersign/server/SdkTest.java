@@ -95,10 +95,13 @@ class SdkTest {
 
     @Test
     void executeHasTheShippedDemoConnectorRunTheActionAfterApproval() throws Exception {
-        ActionResult ran = agent.execute(echo("staging", "hello"), Duration.ofSeconds(5));
-        assertThat(ran.status()).isEqualTo("executed");
-        assertThat(ran.succeeded()).isTrue();
-        assertThat(ran.result()).containsEntry("stdout", "hello\n").containsEntry("connector", "demo-echo");
+        // The demo host is in prod (the inventory says so): an agent cannot make it staging's to skip review.
+        assertThatThrownBy(() -> agent.execute(echo("staging", "hello"), Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(CountersignException.class, e -> {
+                    assertThat(e.status()).isEqualTo(422);
+                    assertThat(e.code()).isEqualTo("resource_mismatch");
+                    assertThat(e.field()).isEqualTo("resource.env");
+                });
 
         var held = agent.executeAsync(echo("prod", "deployed"), Duration.ofSeconds(30));
         String id = null;
@@ -109,7 +112,10 @@ class SdkTest {
         }
         assertThat(held).isNotDone();
         server.review("alice", id, "approve", "ok");
-        assertThat(held.get().result()).containsEntry("stdout", "deployed\n");
+        ActionResult ran = held.get();
+        assertThat(ran.status()).isEqualTo("executed");
+        assertThat(ran.succeeded()).isTrue();
+        assertThat(ran.result()).containsEntry("stdout", "deployed\n").containsEntry("connector", "demo-echo");
     }
 
     @Test

@@ -52,6 +52,12 @@ class SlackTest {
                 approvals: {min: 1, from: [sre]}
                 ttl: 2s
                 notify: ["slack:C0PROD"]
+              - id: slack-lapsing
+                when: action == "slack.lapse"
+                effect: require_approval
+                approvals: {min: 1, from: [sre]}
+                approval_ttl: 2s
+                notify: ["slack:C0PROD"]
             """;
 
     @TempDir
@@ -80,6 +86,10 @@ class SlackTest {
     }
 
     private String submit(String action, String summary, String payload) {
+        return submit("agent", action, summary, payload);
+    }
+
+    private String submit(String who, String action, String summary, String payload) {
         var body = Json.object();
         body.put("action", action);
         var resource = body.putObject("resource");
@@ -89,7 +99,7 @@ class SlackTest {
         body.putObject("intent").put("summary", summary);
         body.set("payload", Json.parse(payload));
         body.putObject("context").put("agent_run", "run-77");
-        TestServer.Answer answer = server.post("agent", "/v1/actions", Json.text(body));
+        TestServer.Answer answer = server.post(who, "/v1/actions", Json.text(body));
         assertThat(answer.status()).isEqualTo(202);
         return answer.id();
     }
@@ -155,7 +165,8 @@ class SlackTest {
 
     @Test
     void aBreakGlassEndsTheButtonsAndTheThreadSaysWhoAndWhy() throws Exception {
-        String id = submit("slack.deploy", "hotfix", """
+        // Bob asks: carol, an admin behind nothing here, may break glass on it.
+        String id = submit("bob", "slack.deploy", "hotfix", """
                 {"image": "payments/api:2.0.2"}""");
         slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")));
         TestServer.Answer broken = server.post("carol", "/v1/actions/" + id + "/break-glass",
@@ -263,6 +274,19 @@ class SlackTest {
         assertThat(hasButtons(expired.blocks())).isFalse();
         send(click("U0ALICE", "approve", id));
         slack.await("chat.postEphemeral", c -> "U0ALICE".equals(c.params().get("user")) && c.text().contains("expired"));
+        assertThat(status(id)).isEqualTo("expired");
+    }
+
+    @Test
+    void anApprovalThatLapsesUnrunUpdatesTheMessageAndTheThreadSaysSo() throws Exception {
+        String id = submit("slack.lapse", "quick fix", "{}");
+        slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")));
+        assertThat(server.review("alice", id, "approve", "ok").body().path("status").asString()).isEqualTo("approved");
+        slack.await("chat.update", c -> header(c.blocks()).startsWith("✅ Approved"));
+        FakeSlack.Call lapsed = slack.await("chat.update", c -> header(c.blocks()).startsWith("⌛ Approval lapsed"));
+        assertThat(hasButtons(lapsed.blocks())).isFalse();
+        FakeSlack.Call line = slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")) && c.text().contains("The approval lapsed"));
+        assertThat(line.params().get("thread_ts")).as("in the request's thread").isEqualTo(lapsed.params().get("ts"));
         assertThat(status(id)).isEqualTo("expired");
     }
 

@@ -47,6 +47,7 @@ class SqlConnectorTest {
                   - name: warehouse
                     type: sql
                     actions: [db.change]
+                    resource: {type: postgres.database, id: test}
                     url: %s
                     user: %s
                     password: ${file:secrets/db-password}
@@ -55,6 +56,7 @@ class SqlConnectorTest {
                   - name: reports
                     type: sql
                     actions: [db.report]
+                    resource: {type: postgres.database, id: test}
                     url: %s
                     user: %s
                     read_only: true

@@ -37,6 +37,19 @@ final class TestServer implements AutoCloseable {
                 ttl: 10m
             """;
 
+    /** Resources the tests' connectors act on, added to the example's inventory. */
+    static final String TEST_RESOURCES = """
+              # Added for the tests:
+              - {type: host, id: staging-web, env: staging}
+              - {type: host, id: prod-web, env: prod}
+              - {type: postgres.database, id: test, env: staging}
+              - {type: iam.directory, id: staging, env: staging}
+              - {type: iam.directory, id: prod, env: prod}
+              - {type: postgres.table, id: dev/*, env: dev}
+              - {type: postgres.table, id: qa/*, env: qa}
+              - {type: k8s.deployment, id: payments/*, env: dev}
+            """;
+
     record Answer(int status, JsonNode body) {
         String id() {
             return body.path("id").asString();
@@ -73,6 +86,10 @@ final class TestServer implements AutoCloseable {
         ConfigDirectory.ensureExample(directory);
         try {
             Files.writeString(directory.resolve("policies/test-rules.yaml"), TEST_POLICY);
+            Path resources = directory.resolve("resources.yaml");
+            if (!Files.readString(resources).contains(TEST_RESOURCES)) {
+                Files.writeString(resources, Files.readString(resources) + TEST_RESOURCES);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -176,11 +193,12 @@ final class TestServer implements AutoCloseable {
         return post(who, "/v1/actions/" + id + "/reviews", Json.text(body));
     }
 
+    /** A request about the customers table of {@code env} ({@code prod/customers}, {@code dev/customers}, ...), which the inventory knows. */
     static String request(String action, String env, String extra) {
         return """
-                {"action": "%s", "resource": {"type": "postgres.table", "id": "prod/customers", "env": "%s"},
+                {"action": "%s", "resource": {"type": "postgres.table", "id": "%s/customers", "env": "%s"},
                  "intent": {"summary": "Export customers for churn model"}%s}
-                """.formatted(action, env, extra);
+                """.formatted(action, env, env, extra);
     }
 
     static String piiExport(String ticket) {

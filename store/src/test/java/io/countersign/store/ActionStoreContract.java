@@ -259,6 +259,35 @@ abstract class ActionStoreContract {
     }
 
     @Test
+    void anApprovalPastItsWindowAnswersNoIdenticalRequestAndIsOverdue() {
+        Lifecycle.Started first = started(request("OPS-1", null));
+        Applied approved = insertedAndApproved(first);
+        Instant lapse = approved.next().expiresAt();
+        assertThat(lapse).isEqualTo(NOW.plus(HOLD.approvalTtl()));
+        assertThat(store.overdue(lapse.minusMillis(1), 10)).isEmpty();
+        assertThat(store.overdue(lapse, 10)).containsExactly(first.record().id());
+
+        // Asked again once the window has passed (before the sweeper got to it): a new request, for new approvals.
+        ActionRequest again = request("OPS-2", null);
+        Lifecycle.Started late = Lifecycle.start(ActionId.newId(lapse), Requester.of(AGENT, again), again, ActionDigest.of(again), HOLD, lapse);
+        assertThat(store.insert(late.record(), late.events())).isInstanceOf(InsertResult.Inserted.class);
+    }
+
+    @Test
+    void refusedAttemptsAreFoundByTheTimeTheyWereMade() {
+        Lifecycle.Started started = started(request("OPS-1", null));
+        store.insert(started.record(), started.events());
+        ActionId id = started.record().id();
+        store.append(List.of(new ActionEvent(EventType.REFUSED, id, "alice", NOW, io.countersign.json.Json.object().put("reason", "self_review"))));
+        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW.plusSeconds(1), io.countersign.json.Json.object())));
+        store.append(List.of(new ActionEvent(EventType.GRANT_REFUSED, id, "agent", NOW.plusSeconds(2), io.countersign.json.Json.object().put("reason", "grant_used"))));
+        store.append(List.of(new ActionEvent(EventType.REFUSED, null, "bob", NOW.plusSeconds(90), io.countersign.json.Json.object().put("coalesced", true))));
+        assertThat(store.refusedAttempts(NOW, NOW.plusSeconds(60))).extracting(ActionEvent::type, ActionEvent::actor)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(EventType.REFUSED, "alice"), org.assertj.core.groups.Tuple.tuple(EventType.GRANT_REFUSED, "agent"));
+        assertThat(store.refusedAttempts(NOW.plusSeconds(60), NOW.plusSeconds(120))).extracting(ActionEvent::actor).containsExactly("bob");
+    }
+
+    @Test
     void overdueFindsOnlyPendingPastExpiry() {
         Lifecycle.Started started = started(request("OPS-1", null));
         store.insert(started.record(), started.events());

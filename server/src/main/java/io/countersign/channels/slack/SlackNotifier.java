@@ -140,13 +140,15 @@ public final class SlackNotifier implements AutoCloseable {
                     ? ": " + ReviewMessage.escape(detail.path("justification").asString()) : "");
             case "action.approved" -> "The request is approved; the requester may run it now.";
             case "action.denied" -> "The request is denied" + (detail.has("reason") ? ": " + ReviewMessage.escape(detail.path("reason").asString()) : ".");
-            case "action.expired" -> "The request expired without its quorum; nothing will run.";
+            case "action.expired" -> "approval_expired".equals(detail.path("reason").asString())
+                    ? "The approval lapsed before the action ran; nothing will run unless it is asked for and approved again."
+                    : "The request expired without its quorum; nothing will run.";
             case "action.cancelled" -> "The requester cancelled the request.";
             case "action.break_glass" -> ":rotating_light: *Break-glass* by " + by + ": " + ReviewMessage.escape(detail.path("justification").asString())
                     + ". It may run without its approvals; someone who may review it reviews this afterwards.";
             case "break_glass.reviewed" -> by + " reviewed the break-glass: " + detail.path("verdict").asString()
                     + (detail.has("comment") ? " — " + ReviewMessage.escape(detail.path("comment").asString()) : "");
-            case "action.executed" -> "The action is running (" + by + ").";
+            case "execution.started", "action.executed" -> "The action is running (" + by + ").";
             case "action.outcome" -> "It ran: " + ReviewMessage.escape(detail.path("outcome").asString())
                     + (detail.has("detail") ? " — " + ReviewMessage.escape(detail.path("detail").asString()) : "");
             default -> null;

@@ -155,10 +155,12 @@ public class JdbcActionStore implements ActionStore {
                 }
             }
             if (record.status() == Status.PENDING) {
-                // An approval not yet used first: its requester can run it now, where a pending twin would wait.
+                // An approval not yet used first: its requester can run it now, where a pending twin would wait;
+                // but only while the approval stands (one whose window has passed awaits the sweeper's expiry).
                 Optional<ActionRecord> duplicate = selectOne(connection, "SELECT " + COLUMNS + " FROM actions"
-                                + " WHERE requester_id = ? AND digest = ? AND status = 'approved' AND execution_json IS NULL ORDER BY id DESC LIMIT 1",
-                        record.requester().id(), record.digest());
+                                + " WHERE requester_id = ? AND digest = ? AND status = 'approved' AND execution_json IS NULL"
+                                + " AND expires_at > ? ORDER BY id DESC LIMIT 1",
+                        record.requester().id(), record.digest(), record.createdAt().toEpochMilli());
                 if (duplicate.isEmpty()) {
                     duplicate = selectOne(connection,
                             "SELECT " + COLUMNS + " FROM actions WHERE requester_id = ? AND digest = ? AND status = 'pending'",
@@ -302,8 +304,16 @@ public class JdbcActionStore implements ActionStore {
 
     @Override
     public List<ActionId> overdue(Instant now, int limit) {
-        return read(connection -> selectIds(connection,
-                "SELECT id FROM actions WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT " + limit, now.toEpochMilli()));
+        // Two statements, each on its own partial index: pending requests past their expiry, approvals past their window.
+        return read(connection -> {
+            List<ActionId> due = selectIds(connection,
+                    "SELECT id FROM actions WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT " + limit, now.toEpochMilli());
+            if (due.size() < limit) {
+                due.addAll(selectIds(connection, "SELECT id FROM actions WHERE status = 'approved' AND expires_at <= ? ORDER BY expires_at LIMIT "
+                        + (limit - due.size()), now.toEpochMilli()));
+            }
+            return due;
+        });
     }
 
     @Override
@@ -333,6 +343,13 @@ public class JdbcActionStore implements ActionStore {
         // "action_id IS NULL" as the partial index says it, so that the index is used.
         return read(connection -> selectEvents(connection,
                 "SELECT entry FROM events WHERE type = ? AND action_id IS NULL ORDER BY seq DESC LIMIT " + Math.max(1, limit), type.wireName()));
+    }
+
+    @Override
+    public List<ActionEvent> refusedAttempts(Instant from, Instant to) {
+        // The type condition as the partial index states it, so that the index is used.
+        return read(connection -> selectEvents(connection, "SELECT entry FROM events WHERE type IN ('attempt.refused', 'grant.refused')"
+                + " AND at >= ? AND at < ? ORDER BY seq", from.toEpochMilli(), to.toEpochMilli()));
     }
 
     @Override
