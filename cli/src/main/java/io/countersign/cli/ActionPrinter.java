@@ -49,6 +49,10 @@ final class ActionPrinter {
             out.printf("  break-glass review: %s%s%n", review.path("status").asString(), review.has("by")
                     ? " by " + review.path("by").asString() + (review.has("comment") ? " — " + review.path("comment").asString() : "") : "");
         }
+        if (action.has("approval_expires_at")) {
+            Instant lapses = Instant.parse(action.path("approval_expires_at").asString());
+            out.printf("  approval stands until: %s (%s left; not run by then, it expires)%n", lapses, remaining(Duration.between(Instant.now(), lapses)));
+        }
         if (action.has("expires_at") && "pending".equals(action.path("status").asString())) {
             Instant expires = Instant.parse(action.path("expires_at").asString());
             out.printf("  expires: %s (%s left)%n", expires, remaining(Duration.between(Instant.now(), expires)));

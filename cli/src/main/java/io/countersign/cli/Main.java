@@ -21,11 +21,18 @@ public final class Main {
     /** The command line with its error handling; tests run commands through this too. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
+        withHelp(commandLine);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("countersign: " + e.getMessage());
             return ExitCode.ERROR;
         });
         return commandLine;
+    }
+
+    /** Every command and subcommand answers {@code --help} (and {@code -h}), whatever else it requires. */
+    private static void withHelp(CommandLine command) {
+        command.getCommandSpec().mixinStandardHelpOptions(true);
+        command.getSubcommands().values().forEach(Main::withHelp);
     }
 
     private static void configureLogging() {
