@@ -4,7 +4,7 @@
 # for any gateway in its own process) and through `countersign mcp`, interleaved in one run; then the
 # disk's write + fdatasync alone, which every allowed call's commit waits for. Node and gateway are
 # processes of their own, started by bin/countersign as users start them.
-# Usage: bench/mcp.sh [calls] [warm-up calls]   (needs Node and the npm peers: npm ci --prefix cli/src/test/mcp)
+# Usage: bench/mcp.sh [calls] [warm-up calls]   (needs Node and the npm peers: npm ci --prefix mcp-gateway/src/test/mcp)
 # The warm-up (15,000 by default, about 75 s here) lets the JIT of three JVMs settle: measured is the steady state.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +13,11 @@ JAVA_HOME="$(countersign_java_home)"
 export JAVA_HOME
 calls="${1:-5000}"
 warmup="${2:-15000}"
-[ -d cli/src/test/mcp/node_modules ] || npm ci --prefix cli/src/test/mcp --no-audit --no-fund --loglevel=error
+[ -d mcp-gateway/src/test/mcp/node_modules ] || npm ci --prefix mcp-gateway/src/test/mcp --no-audit --no-fund --loglevel=error
 ./mvnw -B -q -ntp -DskipTests -pl bench,cli -am install
 java="$JAVA_HOME/bin/java"
 work="$(mktemp -d -p bench/target)"; trap 'rm -rf "$work"' EXIT
 echo "# Countersign MCP gateway latency, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB; java $("$java" -version 2>&1 | head -1); node $(node --version)"
-"$java" -cp "bench/target/classes:bench/target/lib/*" io.countersign.bench.McpLatency "$work" cli/src/test/mcp/faulty-server.mjs \
+"$java" -cp "bench/target/classes:bench/target/lib/*" io.countersign.bench.McpLatency "$work" mcp-gateway/src/test/mcp/faulty-server.mjs \
   bin/countersign bench/relay.mjs "$calls" "$warmup" 2>/dev/null

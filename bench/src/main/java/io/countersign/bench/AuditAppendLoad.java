@@ -1,10 +1,12 @@
 package io.countersign.bench;
 
+import io.countersign.events.AuditEvent;
+import io.countersign.policy.Allow;
+import io.countersign.policy.PolicyVersion;
 import io.countersign.audit.AuditEntry;
 import io.countersign.audit.Rfc6962;
-import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.EventType;
 import io.countersign.model.ActionId;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.jdbc.JdbcActionStore;
@@ -118,19 +120,13 @@ public final class AuditAppendLoad {
     }
 
     private static ActionEvent event(int writer, long i, EventType type) {
-        var detail = Json.object();
-        detail.put("digest", "sha256:" + "ab".repeat(32));
-        if (type == EventType.REQUESTED) {
-            detail.put("action", "db.export");
-            detail.put("resource", "postgres.table:prod/customers-" + writer);
-            detail.put("summary", "Export customers for the churn model, run " + i);
-        } else {
-            detail.put("effect", "require_approval");
-            detail.put("policy_version", "sha256:" + "cd".repeat(32));
-            detail.put("status", "pending");
-            detail.putArray("rules").add("pii-export-needs-two");
-        }
-        return new ActionEvent(type, new ActionId("act_" + String.format("%016x%016x", writer, i)), "deploy-agent", Instant.now(), detail);
+        String digest = "sha256:" + "ab".repeat(32);
+        AuditEvent event = type == EventType.REQUESTED
+                ? new AuditEvent.Requested(digest, "db.export", "postgres.table:prod/customers-" + writer,
+                        "Export customers for the churn model, run " + i, null, null)
+                : new AuditEvent.Decided(digest, new Allow(List.of("pii-export-needs-two"), List.of(),
+                        new PolicyVersion("sha256:" + "cd".repeat(32))), "allowed", null);
+        return new ActionEvent(new ActionId("act_" + String.format("%016x%016x", writer, i)), "deploy-agent", Instant.now(), event);
     }
 
     private static double plainWriteAndFsync(Path file, int entrySize, int batch, int seconds) throws IOException {

@@ -1,14 +1,16 @@
 package io.countersign.bench;
 
+import io.countersign.events.AuditEvent;
+import io.countersign.policy.Allow;
+import io.countersign.policy.PolicyVersion;
+import java.util.List;
 import io.countersign.audit.AuditEntry;
 import io.countersign.audit.Checkpoint;
 import io.countersign.audit.LogKey;
 import io.countersign.audit.Rfc6962;
 import io.countersign.audit.RootBuilder;
 import io.countersign.audit.SignedNote;
-import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
 import io.countersign.model.ActionId;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,16 +31,19 @@ public final class ExportGenerator {
         LogKey key = LogKey.generate("bench.countersign.local/log");
         RootBuilder tree = new RootBuilder();
         Instant start = Instant.parse("2026-11-01T00:00:00Z");
-        EventType[] types = {EventType.REQUESTED, EventType.DECIDED, EventType.REVIEWED, EventType.APPROVED};
         try (BufferedWriter out = Files.newBufferedWriter(dir.resolve("log.jsonl"), StandardCharsets.UTF_8)) {
             for (long i = 0; i < count; i++) {
-                var detail = Json.object();
-                detail.put("digest", "sha256:" + Long.toHexString(i * 0x9E3779B97F4A7C15L).repeat(4));
-                detail.put("action", "db.export");
-                detail.put("resource", "postgres.table:prod/customers-" + (i % 1000));
-                detail.put("summary", "Export customers for the churn model, run " + i);
-                ActionEvent event = new ActionEvent(types[(int) (i % 4)], new ActionId("act_" + String.format("%032x", i / 4)),
-                        i % 4 == 2 ? "alice" : "deploy-agent", start.plusMillis(i * 37), detail);
+                String digest = "sha256:" + Long.toHexString(i * 0x9E3779B97F4A7C15L).repeat(4);
+                AuditEvent logged = switch ((int) (i % 4)) {
+                    case 0 -> new AuditEvent.Requested(digest, "db.export", "postgres.table:prod/customers-" + (i % 1000),
+                            "Export customers for the churn model, run " + i, null, null);
+                    case 1 -> new AuditEvent.Decided(digest, new Allow(List.of("pii-export"), List.of(), new PolicyVersion("sha256:bench")),
+                            "allowed", null);
+                    case 2 -> new AuditEvent.Reviewed(digest, "alice", "approve", null);
+                    default -> new AuditEvent.Approved(digest, "alice", null, null, null);
+                };
+                ActionEvent event = new ActionEvent(new ActionId("act_" + String.format("%032x", i / 4)),
+                        i % 4 == 2 ? "alice" : "deploy-agent", start.plusMillis(i * 37), logged);
                 byte[] entry = AuditEntry.encode(event);
                 byte[] leaf = Rfc6962.leafHash(entry);
                 tree.add(leaf);

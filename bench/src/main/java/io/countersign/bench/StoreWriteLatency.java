@@ -3,7 +3,7 @@ package io.countersign.bench;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.Requester;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.Intent;
@@ -11,7 +11,7 @@ import io.countersign.model.Principal;
 import io.countersign.model.Resource;
 import io.countersign.policy.Allow;
 import io.countersign.policy.PolicyVersion;
-import io.countersign.store.ActionStore;
+import io.countersign.storage.Storage;
 import io.countersign.store.sqlite.SqliteStore;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ public final class StoreWriteLatency {
     /** {@code warmUp} writes, then {@code count} measured ones, into a new store in {@code directory}. */
     public static Measured measure(Path directory, int warmUp, int count) throws Exception {
         Path dir = Files.createTempDirectory(directory, "store-write");
-        ActionStore store = SqliteStore.open(dir.resolve("countersign.db"));
+        Storage store = SqliteStore.open(dir.resolve("countersign.db"));
         try {
             var threads = ManagementFactory.getThreadMXBean();
             long[] nanos = new long[count];

@@ -1,5 +1,12 @@
 package io.countersign.cli;
 
+import java.util.function.Function;
+import java.util.Optional;
+import io.countersign.yaml.ConfigException;
+import io.countersign.model.Principal;
+import io.countersign.identity.IdentitiesLoader;
+import io.countersign.client.JsonApi;
+import io.countersign.sdk.Countersign;
 import io.countersign.audit.LogKey;
 import io.countersign.audit.LogProblem;
 import io.countersign.audit.LogVerifier;
@@ -63,7 +70,7 @@ final class AuditCommand extends CommandGroup {
     @Command(name = "checkpoint", description = "Print the log's latest signed checkpoint (save it to check consistency later).")
     static final class CheckpointCmd extends ClientCommand {
         @Override
-        int run(ApiClient api) {
+        int run(JsonApi api) {
             out().print(new ServerLog(api).checkpoint());
             out().flush();
             return ExitCode.OK;
@@ -91,7 +98,7 @@ final class AuditCommand extends CommandGroup {
         Path proof;
 
         @Override
-        int run(ApiClient api) {
+        int run(JsonApi api) {
             try {
                 NoteVerifier verifier = verifierKey(key);
                 if (proof != null) {
@@ -152,8 +159,8 @@ final class AuditCommand extends CommandGroup {
             }
         }
 
-        private void checkConsistencyProof(ApiClient api, SignedCheckpoint earlier, SignedCheckpoint current) throws LogProblem {
-            ApiClient.Answer answer = api.get("v1/audit/proof/consistency?from=" + earlier.size() + "&to=" + current.size(), Duration.ofMinutes(1));
+        private void checkConsistencyProof(JsonApi api, SignedCheckpoint earlier, SignedCheckpoint current) throws LogProblem {
+            JsonApi.Answer answer = api.get("v1/audit/proof/consistency?from=" + earlier.size() + "&to=" + current.size(), Duration.ofMinutes(1));
             if (!answer.ok()) {
                 throw new LogProblem(-1, "the server gave no consistency proof: " + answer.errorMessage());
             }
@@ -186,20 +193,34 @@ final class AuditCommand extends CommandGroup {
         @Option(names = "--checkpoint", description = "Also save the signed checkpoint the export ends at to this file")
         Path checkpointFile;
 
+        @Option(names = "--identities", description = "The server's identities file: who each principal is (human, agent, service), for the OCSF actor")
+        Path identities;
+
         @Override
-        int run(ApiClient api) {
+        int run(JsonApi api) {
             if (!format.equals("jsonl") && !format.equals("ocsf")) {
                 err().println("countersign: audit export: --format must be jsonl or ocsf, not '" + format + "'");
                 err().flush();
                 return ExitCode.USAGE;
             }
+            Function<String, Optional<Principal>> known = id -> Optional.empty();
+            if (identities != null) {
+                try {
+                    known = IdentitiesLoader.load(identities)::byId;
+                } catch (ConfigException e) {
+                    err().println("countersign: audit export: " + e.getMessage());
+                    err().flush();
+                    return ExitCode.USAGE;
+                }
+            }
+            Function<String, Optional<Principal>> principals = known;
             ServerLog server = new ServerLog(api);
             String note = server.checkpoint();
             io.countersign.audit.Checkpoint checkpoint = io.countersign.audit.Checkpoint.parse(note.substring(0, note.lastIndexOf("\n\n") + 1));
             try (Writer writer = output == null ? new NonClosing(out()) : Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
                 server.entries(checkpoint.size(), (index, entry, leafHash) -> {
                     String line = format.equals("jsonl") ? ExportFile.record(index, entry)
-                            : Json.text(OcsfEvent.of(checkpoint.origin(), index, entry, checkpoint.size()));
+                            : Json.text(OcsfEvent.of(checkpoint.origin(), index, entry, checkpoint.size(), principals));
                     try {
                         writer.write(line);
                         writer.write('\n');
@@ -239,8 +260,8 @@ final class AuditCommand extends CommandGroup {
         String key;
 
         @Override
-        int run(ApiClient api) {
-            ApiClient.RawAnswer answer = api.getRaw(idPath(id) + "/proof", Duration.ofSeconds(30));
+        int run(JsonApi api) {
+            Countersign.Answer answer = api.getRaw(idPath(id) + "/proof", Duration.ofSeconds(30));
             if (!answer.ok()) {
                 err().println("countersign: " + answer.errorMessage());
                 err().flush();

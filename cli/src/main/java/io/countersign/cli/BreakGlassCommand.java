@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -19,10 +20,10 @@ final class BreakGlassCommand extends ClientCommand {
     String justification;
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         var body = Json.object();
         body.put("justification", justification);
-        ApiClient.Answer answer = api.post(idPath(id) + "/break-glass", body);
+        JsonApi.Answer answer = api.post(idPath(id) + "/break-glass", body);
         if (!answer.ok()) {
             return fail(answer);
         }
@@ -52,13 +53,13 @@ final class BreakGlassCommand extends ClientCommand {
         String comment;
 
         @Override
-        int run(ApiClient api) {
+        int run(JsonApi api) {
             var body = Json.object();
             body.put("verdict", verdict.upheld ? "upheld" : "disputed");
             if (comment != null) {
                 body.put("comment", comment);
             }
-            ApiClient.Answer answer = api.post(idPath(id) + "/break-glass/review", body);
+            JsonApi.Answer answer = api.post(idPath(id) + "/break-glass/review", body);
             if (!answer.ok()) {
                 return fail(answer);
             }

@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -9,8 +10,8 @@ final class CancelCommand extends ClientCommand {
     String id;
 
     @Override
-    int run(ApiClient api) {
-        ApiClient.Answer answer = api.post(idPath(id) + "/cancel", emptyObject());
+    int run(JsonApi api) {
+        JsonApi.Answer answer = api.post(idPath(id) + "/cancel", emptyObject());
         if (!answer.ok()) {
             return fail(answer);
         }

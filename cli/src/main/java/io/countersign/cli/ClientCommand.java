@@ -1,5 +1,7 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
+import io.countersign.sdk.CountersignException;
 import io.countersign.json.Json;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -16,14 +18,16 @@ abstract class ClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    abstract int run(ApiClient api);
+    abstract int run(JsonApi api);
 
     @Override
     public Integer call() {
         try {
             return run(options.client());
-        } catch (ApiClient.Unreachable e) {
-            err().println("countersign: " + e.getMessage());
+        } catch (CountersignException e) {
+            // Only an unreachable server or an answer that is not Countersign's reach here: refusals are answers.
+            err().println("countersign: " + e.getMessage() + (e.getMessage().startsWith("cannot connect")
+                    ? " (is `countersign serve` running? set --server or COUNTERSIGN_SERVER)" : ""));
             return ExitCode.ERROR;
         }
     }
@@ -37,7 +41,7 @@ abstract class ClientCommand implements Callable<Integer> {
     }
 
     /** Prints an action (or the error), returning the exit code its status means. */
-    int showAction(ApiClient.Answer answer) {
+    int showAction(JsonApi.Answer answer) {
         if (!answer.ok() && !answer.body().has("status")) {
             return fail(answer);
         }
@@ -50,7 +54,7 @@ abstract class ClientCommand implements Callable<Integer> {
         return ExitCode.forStatus(answer.body().path("status").asString());
     }
 
-    int fail(ApiClient.Answer answer) {
+    int fail(JsonApi.Answer answer) {
         if (options.json) {
             out().println(Json.text(answer.body()));
             out().flush();
@@ -74,11 +78,11 @@ abstract class ClientCommand implements Callable<Integer> {
     private static final java.time.Duration POLL = java.time.Duration.ofSeconds(50);
 
     /** The action once it is decided, or as it stands at {@code deadline}; an error answer as it came. */
-    ApiClient.Answer awaitDecision(ApiClient api, String id, java.time.Instant deadline) {
+    JsonApi.Answer awaitDecision(JsonApi api, String id, java.time.Instant deadline) {
         while (true) {
             java.time.Duration left = java.time.Duration.between(java.time.Instant.now(), deadline);
             long seconds = Math.max(1, Math.min(POLL.toSeconds(), left.toSeconds()));
-            ApiClient.Answer answer = api.get(idPath(id) + "?wait=" + seconds + "s", java.time.Duration.ofSeconds(seconds + 30));
+            JsonApi.Answer answer = api.get(idPath(id) + "?wait=" + seconds + "s", java.time.Duration.ofSeconds(seconds + 30));
             boolean pending = answer.ok() && "pending".equals(answer.body().path("status").asString());
             if (!pending || !java.time.Instant.now().isBefore(deadline)) {
                 return answer;

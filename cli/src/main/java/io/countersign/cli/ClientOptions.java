@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import picocli.CommandLine.Option;
 
 /** Options every client command shares: where the server is, who we are, how to print. */
@@ -14,7 +15,7 @@ final class ClientOptions {
     @Option(names = "--json", description = "Print the server's JSON instead of text")
     boolean json;
 
-    ApiClient client() {
-        return new ApiClient(server, token);
+    JsonApi client() {
+        return JsonApi.connect(server, token);
     }
 }

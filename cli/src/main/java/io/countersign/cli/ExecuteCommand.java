@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,12 +24,12 @@ final class ExecuteCommand extends ClientCommand {
     String timeout;
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         Duration limit = timeoutOption(timeout);
         if (limit == null) {
             return ExitCode.USAGE;
         }
-        ApiClient.Answer action = limit.isZero() ? api.get(idPath(id), Duration.ofSeconds(30))
+        JsonApi.Answer action = limit.isZero() ? api.get(idPath(id), Duration.ofSeconds(30))
                 : awaitDecision(api, id, Instant.now().plus(limit));
         if (!action.ok()) {
             return fail(action);
@@ -44,7 +45,7 @@ final class ExecuteCommand extends ClientCommand {
         var body = Json.object();
         body.put("grant", grant);
         int[] exit = {ExitCode.ERROR};
-        ApiClient.Answer refused = api.postStreaming(idPath(id) + "/execute", body, Duration.ofHours(2), event -> {
+        JsonApi.Answer refused = api.postStreaming(idPath(id) + "/execute", body, Duration.ofHours(2), event -> {
             switch (event.path("event").asString()) {
                 case "output" -> {
                     var target = "stderr".equals(event.path("stream").asString()) ? err() : out();

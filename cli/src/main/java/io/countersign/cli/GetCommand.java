@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -10,12 +11,12 @@ final class GetCommand extends ClientCommand {
     String id;
 
     @Override
-    int run(ApiClient api) {
-        ApiClient.Answer answer = api.get(idPath(id), Duration.ofSeconds(30));
+    int run(JsonApi api) {
+        JsonApi.Answer answer = api.get(idPath(id), Duration.ofSeconds(30));
         return answer.ok() ? print(answer) : fail(answer);
     }
 
-    private int print(ApiClient.Answer answer) {
+    private int print(JsonApi.Answer answer) {
         showAction(answer);
         return ExitCode.OK;
     }

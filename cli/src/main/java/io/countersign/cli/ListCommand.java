@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +20,10 @@ final class ListCommand extends ClientCommand {
     int limit;
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         String query = "v1/actions?limit=" + limit + (status == null ? "" : "&status=" + java.net.URLEncoder.encode(status, java.nio.charset.StandardCharsets.UTF_8))
                 + (breakGlass ? "&break_glass=unreviewed" : "");
-        ApiClient.Answer answer = api.get(query, Duration.ofSeconds(30));
+        JsonApi.Answer answer = api.get(query, Duration.ofSeconds(30));
         if (!answer.ok()) {
             return fail(answer);
         }

@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.api.PolicyRepresentation;
 import io.countersign.identity.Identities;
 import io.countersign.json.ActionRequestJson;
@@ -10,7 +11,6 @@ import io.countersign.policy.ControlCatalog;
 import io.countersign.policy.Explanation;
 import io.countersign.policy.Policy;
 import io.countersign.policy.PolicyException;
-import io.countersign.policy.PolicyInput;
 import io.countersign.policy.PolicyLoader;
 import io.countersign.policy.PolicyProblem;
 import io.countersign.policy.PolicyTestRunner;
@@ -166,7 +166,7 @@ final class PolicyCommand extends CommandGroup {
         Path resourcesFile;
 
         @Override
-        int run(ApiClient api) {
+        int run(JsonApi api) {
             JsonNode request;
             try {
                 request = Json.parse(Files.readAllBytes(requestFile));
@@ -184,7 +184,7 @@ final class PolicyCommand extends CommandGroup {
                     return ExitCode.ERROR;
                 }
             } else {
-                ApiClient.Answer answer = api.post("v1/policy/evaluate" + (as == null ? "" : "?as="
+                JsonApi.Answer answer = api.post("v1/policy/evaluate" + (as == null ? "" : "?as="
                         + java.net.URLEncoder.encode(as, java.nio.charset.StandardCharsets.UTF_8)), request);
                 if (!answer.ok()) {
                     return fail(answer);

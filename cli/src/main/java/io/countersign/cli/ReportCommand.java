@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -20,7 +21,7 @@ final class ReportCommand extends CommandGroup {
         String to;
 
         @Override
-        int run(ApiClient api) {
+        int run(JsonApi api) {
             StringBuilder path = new StringBuilder("v1/reports/controls");
             char separator = '?';
             if (from != null) {
@@ -30,7 +31,7 @@ final class ReportCommand extends CommandGroup {
             if (to != null) {
                 path.append(separator).append("to=").append(URLEncoder.encode(to, StandardCharsets.UTF_8));
             }
-            ApiClient.Answer answer = api.get(path.toString(), Duration.ofMinutes(5));
+            JsonApi.Answer answer = api.get(path.toString(), Duration.ofMinutes(5));
             if (!answer.ok()) {
                 return fail(answer);
             }

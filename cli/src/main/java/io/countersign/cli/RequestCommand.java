@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import io.countersign.model.InvalidInputException;
 import java.io.IOException;
@@ -51,7 +52,7 @@ final class RequestCommand extends ClientCommand {
     String idempotencyKey;
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         ObjectNode body;
         try {
             body = build();

@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,13 +16,13 @@ abstract class ReviewCommand extends ClientCommand {
     abstract String decision();
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         var body = Json.object();
         body.put("decision", decision());
         if (comment != null) {
             body.put("comment", comment);
         }
-        ApiClient.Answer answer = api.post(idPath(id) + "/reviews", body);
+        JsonApi.Answer answer = api.post(idPath(id) + "/reviews", body);
         if (!answer.ok()) {
             return fail(answer);
         }

@@ -1,5 +1,7 @@
 package io.countersign.cli;
 
+import io.countersign.sdk.OutcomeDelivery;
+import io.countersign.client.JsonApi;
 import io.countersign.json.Json;
 import io.countersign.policy.DurationText;
 import java.io.IOException;
@@ -54,12 +56,12 @@ final class RunCommand extends ClientCommand {
     List<String> command = new ArrayList<>();
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         Duration limit = timeoutOption(timeout);
         if (limit == null) {
             return ExitCode.USAGE;
         }
-        ApiClient.Answer answer = api.post("v1/actions", request());
+        JsonApi.Answer answer = api.post("v1/actions", request());
         if (!answer.ok() && !answer.body().has("status")) {
             return fail(answer);
         }
@@ -75,6 +77,12 @@ final class RunCommand extends ClientCommand {
         }
         JsonNode action = answer.body();
         String status = action.path("status").asString();
+        if (status.equals("executed") || status.equals("failed")) {
+            // Another holder of the same approval claimed it between our wait and now: it ran there, not here.
+            err().println("countersign: " + id + " was not run: it was already run by another holder of its approval (" + status + ")");
+            err().flush();
+            return ExitCode.CLAIMED_ELSEWHERE;
+        }
         if (!status.equals("allowed") && !status.equals("approved")) {
             err().println("countersign: " + id + " is " + status + (status.equals("pending") ? " after " + timeout : "")
                     + "; the command did not run" + reason(action));
@@ -89,7 +97,7 @@ final class RunCommand extends ClientCommand {
         // Claim before running: the grant is used on the server by compare-and-set, so one process runs it.
         ObjectNode claim = Json.object();
         claim.put("grant", grant.path("token").asString());
-        ApiClient.Answer claimed = api.post(idPath(id) + "/claim", claim);
+        JsonApi.Answer claimed = api.post(idPath(id) + "/claim", claim);
         if (!claimed.ok()) {
             String code = claimed.body().path("error").path("code").asString("");
             err().println("countersign: " + id + " was not run: " + claimed.errorMessage());
@@ -161,9 +169,9 @@ final class RunCommand extends ClientCommand {
      * Reports how the command went, sent again while the node is away (until the grant expires); the
      * command ran, so whatever becomes of its report, its own exit code is what the caller gets.
      */
-    private void report(ApiClient api, String id, JsonNode grant, boolean succeeded, String detail) {
-        String failure = new OutcomeDelivery(api, FIRST_REPORT_RETRY).deliver(id, new OutcomeReport(grant.path("token").asString(), succeeded, detail),
-                OutcomeDelivery.expiryOf(grant), (why, pause) -> {
+    private void report(JsonApi api, String id, JsonNode grant, boolean succeeded, String detail) {
+        String failure = new OutcomeDelivery(api.sdk(), FIRST_REPORT_RETRY).deliver(id, grant.path("token").asString(), succeeded, detail,
+                OutcomeDelivery.grantExpiry(grant.path("expires_at").asString(null)), (why, pause) -> {
                     err().println("countersign: recording the outcome failed (" + why + "); trying again in " + DurationText.format(pause));
                     err().flush();
                 });

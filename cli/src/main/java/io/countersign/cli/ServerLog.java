@@ -1,5 +1,8 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
+import io.countersign.sdk.CountersignException;
+import io.countersign.sdk.Countersign;
 import io.countersign.audit.LogProblem;
 import io.countersign.audit.Rfc6962;
 import io.countersign.audit.TilePath;
@@ -11,9 +14,9 @@ import java.util.Arrays;
  * tiles for the leaf hashes the server claims, so an entry changed behind the tree is pinpointed.
  */
 final class ServerLog implements LogSource {
-    private final ApiClient api;
+    private final JsonApi api;
 
-    ServerLog(ApiClient api) {
+    ServerLog(JsonApi api) {
         this.api = api;
     }
 
@@ -49,9 +52,9 @@ final class ServerLog implements LogSource {
     }
 
     byte[] get(String path) {
-        ApiClient.RawAnswer answer = api.getRaw(path, Duration.ofMinutes(2));
+        Countersign.Answer answer = api.getRaw(path, Duration.ofMinutes(2));
         if (!answer.ok()) {
-            throw new ApiClient.Unreachable(path + ": " + answer.errorMessage());
+            throw new CountersignException(answer.status(), "log_unavailable", null, path + ": " + answer.errorMessage());
         }
         return answer.body();
     }

@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.client.JsonApi;
 import java.time.Duration;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -15,12 +16,12 @@ final class WaitCommand extends ClientCommand {
     String timeout;
 
     @Override
-    int run(ApiClient api) {
+    int run(JsonApi api) {
         Duration limit = timeoutOption(timeout);
         if (limit == null) {
             return ExitCode.USAGE;
         }
-        ApiClient.Answer answer = awaitDecision(api, id, Instant.now().plus(limit));
+        JsonApi.Answer answer = awaitDecision(api, id, Instant.now().plus(limit));
         return answer.ok() ? showAction(answer) : fail(answer);
     }
 }

@@ -244,5 +244,15 @@ class AuditCliTest {
         assertThat(decided.path("unmapped").path("log_index").asLong()).isPositive();
         assertThat(decided.path("unmapped").path("leaf_hash").asString()).hasSize(44);
         assertThat(client("alice", "audit", "export", "--format", "cef").err()).contains("--format must be jsonl or ocsf");
+
+        // With the server's identities, an agent's request names the agent as the application that acted.
+        Cli.Run known = client("alice", "audit", "export", "--format", "ocsf", "--identities", config.resolve("identities.yaml").toString());
+        var requested = known.out().lines().map(Json::parse).filter(e -> e.path("message").asString().equals("action.requested"))
+                .filter(e -> e.path("actor").path("user").path("uid").asString().equals("deploy-agent")).findFirst().orElseThrow();
+        assertThat(requested.path("actor").path("user").path("type").asString()).isEqualTo("Service");
+        assertThat(requested.path("actor").path("app_uid").asString()).isEqualTo("deploy-agent");
+        Cli.Run missing = client("alice", "audit", "export", "--format", "ocsf", "--identities", config.resolve("none.yaml").toString());
+        assertThat(missing.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(missing.err()).contains("none.yaml: cannot read");
     }
 }

@@ -1,5 +1,6 @@
 package io.countersign.cli;
 
+import io.countersign.mcp.McpPeers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.json.Json;

@@ -2,8 +2,10 @@ package io.countersign.audit;
 
 import io.countersign.json.CanonicalJson;
 import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventCodec;
+import io.countersign.events.EventType;
 import io.countersign.model.ActionId;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -32,27 +34,23 @@ public final class AuditEntry {
         if (event.actionId() != null) {
             entry.put("action_id", event.actionId().value());
         }
-        entry.set("detail", event.detail());
+        ObjectNode detail = EventCodec.detail(event.event());
+        entry.set("detail", detail);
         byte[] bytes = CanonicalJson.encode(entry);
         if (bytes.length <= MAX_BYTES) {
             return bytes;
         }
-        byte[] detail = CanonicalJson.encode(event.detail());
-        ObjectNode digest = Json.object();
-        digest.put("omitted", "detail larger than an entry can hold");
-        digest.put("sha256", HexFormat.of().formatHex(Rfc6962.sha256(detail)));
-        digest.put("bytes", detail.length);
-        entry.set("detail", digest);
+        byte[] whole = CanonicalJson.encode(detail);
+        entry.set("detail", EventCodec.detail(new AuditEvent.Oversized(event.type(), HexFormat.of().formatHex(Rfc6962.sha256(whole)), whole.length)));
         return CanonicalJson.encode(entry);
     }
 
     public static ActionEvent decode(byte[] entry) {
         JsonNode node = Json.parse(new String(entry, java.nio.charset.StandardCharsets.UTF_8));
         JsonNode actionId = node.get("action_id");
-        return new ActionEvent(EventType.fromWire(node.get("type").stringValue()),
-                actionId == null ? null : new ActionId(actionId.stringValue()),
+        return new ActionEvent(actionId == null ? null : new ActionId(actionId.stringValue()),
                 node.get("actor").stringValue(),
                 Instant.parse(node.get("time").stringValue()),
-                (ObjectNode) node.get("detail"));
+                EventCodec.read(EventType.fromWire(node.get("type").stringValue()), node.get("detail")));
     }
 }

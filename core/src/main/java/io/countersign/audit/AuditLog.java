@@ -1,9 +1,9 @@
 package io.countersign.audit;
 
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.EventType;
 import io.countersign.model.ActionId;
 import io.countersign.model.InvalidInputException;
-import io.countersign.store.AuditLogStore;
+import io.countersign.audit.AuditLogStore;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package io.countersign.audit;
 
-import io.countersign.store.AuditLogStore;
-import io.countersign.store.AuditLogStore.StoredCheckpoint;
+import io.countersign.audit.AuditLogStore;
+import io.countersign.audit.AuditLogStore.StoredCheckpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;

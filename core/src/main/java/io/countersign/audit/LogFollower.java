@@ -1,10 +1,7 @@
 package io.countersign.audit;
 
-import io.countersign.json.Json;
-import io.countersign.store.AuditLogStore;
-import io.countersign.store.WebhookStore;
+import io.countersign.audit.AuditLogStore;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +9,6 @@ import java.util.function.BooleanSupplier;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Hands every audit-log entry, in log order, to one handler on a virtual thread of its own, from a
@@ -34,16 +30,11 @@ public final class LogFollower implements AutoCloseable {
         STOP
     }
 
-    /** Acts on one entry; waits (between retries) with {@code follower.pause}, so closing ends them. */
-    public interface Handler {
-        Handled handle(LogFollower follower, long index, byte[] entry, JsonNode parsed) throws InterruptedException;
-    }
-
     private final String cursor;
     private final AuditLogStore log;
-    private final WebhookStore positions;
+    private final LogCursors positions;
     private final Duration idle;
-    private final Handler handler;
+    private final LogSubscriber subscriber;
     private final BooleanSupplier leads;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Released when entries are appended (or on close): a follower that has caught up waits on it. */
@@ -51,27 +42,28 @@ public final class LogFollower implements AutoCloseable {
     private Runnable stopListening = () -> { };
     private Thread thread;
 
-    private LogFollower(String cursor, AuditLogStore log, WebhookStore positions, Duration idle, BooleanSupplier leads, Handler handler) {
+    private LogFollower(LogSubscriber subscriber, AuditLogStore log, LogCursors positions, Duration idle, BooleanSupplier leads) {
         this.leads = leads;
-        this.cursor = cursor;
+        this.cursor = subscriber.cursor();
         this.log = log;
         this.positions = positions;
         this.idle = idle;
-        this.handler = handler;
+        this.subscriber = subscriber;
     }
 
     /**
-     * @param cursor    the name the position is stored under; a follower seen for the first time starts at the log's end
-     * @param idle      how long to wait when the log has nothing new and no append is heard of (a safety net:
-     *                  appends wake the follower at once)
-     * @param leads     whether this node follows the log now; positions are shared by every node, and only
-     *                  the one that leads moves them (the others wait, and read the position afresh when they lead)
+     * Starts feeding {@code subscriber} on a virtual thread of its own, from the position its cursor names;
+     * a subscriber seen for the first time starts at the log's end.
+     *
+     * @param idle  how long to wait when the log has nothing new and no append is heard of (a safety net:
+     *              appends wake the follower at once)
+     * @param leads whether this node follows the log now; positions are shared by every node, and only
+     *              the one that leads moves them (the others wait, and read the position afresh when they lead)
      */
-    public static LogFollower start(String threadName, String cursor, AuditLogStore log, WebhookStore positions, Duration idle,
-                                    BooleanSupplier leads, Handler handler) {
-        LogFollower follower = new LogFollower(cursor, log, positions, idle, leads, handler);
+    public static LogFollower start(LogSubscriber subscriber, AuditLogStore log, LogCursors positions, Duration idle, BooleanSupplier leads) {
+        LogFollower follower = new LogFollower(subscriber, log, positions, idle, leads);
         follower.stopListening = log.onAppend(follower.appended::release);
-        follower.thread = Thread.ofVirtual().name(threadName).start(follower::follow);
+        follower.thread = Thread.ofVirtual().name(subscriber.name()).start(follower::follow);
         return follower;
     }
 
@@ -110,8 +102,7 @@ public final class LogFollower implements AutoCloseable {
                 log.entries(next, end, (index, entry, leafHash) -> entries.add(entry));
                 long passedFrom = -1;
                 for (byte[] entry : entries) {
-                    Handled handled = running() ? handler.handle(this, next, entry, Json.parse(new String(entry, StandardCharsets.UTF_8)))
-                            : Handled.STOP;
+                    Handled handled = running() ? subscriber.handle(this, new LogEntry(next, entry, AuditEntry.decode(entry))) : Handled.STOP;
                     if (handled == Handled.STOP) {
                         advancePast(passedFrom, next);
                         return;

@@ -1,6 +1,6 @@
 package io.countersign.audit;
 
-import io.countersign.store.AuditLogStore;
+import io.countersign.audit.AuditLogStore;
 import java.security.MessageDigest;
 import java.util.List;
 

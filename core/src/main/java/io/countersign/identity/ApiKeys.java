@@ -1,6 +1,6 @@
 package io.countersign.identity;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;

@@ -1,6 +1,6 @@
 package io.countersign.inventory;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.policy.PolicyProblem;
 import io.countersign.yaml.MalformedYamlException;
 import io.countersign.yaml.Yaml;

@@ -1,15 +1,17 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventStore;
+import io.countersign.events.EventType;
 import io.countersign.inventory.Inventory;
 import io.countersign.inventory.ResourceMismatchException;
-import io.countersign.json.Json;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
 import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
 import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Transition.Applied;
 import io.countersign.lifecycle.Transition.Refused;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;
@@ -19,8 +21,8 @@ import io.countersign.policy.Deny;
 import io.countersign.policy.PolicyEngine;
 import io.countersign.policy.PolicyInput;
 import io.countersign.policy.RequirementNotMet;
-import io.countersign.store.ActionStore;
-import io.countersign.store.ActionStore.InsertResult;
+import io.countersign.lifecycle.ActionStore;
+import io.countersign.lifecycle.ActionStore.InsertResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +37,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The use cases of the approval lifecycle: submit, read, wait, review, cancel, expire. It asks policy,
@@ -56,42 +57,54 @@ public final class ActionService {
     private final SubmissionRate grantRate;
     private final RefusedAttempts refusals;
     private final Supplier<Inventory> inventory;
+    private final List<SubmissionCheck> checks;
+    private final GrantIssuer grants;
 
     /**
+     * @param store      the action records
+     * @param events     where refused attempts are recorded
+     * @param inventory  the resource inventory in force: what the server knows of the resources requests name,
+     *                   read at every decision (a reload swaps it)
      * @param principals finds a requester's principal as it is now, for re-evaluating pending requests
      *                   when policy changes; one no longer found is evaluated with no groups
+     * @param limits     how much one principal may submit, and have waiting for review at once
      */
-    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes,
-                         Function<String, Optional<Principal>> principals) {
-        this(store, policy, clock, changes, principals, SubmissionLimits.NONE);
-    }
-
-    /** @param limits how much one principal may submit, and have waiting for review at once */
-    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes,
-                         Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
-        this(store, policy, () -> Inventory.EMPTY, clock, changes, principals, limits);
+    public ActionService(ActionStore store, EventStore events, Supplier<PolicyEngine> policy, Supplier<Inventory> inventory, Clock clock,
+                         ChangeFeed changes, Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
+        this(store, events, policy, inventory, clock, changes, principals, limits, List.of(), GrantIssuer.NONE);
     }
 
     /**
-     * @param inventory the resource inventory in force: what the server knows of the resources requests name,
-     *                  read at every decision (a reload swaps it)
+     * @param checks what every submitted request must pass first (callbacks, connectors)
+     * @param grants mints the grants that requesters run their actions with
      */
-    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Supplier<Inventory> inventory, Clock clock,
-                         ChangeFeed changes, Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
+    public ActionService(ActionStore store, EventStore events, Supplier<PolicyEngine> policy, Supplier<Inventory> inventory, Clock clock,
+                         ChangeFeed changes, Function<String, Optional<Principal>> principals, SubmissionLimits limits,
+                         List<SubmissionCheck> checks, GrantIssuer grants) {
         this.inventory = inventory;
         this.limits = limits;
         this.rate = new SubmissionRate(limits, clock);
         this.grantRate = new SubmissionRate(limits, clock);
-        this.refusals = new RefusedAttempts(store, clock);
+        this.refusals = new RefusedAttempts(events, clock);
         this.store = store;
         this.policy = policy;
         this.clock = clock;
         this.changes = changes;
         this.principals = principals;
+        this.checks = List.copyOf(checks);
+        this.grants = grants;
     }
 
-    public ActionService(ActionStore store, Supplier<PolicyEngine> policy, Clock clock, ChangeFeed changes) {
-        this(store, policy, clock, changes, id -> Optional.empty());
+    /**
+     * The grant {@code caller} runs this action with: the requester (or the agent's owner) gets a fresh one
+     * whenever it reads an action that may run now; nobody else ever does.
+     */
+    public Optional<GrantIssuer.Issued> grantFor(Principal caller, ActionRecord record) {
+        boolean requester = caller.id().equals(record.requester().id()) || caller.id().equals(record.requester().owner());
+        if (!requester || !record.isRunnable()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(grants.issue(record, clock.instant()));
     }
 
     /** Millisecond precision: what the store keeps, so a record read back equals the one written. */
@@ -109,6 +122,9 @@ public final class ActionService {
             throw new TooManyRequestsException("rate_limited", caller.id() + " submits faster than its limit of "
                     + limits.perSecond() + " per second (bursts of " + limits.burst() + "); retry after " + wait.toMillis() + " ms", wait);
         }
+        for (SubmissionCheck check : checks) {
+            check.check(claimed);
+        }
         // What is stored, digested, decided and shown is the request with the inventory's facts about its resource.
         Inventory.Resolved resolved = inventory.get().resolve(claimed);
         ActionRequest request = resolved.request();
@@ -125,13 +141,9 @@ public final class ActionService {
         try {
             decision = engine.evaluate(new PolicyInput(caller, request, now, resolved.facts()));
         } catch (RequirementNotMet unmet) {
-            ObjectNode detail = Json.object();
-            detail.put("action", request.action());
-            detail.put("resource", request.resource().type() + ":" + request.resource().id());
-            detail.put("digest", digest);
-            detail.put("rule", unmet.rule());
-            refusals.record(new RefusedAttempts.Attempt(EventType.REFUSED, caller.id(), "submit", "requirement_not_met",
-                    unmet.getMessage(), null, unmet.controls(), detail));
+            refusals.record(new RefusedAttempts.Attempt(caller.id(), null, new AuditEvent.Refused(EventType.REFUSED, digest,
+                    "requirement_not_met", "submit", unmet.getMessage(), unmet.controls(), null, null, request.action(),
+                    request.resource().type() + ":" + request.resource().id(), unmet.rule())));
             throw unmet;
         }
         Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, request), request, digest, decision, now);
@@ -234,9 +246,7 @@ public final class ActionService {
         } catch (LifecycleException e) {
             // A missing justification is a form to fill in again, not an attempt at something refused.
             if (e.refusal() != Refusal.JUSTIFICATION_REQUIRED) {
-                ObjectNode detail = boundTo(record);
-                detail.put("decision", decision.wireName());
-                refused(caller, "review", e, record, detail);
+                refused(caller, "review", e, record, null, decision.wireName());
             }
             throw e;
         }
@@ -252,7 +262,7 @@ public final class ActionService {
         try {
             return apply(record, new LifecycleEvent.BreakGlassUsed(admin, justification));
         } catch (LifecycleException e) {
-            refused(admin, "break_glass", e, record, boundTo(record));
+            refused(admin, "break_glass", e, record, null, null);
             throw e;
         }
     }
@@ -263,7 +273,7 @@ public final class ActionService {
             return apply(record, new LifecycleEvent.BreakGlassReviewed(reviewer, verdict, comment));
         } catch (LifecycleException e) {
             if (e.refusal() != Refusal.JUSTIFICATION_REQUIRED) {
-                refused(reviewer, "break_glass_review", e, record, boundTo(record));
+                refused(reviewer, "break_glass_review", e, record, null, null);
             }
             throw e;
         }
@@ -286,15 +296,11 @@ public final class ActionService {
         }
     }
 
-    private void refused(Principal by, String attempt, LifecycleException e, ActionRecord record, ObjectNode detail) {
-        refusals.record(new RefusedAttempts.Attempt(EventType.REFUSED, by.id(), attempt, e.refusal().code(), e.getMessage(),
-                record.id(), record.decision().controls(), detail));
-    }
-
-    private static ObjectNode boundTo(ActionRecord record) {
-        ObjectNode detail = Json.object();
-        detail.put("digest", record.digest());
-        return detail;
+    /** Records a refused attempt on {@code record}: a grant refusal when {@code grantId} is given, else {@code attempt.refused}. */
+    private void refused(Principal by, String attempt, LifecycleException e, ActionRecord record, String grantId, String decision) {
+        refusals.record(new RefusedAttempts.Attempt(by.id(), record.id(), new AuditEvent.Refused(
+                grantId != null ? EventType.GRANT_REFUSED : EventType.REFUSED, record.digest(), e.refusal().code(), attempt, e.getMessage(),
+                record.decision().controls(), grantId, decision, null, null, null)));
     }
 
     /** Newest first: the break-glass uses {@code caller} may review now (none for agents and services). */
@@ -342,10 +348,7 @@ public final class ActionService {
         } catch (LifecycleException e) {
             if (e.refusal() == Refusal.GRANT_USED || e.refusal() == Refusal.NOT_RUNNABLE || e.refusal() == Refusal.NO_LONGER_ALLOWED
                     || e.refusal() == Refusal.APPROVAL_EXPIRED) {
-                ObjectNode detail = boundTo(record);
-                detail.put("grant_id", grantId);
-                refusals.record(new RefusedAttempts.Attempt(EventType.GRANT_REFUSED, by.id(), "grant", e.refusal().code(),
-                        e.getMessage(), record.id(), record.decision().controls(), detail));
+                refused(by, "grant", e, record, grantId, null);
             }
             throw e;
         }

@@ -1,16 +1,17 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventStore;
+import io.countersign.events.EventType;
 import io.countersign.inventory.ActiveInventory;
 import io.countersign.inventory.Inventory;
 import io.countersign.inventory.InventoryException;
-import io.countersign.json.Json;
-import io.countersign.store.ActionStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.Supplier;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Activates a changed resource inventory as policy is activated: only a valid one is swapped in, with
@@ -31,12 +32,12 @@ public final class InventoryReloader {
     private final ActiveInventory active;
     private final ActionService actions;
     private final io.countersign.policy.PolicyEngine policy;
-    private final ActionStore store;
+    private final EventStore store;
     private final Clock clock;
 
     /** @param loader reads the inventory file anew; throws {@link InventoryException} when it is invalid */
     public InventoryReloader(Supplier<Inventory> loader, ActiveInventory active, ActionService actions,
-                             io.countersign.policy.PolicyEngine policy, ActionStore store, Clock clock) {
+                             io.countersign.policy.PolicyEngine policy, EventStore store, Clock clock) {
         this.loader = loader;
         this.active = active;
         this.actions = actions;
@@ -49,7 +50,7 @@ public final class InventoryReloader {
     public synchronized void started() {
         Inventory inventory = active.get();
         List<ActionEvent> last = store.recentSystemEvents(EventType.INVENTORY_LOADED, 1);
-        String lastVersion = last.isEmpty() ? null : last.getFirst().detail().path("version").asString(null);
+        String lastVersion = last.isEmpty() || !(last.getFirst().event() instanceof AuditEvent.InventoryLoaded loaded) ? null : loaded.version();
         if (inventory.version().equals(lastVersion) || (lastVersion == null && inventory == Inventory.EMPTY)) {
             return;
         }
@@ -63,12 +64,8 @@ public final class InventoryReloader {
             next = loader.get();
         } catch (InventoryException e) {
             LOG.log(Level.ERROR, "resource inventory change rejected, version {0} stays ({1}):\n{2}", active.get().version(), trigger, e.getMessage());
-            ObjectNode detail = Json.object();
-            detail.put("trigger", trigger);
-            detail.put("active_version", active.get().version());
-            var problems = detail.putArray("problems");
-            e.problems().forEach(p -> problems.add(p.toString()));
-            store.append(List.of(event(EventType.INVENTORY_REJECTED, detail)));
+            store.append(List.of(event(new AuditEvent.InventoryRejected(trigger, active.get().version(),
+                    e.problems().stream().map(Object::toString).toList()))));
             return new Result(active.get().version(), false, e.problems().stream().map(Object::toString).toList());
         }
         if (next.version().equals(active.get().version())) {
@@ -84,17 +81,10 @@ public final class InventoryReloader {
     }
 
     private ActionEvent loaded(Inventory inventory, String previousVersion, String trigger) {
-        ObjectNode detail = Json.object();
-        detail.put("version", inventory.version());
-        if (previousVersion != null) {
-            detail.put("previous_version", previousVersion);
-        }
-        detail.put("trigger", trigger);
-        detail.put("entries", inventory.entries().size());
-        return event(EventType.INVENTORY_LOADED, detail);
+        return event(new AuditEvent.InventoryLoaded(inventory.version(), previousVersion, trigger, inventory.entries().size()));
     }
 
-    private ActionEvent event(EventType type, ObjectNode detail) {
-        return new ActionEvent(type, null, ActionEvent.SYSTEM, clock.instant().truncatedTo(ChronoUnit.MILLIS), detail);
+    private ActionEvent event(AuditEvent event) {
+        return new ActionEvent(null, ActionEvent.SYSTEM, clock.instant().truncatedTo(ChronoUnit.MILLIS), event);
     }
 }

@@ -1,7 +1,7 @@
 package io.countersign.lifecycle;
 
-import io.countersign.json.DecisionJson;
-import io.countersign.json.Json;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
 import io.countersign.lifecycle.LifecycleEvent.BreakGlassReviewed;
 import io.countersign.lifecycle.LifecycleEvent.BreakGlassUsed;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The rules of the approval lifecycle, all in one place and free of I/O: given a record and an event,
@@ -52,24 +51,12 @@ public final class Lifecycle {
         };
         Instant expiresAt = decision instanceof RequireApproval r ? now.plus(r.ttl()) : null;
         ActionRecord record = new ActionRecord(id, requester, request, digest, status, 1, decision, List.of(), now, now, expiresAt, null);
-        ObjectNode requested = Json.object();
-        requested.put("digest", digest);
-        requested.put("action", request.action());
-        requested.put("resource", request.resource().type() + ":" + request.resource().id());
-        requested.put("summary", request.intent().summary());
-        if (request.intent().ticket() != null) {
-            requested.put("ticket", request.intent().ticket());
-        }
-        request.onBehalfOf().ifPresent(human -> requested.put("on_behalf_of", human));
-        ObjectNode decided = DecisionJson.toJson(decision);
-        decided.put("digest", digest);
-        decided.put("status", status.wireName());
-        if (expiresAt != null) {
-            decided.put("expires_at", expiresAt.toString());
-        }
+        var requested = new AuditEvent.Requested(digest, request.action(), request.resource().type() + ":" + request.resource().id(),
+                request.intent().summary(), request.intent().ticket(), request.onBehalfOf().orElse(null));
+        var decided = new AuditEvent.Decided(digest, decision, status.wireName(), expiresAt);
         return new Started(record, List.of(
-                new ActionEvent(EventType.REQUESTED, id, requester.id(), now, requested),
-                new ActionEvent(EventType.DECIDED, id, ActionEvent.SYSTEM, now, decided)));
+                new ActionEvent(id, requester.id(), now, requested),
+                new ActionEvent(id, ActionEvent.SYSTEM, now, decided)));
     }
 
     public static Transition transition(ActionRecord current, LifecycleEvent event, Instant now) {
@@ -127,10 +114,8 @@ public final class Lifecycle {
     }
 
     private static Applied run(ActionRecord current, String by, String grantId, Instant now) {
-        ObjectNode detail = boundTo(current);
-        detail.put("grant_id", grantId);
         return new Applied(current.withExecution(Status.EXECUTED, new Execution(grantId, by, now, null, null), now), null,
-                List.of(new ActionEvent(EventType.CLAIMED, current.id(), by, now, detail)));
+                List.of(new ActionEvent(current.id(), by, now, new AuditEvent.Claimed(current.digest(), grantId))));
     }
 
     /** Gate mode: the agent ran the action itself, so the report is recorded even if policy changed since. */
@@ -170,12 +155,7 @@ public final class Lifecycle {
             return new Refused(Refusal.OUTCOME_RECORDED, "the outcome of this action was already reported: "
                     + base.execution().outcome().wireName());
         }
-        ObjectNode detail = boundTo(current);
-        detail.put("outcome", outcome.wireName());
-        if (text != null) {
-            detail.put("detail", text);
-        }
-        events.add(new ActionEvent(EventType.OUTCOME, current.id(), by, now, detail));
+        events.add(new ActionEvent(current.id(), by, now, new AuditEvent.Outcome(current.digest(), outcome.wireName(), text)));
         Status status = outcome == Execution.Outcome.SUCCEEDED ? Status.EXECUTED : Status.FAILED;
         // One change of the stored record, even when the grant is used by this same report.
         return new Applied(current.withExecution(status, base.execution().withOutcome(outcome, text), now), null, events);
@@ -265,14 +245,9 @@ public final class Lifecycle {
         Review review = new Review(reviewer.id(), reviewer.name(), reviewer.groups(), event.decision(), comment, now);
         List<Review> reviews = new ArrayList<>(current.reviews());
         reviews.add(review);
-        ObjectNode reviewed = boundTo(current);
-        reviewed.put("reviewer", reviewer.id());
-        reviewed.put("decision", event.decision().wireName());
-        if (comment != null) {
-            reviewed.put("justification", comment);
-        }
         List<ActionEvent> events = new ArrayList<>();
-        events.add(new ActionEvent(EventType.REVIEWED, current.id(), reviewer.id(), now, reviewed));
+        events.add(new ActionEvent(current.id(), reviewer.id(), now,
+                new AuditEvent.Reviewed(current.digest(), reviewer.id(), event.decision().wireName(), comment)));
 
         Status next = Status.PENDING;
         if (event.decision() == ReviewDecision.DENY && required.quorum().anyDenyEnds()) {
@@ -284,16 +259,13 @@ public final class Lifecycle {
             }
         }
         if (next != Status.PENDING) {
-            ObjectNode outcome = boundTo(current);
-            outcome.put("reviewers", String.join(",", reviews.stream().map(Review::reviewer).toList()));
-            if (next == Status.APPROVED) {
-                outcome.put("approval_expires_at", now.plus(required.approvalTtl()).toString());
-            }
-            events.add(new ActionEvent(next == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,
-                    current.id(), reviewer.id(), now, outcome));
+            String reviewers = String.join(",", reviews.stream().map(Review::reviewer).toList());
+            events.add(new ActionEvent(current.id(), reviewer.id(), now, next == Status.APPROVED
+                    ? new AuditEvent.Approved(current.digest(), reviewers, null, null, now.plus(required.approvalWindow()))
+                    : new AuditEvent.Denied(current.digest(), reviewers, null)));
         }
         ActionRecord after = next == Status.APPROVED
-                ? current.approved(required, reviews, current.breakGlass(), now.plus(required.approvalTtl()), now)
+                ? current.approved(required, reviews, current.breakGlass(), now.plus(required.approvalWindow()), now)
                 : current.with(next, reviews, now);
         return new Applied(after, review, events);
     }
@@ -316,22 +288,16 @@ public final class Lifecycle {
             return new Refused(Refusal.BREAK_GLASS_JUSTIFICATION_REQUIRED, "break-glass needs a justification of at least " + BreakGlass.MIN_JUSTIFICATION
                     + " characters: why this cannot wait for the approvals its policy asks for");
         }
-        ObjectNode broken = boundTo(current);
-        broken.put("admin", admin.id());
-        broken.put("justification", justification);
-        broken.put("bypassed", ((RequireApproval) current.decision()).quorum().describe());
-        broken.put("approvals", approvers(current).size());
-        broken.putArray("controls").add("nist-800-53:AC-3(10)").add("nist-800-53:AC-6(9)").add("soc2:CC6.1");
         RequireApproval terms = (RequireApproval) current.decision();
-        Instant approvalExpiresAt = now.plus(terms.approvalTtl());
-        ObjectNode approved = boundTo(current);
-        approved.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
-        approved.put("break_glass", admin.id());
-        approved.put("approval_expires_at", approvalExpiresAt.toString());
+        var broken = new AuditEvent.BrokeGlass(current.digest(), admin.id(), justification, null, terms.quorum().describe(),
+                approvers(current).size(), List.of("nist-800-53:AC-3(10)", "nist-800-53:AC-6(9)", "soc2:CC6.1"));
+        Instant approvalExpiresAt = now.plus(terms.approvalWindow());
+        var approved = new AuditEvent.Approved(current.digest(), String.join(",", current.reviews().stream().map(Review::reviewer).toList()),
+                null, admin.id(), approvalExpiresAt);
         BreakGlass glass = new BreakGlass(admin.id(), admin.name(), justification, now, null);
         return new Applied(current.approved(terms, current.reviews(), glass, approvalExpiresAt, now), null, List.of(
-                new ActionEvent(EventType.BREAK_GLASS, current.id(), admin.id(), now, broken),
-                new ActionEvent(EventType.APPROVED, current.id(), admin.id(), now, approved)));
+                new ActionEvent(current.id(), admin.id(), now, broken),
+                new ActionEvent(current.id(), admin.id(), now, approved)));
     }
 
     /** Why {@code principal} may not break glass on {@code record} now, or null when they may (with a justification). */
@@ -387,16 +353,11 @@ public final class Lifecycle {
             return new Refused(Refusal.JUSTIFICATION_REQUIRED, "a disputed break-glass needs a comment: what was wrong with it");
         }
         Principal reviewer = event.reviewer();
-        ObjectNode detail = boundTo(current);
-        detail.put("reviewer", reviewer.id());
-        detail.put("verdict", event.verdict().wireName());
-        detail.put("admin", current.breakGlass().by());
-        if (comment != null) {
-            detail.put("comment", comment);
-        }
+        var afterwards = new AuditEvent.BreakGlassReviewed(current.digest(), reviewer.id(), event.verdict().wireName(),
+                current.breakGlass().by(), comment);
         BreakGlass reviewed = current.breakGlass().reviewed(new BreakGlass.PostHocReview(reviewer.id(), reviewer.name(), event.verdict(), comment, now));
         return new Applied(current.withBreakGlass(current.status(), reviewed, now), null,
-                List.of(new ActionEvent(EventType.BREAK_GLASS_REVIEWED, current.id(), reviewer.id(), now, detail)));
+                List.of(new ActionEvent(current.id(), reviewer.id(), now, afterwards)));
     }
 
     private static Transition cancel(ActionRecord current, Principal by, Instant now) {
@@ -410,22 +371,18 @@ public final class Lifecycle {
             return new Refused(Refusal.NOT_PENDING, "only pending requests can be cancelled; this one is " + current.status().wireName());
         }
         return new Applied(current.with(Status.CANCELLED, current.reviews(), now), null,
-                List.of(new ActionEvent(EventType.CANCELLED, current.id(), by.id(), now, boundTo(current))));
+                List.of(new ActionEvent(current.id(), by.id(), now, new AuditEvent.Cancelled(current.digest()))));
     }
 
     private static Transition expire(ActionRecord current, Instant now) {
         if (!current.isOverdue(now)) {
             return new Refused(Refusal.NOT_DUE, "the request is " + current.status().wireName() + " and not due to expire");
         }
-        ObjectNode detail = boundTo(current);
-        detail.put("expires_at", current.expiresAt().toString());
-        detail.put("approvals", approvers(current).size());
-        if (current.status() == Status.APPROVED) {
-            // Approved, never run: the approval is spent by time, and nothing may fold into it any more.
-            detail.put("reason", Refusal.APPROVAL_EXPIRED.code());
-        }
+        // Approved, never run: the approval is spent by time, and nothing may fold into it any more.
+        var expired = new AuditEvent.Expired(current.digest(), current.expiresAt(), approvers(current).size(),
+                current.status() == Status.APPROVED ? Refusal.APPROVAL_EXPIRED.code() : null);
         return new Applied(current.with(Status.EXPIRED, current.reviews(), now), null,
-                List.of(new ActionEvent(EventType.EXPIRED, current.id(), ActionEvent.SYSTEM, now, detail)));
+                List.of(new ActionEvent(current.id(), ActionEvent.SYSTEM, now, expired)));
     }
 
     /**
@@ -480,38 +437,21 @@ public final class Lifecycle {
 
     private static Applied settle(ActionRecord current, Status status, Decision decision, String reason, Instant now) {
         // Approved on new terms: the window is the new terms' own, or (settled by an allow) the terms it was held under.
-        Duration window = (decision instanceof RequireApproval terms ? terms : (RequireApproval) current.decision()).approvalTtl();
+        Duration window = (decision instanceof RequireApproval terms ? terms : (RequireApproval) current.decision()).approvalWindow();
         ActionRecord next = status == Status.APPROVED
                 ? current.approved(decision, current.reviews(), current.breakGlass(), now.plus(window), now)
                 : current.withDecision(status, decision, current.expiresAt(), now);
-        ObjectNode outcome = boundTo(current);
-        outcome.put("reason", reason);
-        outcome.put("reviewers", String.join(",", current.reviews().stream().map(Review::reviewer).toList()));
-        if (status == Status.APPROVED) {
-            outcome.put("approval_expires_at", next.expiresAt().toString());
-        }
+        String reviewers = String.join(",", current.reviews().stream().map(Review::reviewer).toList());
+        AuditEvent settled = status == Status.APPROVED
+                ? new AuditEvent.Approved(current.digest(), reviewers, reason, null, next.expiresAt())
+                : new AuditEvent.Denied(current.digest(), reviewers, reason);
         return new Applied(next, null, List.of(
                 reevaluated(current, decision, status == Status.DENIED ? "denied" : "approved", next, now),
-                new ActionEvent(status == Status.APPROVED ? EventType.APPROVED : EventType.DENIED,
-                        current.id(), ActionEvent.SYSTEM, now, outcome)));
+                new ActionEvent(current.id(), ActionEvent.SYSTEM, now, settled)));
     }
 
     private static ActionEvent reevaluated(ActionRecord current, Decision decision, String outcome, ActionRecord next, Instant now) {
-        ObjectNode detail = DecisionJson.toJson(decision);
-        detail.put("digest", current.digest());
-        detail.put("outcome", outcome);
-        detail.put("previous_policy_version", current.decision().version().value());
-        detail.put("status", next.status().wireName());
-        if (next.expiresAt() != null) {
-            detail.put("expires_at", next.expiresAt().toString());
-        }
-        return new ActionEvent(EventType.REEVALUATED, current.id(), ActionEvent.SYSTEM, now, detail);
-    }
-
-    /** Every audit entry about an action names its digest, so an entry alone shows which exact action it is about. */
-    private static ObjectNode boundTo(ActionRecord current) {
-        ObjectNode detail = Json.object();
-        detail.put("digest", current.digest());
-        return detail;
+        return new ActionEvent(current.id(), ActionEvent.SYSTEM, now, new AuditEvent.Reevaluated(current.digest(), decision, outcome,
+                current.decision().version().value(), next.status().wireName(), next.expiresAt()));
     }
 }

@@ -1,19 +1,20 @@
 package io.countersign.lifecycle;
 
-import io.countersign.json.Json;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventStore;
+import io.countersign.events.EventType;
 import io.countersign.policy.ActivePolicy;
 import io.countersign.policy.Policy;
 import io.countersign.policy.PolicyException;
 import io.countersign.policy.PolicyProblem;
 import io.countersign.policy.PolicyVersion;
-import io.countersign.store.ActionStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Activates a changed policy: loads it, and only if it is valid swaps it in, records {@code policy.loaded}
@@ -41,11 +42,11 @@ public final class PolicyReloader {
     private final Supplier<Policy> loader;
     private final ActivePolicy active;
     private final ActionService actions;
-    private final ActionStore store;
+    private final EventStore store;
     private final Clock clock;
 
     /** @param loader reads the policy directory anew; throws {@link PolicyException} when it is invalid */
-    public PolicyReloader(Supplier<Policy> loader, ActivePolicy active, ActionService actions, ActionStore store, Clock clock) {
+    public PolicyReloader(Supplier<Policy> loader, ActivePolicy active, ActionService actions, EventStore store, Clock clock) {
         this.loader = loader;
         this.active = active;
         this.actions = actions;
@@ -60,7 +61,7 @@ public final class PolicyReloader {
     public synchronized void started() {
         Policy policy = active.current();
         List<ActionEvent> last = store.recentSystemEvents(EventType.POLICY_LOADED, 1);
-        String lastVersion = last.isEmpty() ? null : last.getFirst().detail().path("version").asString(null);
+        String lastVersion = last.isEmpty() || !(last.getFirst().event() instanceof AuditEvent.PolicyLoaded loaded) ? null : loaded.version();
         if (policy.version().value().equals(lastVersion)) {
             return;
         }
@@ -75,12 +76,8 @@ public final class PolicyReloader {
         } catch (PolicyException e) {
             LOG.log(Level.ERROR, "policy change rejected, version {0} stays active ({1}):\n{2}",
                     active.version(), trigger, e.getMessage());
-            ObjectNode detail = Json.object();
-            detail.put("trigger", trigger);
-            detail.put("active_version", active.version().value());
-            var problems = detail.putArray("problems");
-            e.problems().forEach(p -> problems.add(p.toString()));
-            store.append(List.of(event(EventType.POLICY_REJECTED, detail)));
+            store.append(List.of(event(new AuditEvent.PolicyRejected(trigger, active.version().value(),
+                    e.problems().stream().map(Object::toString).toList()))));
             return new Result.Rejected(e.problems());
         }
         if (next.version().equals(active.version())) {
@@ -104,19 +101,10 @@ public final class PolicyReloader {
     }
 
     private ActionEvent loaded(Policy policy, String previousVersion, String trigger) {
-        ObjectNode detail = Json.object();
-        detail.put("version", policy.version().value());
-        if (previousVersion != null) {
-            detail.put("previous_version", previousVersion);
-        }
-        detail.put("trigger", trigger);
-        detail.put("rules", policy.rules().size());
-        var files = detail.putArray("files");
-        policy.files().forEach(files::add);
-        return event(EventType.POLICY_LOADED, detail);
+        return event(new AuditEvent.PolicyLoaded(policy.version().value(), previousVersion, trigger, policy.rules().size(), policy.files()));
     }
 
-    private ActionEvent event(EventType type, ObjectNode detail) {
-        return new ActionEvent(type, null, ActionEvent.SYSTEM, clock.instant().truncatedTo(ChronoUnit.MILLIS), detail);
+    private ActionEvent event(AuditEvent event) {
+        return new ActionEvent(null, ActionEvent.SYSTEM, clock.instant().truncatedTo(ChronoUnit.MILLIS), event);
     }
 }

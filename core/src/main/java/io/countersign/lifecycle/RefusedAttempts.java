@@ -1,8 +1,10 @@
 package io.countersign.lifecycle;
 
-import io.countersign.json.Json;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventStore;
+import io.countersign.events.EventType;
 import io.countersign.model.ActionId;
-import io.countersign.store.ActionStore;
 import io.countersign.store.StoreUnavailableException;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -16,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Puts refused attempts in the audit log: a self-review, a review by someone ineligible or after the end,
@@ -35,18 +36,12 @@ public final class RefusedAttempts {
     private static final int SAMPLE = 10;
 
     /**
-     * One refused attempt.
-     *
-     * @param attempt  what was tried: {@code review}, {@code break_glass}, {@code break_glass_review}, {@code submit}, {@code grant}
-     * @param code     why it was refused, the error code the caller got ({@code self_review}, {@code grant_used}, ...)
-     * @param actionId the action it concerned, or null (a submission refused before anything was stored)
-     * @param controls the compliance controls of the rules that hold the action (for the evidence report)
-     * @param detail   what else the entry says (digest, grant id, the review's decision); never secrets
+     * One refused attempt: who made it, the action it concerned (null for a submission refused before anything
+     * was stored), and the refusal as the log records it (its {@code attempt}, {@code reason} and {@code controls} set).
      */
-    public record Attempt(EventType type, String principal, String attempt, String code, String message, ActionId actionId,
-                          List<String> controls, ObjectNode detail) {
-        public Attempt {
-            controls = List.copyOf(controls);
+    public record Attempt(String principal, ActionId actionId, AuditEvent.Refused refusal) {
+        String code() {
+            return refusal.reason();
         }
     }
 
@@ -70,11 +65,11 @@ public final class RefusedAttempts {
     private record Key(String principal, String code) {
     }
 
-    private final ActionStore store;
+    private final EventStore store;
     private final Clock clock;
     private final ConcurrentHashMap<Key, Window> windows = new ConcurrentHashMap<>();
 
-    public RefusedAttempts(ActionStore store, Clock clock) {
+    public RefusedAttempts(EventStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
     }
@@ -86,13 +81,14 @@ public final class RefusedAttempts {
     public void record(Attempt attempt) {
         Instant now = now();
         Key key = new Key(attempt.principal(), attempt.code());
+        List<String> controls = attempt.refusal().controls() == null ? List.of() : attempt.refusal().controls();
         boolean[] first = {false};
         List<Window> ended = new ArrayList<>(1);
         windows.compute(key, (k, window) -> {
             if (window != null && now.isBefore(window.started.plus(WINDOW))) {
                 window.suppressed++;
                 window.last = now;
-                countControls(window.controls, attempt.controls(), 1);
+                countControls(window.controls, controls, 1);
                 if (attempt.actionId() != null && window.actions.size() < SAMPLE) {
                     window.actions.add(attempt.actionId().value());
                 }
@@ -102,7 +98,7 @@ public final class RefusedAttempts {
                 ended.add(window);
             }
             first[0] = true;
-            return new Window(now, attempt.type(), attempt.attempt());
+            return new Window(now, attempt.refusal().type(), attempt.refusal().attempt());
         });
         List<ActionEvent> events = new ArrayList<>(2);
         ended.forEach(window -> events.add(summary(key, window)));
@@ -129,31 +125,17 @@ public final class RefusedAttempts {
     }
 
     private ActionEvent entry(Attempt attempt, Instant now) {
-        ObjectNode detail = attempt.detail() == null ? Json.object() : attempt.detail().deepCopy();
-        detail.put("attempt", attempt.attempt());
-        detail.put("reason", attempt.code());
-        detail.put("message", attempt.message());
-        attempt.controls().forEach(detail.withArray("controls")::add);
-        return new ActionEvent(attempt.type(), attempt.actionId(), attempt.principal(), now, detail);
+        return new ActionEvent(attempt.actionId(), attempt.principal(), now, attempt.refusal());
     }
 
     /** The attempts counted after the first of a minute, as one entry that belongs to no single action. */
     private ActionEvent summary(Key key, Window window) {
-        ObjectNode detail = Json.object();
-        detail.put("attempt", window.attempt);
-        detail.put("reason", key.code());
-        detail.put("coalesced", true);
-        detail.put("count", window.suppressed);
-        detail.put("from", window.started.toString());
-        detail.put("to", window.last.toString());
-        ObjectNode byControl = detail.putObject("by_control");
-        window.controls.forEach(byControl::put);
-        window.actions.forEach(detail.putArray("actions")::add);
-        return new ActionEvent(window.type, null, key.principal(), now(), detail);
+        return new ActionEvent(null, key.principal(), now(), new AuditEvent.RefusalsCoalesced(window.type, window.attempt, key.code(),
+                window.suppressed, window.started, window.last, window.controls, List.copyOf(window.actions)));
     }
 
     private static void countControls(Map<String, Integer> counts, List<String> controls, int by) {
-        for (String control : controls.isEmpty() ? List.of(io.countersign.report.ControlReport.UNMAPPED) : controls) {
+        for (String control : controls.isEmpty() ? List.of(io.countersign.policy.ControlCatalog.UNMAPPED) : controls) {
             counts.merge(control, by, Integer::sum);
         }
     }

@@ -1,5 +1,7 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.ActionEvent;
+
 import java.util.List;
 
 /** The outcome of applying a {@link LifecycleEvent}: a new record to store, or a refusal with its reason. */

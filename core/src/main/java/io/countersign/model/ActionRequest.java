@@ -1,5 +1,6 @@
 package io.countersign.model;
 
+
 import java.util.Objects;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
@@ -8,7 +9,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The scoped intent: everything a caller wants to do, stated explicitly. Only {@link #action()},
- * {@link #resource()} and {@link #payload()} are covered by the {@link ActionDigest}: they are what runs.
+ * {@link #resource()} and {@link #payload()} are covered by the action digest ({@code io.countersign.json.ActionDigest}): they are what runs.
  * Intent and context are what the caller claims about it.
  *
  * @param payload        the exact thing to execute (SQL, argv, HTTP call...); a JSON value, {@code {}} when absent

@@ -13,6 +13,9 @@ import java.util.Optional;
  * typo in a control id is a load error, not a hole in next year's evidence.
  */
 public final class ControlCatalog {
+    /** Where what no rule mapped to a control is counted, so nothing falls out of the evidence report. */
+    public static final String UNMAPPED = "(unmapped)";
+
     private static final Map<String, String> CONTROLS = read();
 
     private ControlCatalog() {

@@ -1,6 +1,6 @@
 package io.countersign.policy;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.yaml.MalformedYamlException;
 import io.countersign.yaml.Yaml;
 import io.countersign.yaml.YamlDocument;

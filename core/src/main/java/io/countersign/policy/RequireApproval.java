@@ -13,7 +13,8 @@ import java.util.stream.Stream;
  * @param ttl    how long the request may stay pending before it expires
  * @param channels channels to announce the request on ({@code slack:C0PROD}, {@code teams:ops})
  * @param grantTtl how long the grant lives once approved, from the rules' {@code grant_ttl}; null for the server's default
- * @param approvalTtl how long the approval stands once given: an approved action not run by then expires
+ * @param approvalTtl how long the approval stands once given: an approved action not run by then expires; null for a
+ *                    decision made before approvals lapsed, which stands for {@link #DEFAULT_APPROVAL_TTL}
  * @param breakGlass  whether an admin may break glass on the request; false when a matched rule forbids it
  */
 public record RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
@@ -27,7 +28,11 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
         rules = List.copyOf(rules);
         controls = List.copyOf(controls);
         channels = List.copyOf(channels);
-        java.util.Objects.requireNonNull(approvalTtl, "approvalTtl");
+    }
+
+    /** How long an approval under these terms stands. */
+    public Duration approvalWindow() {
+        return approvalTtl != null ? approvalTtl : DEFAULT_APPROVAL_TTL;
     }
 
     public RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
@@ -74,7 +79,7 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
                 && quorum.anyDenyEnds() == other.quorum.anyDenyEnds()
                 && ttl.equals(other.ttl) && justification == other.justification
                 && java.util.Objects.equals(grantTtl, other.grantTtl)
-                && approvalTtl.equals(other.approvalTtl) && breakGlass == other.breakGlass;
+                && approvalWindow().equals(other.approvalWindow()) && breakGlass == other.breakGlass;
     }
 
     /** Whether every set of approvers meeting {@code a} also meets {@code b}. */

@@ -1,6 +1,8 @@
 package io.countersign.report;
 
-import io.countersign.lifecycle.ActionEvent;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventStore;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.Review;
@@ -8,14 +10,13 @@ import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.model.ActionId;
 import io.countersign.policy.ControlCatalog;
 import io.countersign.policy.Deny;
-import io.countersign.store.ActionStore;
+import io.countersign.lifecycle.ActionStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Evidence for an audit period, per compliance control: how many requests its rules decided and how
@@ -23,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  * rule decided count under {@link #UNMAPPED}, so nothing falls out of the report.
  */
 public final class ControlReport {
-    public static final String UNMAPPED = "(unmapped)";
+    public static final String UNMAPPED = ControlCatalog.UNMAPPED;
     private static final int PAGE = 500;
 
     /**
@@ -100,7 +101,7 @@ public final class ControlReport {
     /**
      * @param mapped controls to list even with no requests (those the active policy maps rules to)
      */
-    public static Report build(ActionStore store, Instant from, Instant to, Collection<String> mapped) {
+    public static Report build(ActionStore store, EventStore events, Instant from, Instant to, Collection<String> mapped) {
         Map<String, Tally> tallies = new LinkedHashMap<>();
         ControlCatalog.all().keySet().stream().filter(mapped::contains).forEach(id -> tallies.put(id, new Tally()));
         ActionId after = null;
@@ -117,19 +118,16 @@ public final class ControlReport {
             }
             after = page.getLast().id();
         }
-        for (ActionEvent refusal : store.refusedAttempts(from, to)) {
-            JsonNode detail = refusal.detail();
-            if (detail.path("coalesced").asBoolean(false)) {
+        for (ActionEvent refusal : events.refusedAttempts(from, to)) {
+            switch (refusal.event()) {
                 // A minute's further attempts of one principal, counted per control.
-                for (var counted : detail.path("by_control").properties()) {
-                    tallies.computeIfAbsent(counted.getKey(), c -> new Tally()).refused += counted.getValue().asLong();
+                case AuditEvent.RefusalsCoalesced counted -> counted.byControl()
+                        .forEach((control, count) -> tallies.computeIfAbsent(control, c -> new Tally()).refused += count);
+                case AuditEvent.Refused one -> {
+                    List<String> controls = one.controls() == null || one.controls().isEmpty() ? List.of(UNMAPPED) : one.controls();
+                    controls.forEach(control -> tallies.computeIfAbsent(control, c -> new Tally()).refused++);
                 }
-                continue;
-            }
-            List<String> controls = new ArrayList<>();
-            detail.path("controls").values().forEach(c -> controls.add(c.asString()));
-            for (String control : controls.isEmpty() ? List.of(UNMAPPED) : controls) {
-                tallies.computeIfAbsent(control, c -> new Tally()).refused++;
+                default -> { }
             }
         }
         List<Row> rows = new ArrayList<>();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.countersign.json.ActionRequestJson;
 import io.countersign.json.Json;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.countersign.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.InvalidInputException;
 import io.countersign.testing.Fuzzing;

@@ -3,7 +3,7 @@ package io.countersign.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.InvalidInputException;
 import org.junit.jupiter.api.Test;

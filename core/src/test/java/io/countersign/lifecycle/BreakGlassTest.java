@@ -1,5 +1,10 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.AuditEvent;
+
+import io.countersign.events.ActionEvent;
+import io.countersign.events.EventType;
+
 import static io.countersign.testing.Fixtures.AGENT;
 import static io.countersign.testing.Fixtures.ALICE;
 import static io.countersign.testing.Fixtures.BOB;
@@ -14,7 +19,7 @@ import io.countersign.lifecycle.LifecycleEvent.GrantUsed;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Transition.Applied;
 import io.countersign.lifecycle.Transition.Refused;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;
@@ -80,11 +85,12 @@ class BreakGlassTest {
         assertThat(broken.events()).extracting(ActionEvent::type).containsExactly(EventType.BREAK_GLASS, EventType.APPROVED);
         ActionEvent logged = broken.events().getFirst();
         assertThat(logged.actor()).isEqualTo("erin");
-        assertThat(logged.detail().path("justification").asString()).isEqualTo(WHY);
-        assertThat(logged.detail().path("digest").asString()).isEqualTo(pending.digest());
-        assertThat(logged.detail().path("approvals").asInt()).isEqualTo(1);
-        assertThat(logged.detail().path("bypassed").asString()).contains("2 approval");
-        assertThat(logged.detail().path("controls").toString()).contains("nist-800-53:AC-3(10)");
+        AuditEvent.BrokeGlass glass = (AuditEvent.BrokeGlass) logged.event();
+        assertThat(glass.justification()).isEqualTo(WHY);
+        assertThat(glass.digest()).isEqualTo(pending.digest());
+        assertThat(glass.approvals()).isEqualTo(1);
+        assertThat(glass.bypassed()).contains("2 approval");
+        assertThat(glass.controls()).contains("nist-800-53:AC-3(10)");
     }
 
     @Test
@@ -122,7 +128,7 @@ class BreakGlassTest {
         Applied broken = (Applied) at(pending(), new BreakGlassUsed(ERIN_ADMIN, WHY), 1);
         Instant window = T0.plusSeconds(1).plus(RequireApproval.DEFAULT_APPROVAL_TTL);
         assertThat(broken.next().expiresAt()).isEqualTo(window);
-        assertThat(broken.events().getLast().detail().path("approval_expires_at").asString()).isEqualTo(window.toString());
+        assertThat(((AuditEvent.Approved) broken.events().getLast().event()).approvalExpiresAt()).isEqualTo(window);
         ActionRecord lapsed = applied(Lifecycle.transition(broken.next(), new ExpiryDue(), window));
         assertThat(refusal(Lifecycle.transition(lapsed, new GrantUsed(AGENT, "g1", TWO_FROM_SRE_OR_OWNERS), window.plusSeconds(1))))
                 .isEqualTo(Refusal.APPROVAL_EXPIRED);
@@ -186,8 +192,8 @@ class BreakGlassTest {
         assertThat(disputed.events()).singleElement().satisfies(event -> {
             assertThat(event.type()).isEqualTo(EventType.BREAK_GLASS_REVIEWED);
             assertThat(event.actor()).isEqualTo("bob");
-            assertThat(event.detail().path("verdict").asString()).isEqualTo("disputed");
-            assertThat(event.detail().path("admin").asString()).isEqualTo("erin");
+            assertThat(event.event()).isEqualTo(new AuditEvent.BreakGlassReviewed(disputed.next().digest(), "bob", "disputed", "erin",
+                    "nothing was down"));
         });
         assertThat(refusal(at(disputed.next(), new BreakGlassReviewed(ALICE, BreakGlass.Verdict.UPHELD, null), 3)))
                 .isEqualTo(Refusal.ALREADY_REVIEWED);

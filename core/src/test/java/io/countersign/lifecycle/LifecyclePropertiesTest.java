@@ -1,5 +1,7 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.EventType;
+
 import static io.countersign.testing.Fixtures.AGENT;
 import static io.countersign.testing.Fixtures.ALICE;
 import static io.countersign.testing.Fixtures.BOB;
@@ -16,7 +18,7 @@ import io.countersign.lifecycle.LifecycleEvent.GrantUsed;
 import io.countersign.lifecycle.LifecycleEvent.OutcomeReported;
 import io.countersign.lifecycle.LifecycleEvent.PolicyChanged;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;

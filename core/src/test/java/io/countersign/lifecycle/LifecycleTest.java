@@ -1,5 +1,10 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.AuditEvent;
+
+import io.countersign.events.ActionEvent;
+import io.countersign.events.EventType;
+
 import static io.countersign.testing.Fixtures.AGENT;
 import static io.countersign.testing.Fixtures.ALICE;
 import static io.countersign.testing.Fixtures.BOB;
@@ -13,7 +18,7 @@ import io.countersign.lifecycle.LifecycleEvent.ExpiryDue;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Transition.Applied;
 import io.countersign.lifecycle.Transition.Refused;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;
@@ -125,8 +130,8 @@ class LifecycleTest {
         assertThat(expired.next().approvalLapsed()).isTrue();
         assertThat(expired.events()).singleElement().satisfies(e -> {
             assertThat(e.type()).isEqualTo(EventType.EXPIRED);
-            assertThat(e.detail().path("reason").asString()).isEqualTo("approval_expired");
-            assertThat(e.detail().path("approvals").asInt()).isEqualTo(1);
+            assertThat(((AuditEvent.Expired) e.event()).approvalLapsed()).isTrue();
+            assertThat(((AuditEvent.Expired) e.event()).approvals()).isEqualTo(1);
         });
         assertThat(Lifecycle.transition(expired.next(), new LifecycleEvent.GrantUsed(AGENT, "gr_1", new Allow(List.of(), List.of(), V)),
                 approvedAt.plus(Duration.ofMinutes(11)))).isInstanceOfSatisfying(Refused.class,
@@ -138,7 +143,7 @@ class LifecycleTest {
         ActionRecord expiredPending = ((Applied) Lifecycle.transition(pending(terms, EXPORT), new ExpiryDue(), T0.plus(Duration.ofMinutes(15)))).next();
         assertThat(expiredPending.approvalLapsed()).isFalse();
         assertThat(((Applied) Lifecycle.transition(pending(terms, EXPORT), new ExpiryDue(), T0.plus(Duration.ofMinutes(15))))
-                .events().getFirst().detail().has("reason")).isFalse();
+                .events().getFirst().event()).isInstanceOfSatisfying(AuditEvent.Expired.class, e -> assertThat(e.reason()).isNull());
     }
 
     @Test
@@ -272,7 +277,7 @@ class LifecycleTest {
         assertThat(last).isInstanceOfSatisfying(Applied.class, a -> {
             assertThat(a.review().reviewer()).isEqualTo("bob");
             assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REVIEWED, EventType.APPROVED);
-            assertThat(a.events().getFirst().detail().get("justification").asString()).isEqualTo("fine");
+            assertThat(((AuditEvent.Reviewed) a.events().getFirst().event()).justification()).isEqualTo("fine");
         });
     }
 
@@ -294,7 +299,7 @@ class LifecycleTest {
             assertThat(a.next().status()).isEqualTo(Status.DENIED);
             assertThat(((Deny) a.next().decision()).reason()).isEqualTo("policy changed: change freeze");
             assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REEVALUATED, EventType.DENIED);
-            assertThat(a.events().getFirst().detail().get("previous_policy_version").asString()).isEqualTo(V.value());
+            assertThat(((AuditEvent.Reevaluated) a.events().getFirst().event()).previousPolicyVersion()).isEqualTo(V.value());
         });
     }
 
@@ -332,7 +337,7 @@ class LifecycleTest {
                     .isInstanceOfSatisfying(Applied.class, a -> {
                         assertThat(a.next().status()).isEqualTo(Status.DENIED);
                         assertThat(a.events()).extracting(ActionEvent::type).containsExactly(EventType.REEVALUATED, EventType.DENIED);
-                        assertThat(a.events().getLast().detail().get("reason").asString()).contains("bob denied it");
+                        assertThat(((AuditEvent.Denied) a.events().getLast().event()).reason()).contains("bob denied it");
                     });
         }
     }

@@ -1,10 +1,13 @@
 package io.countersign.lifecycle;
 
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
+import io.countersign.events.EventStore;
+import io.countersign.events.EventType;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.countersign.json.Json;
 import io.countersign.model.ActionId;
-import io.countersign.store.ActionStore;
 import io.countersign.store.StoreUnavailableException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
@@ -45,8 +48,8 @@ class RefusedAttemptsTest {
     private final RefusedAttempts refusals = new RefusedAttempts(recordingStore(), clock);
 
     /** A store of which only {@code append} is used here: it records what would be written. */
-    private ActionStore recordingStore() {
-        return (ActionStore) Proxy.newProxyInstance(ActionStore.class.getClassLoader(), new Class<?>[] {ActionStore.class},
+    private EventStore recordingStore() {
+        return (EventStore) Proxy.newProxyInstance(EventStore.class.getClassLoader(), new Class<?>[] {EventStore.class},
                 (proxy, method, args) -> {
                     if (!method.getName().equals("append")) {
                         throw new UnsupportedOperationException(method.getName());
@@ -62,8 +65,8 @@ class RefusedAttemptsTest {
     }
 
     private static RefusedAttempts.Attempt selfReview(String who, String action, List<String> controls) {
-        return new RefusedAttempts.Attempt(EventType.REFUSED, who, "review", "self_review", "the requester cannot review their own request",
-                new ActionId(action), controls, Json.object().put("digest", "sha256:" + "a".repeat(64)));
+        return new RefusedAttempts.Attempt(who, new ActionId(action), new AuditEvent.Refused(EventType.REFUSED, "sha256:" + "a".repeat(64),
+                "self_review", "review", "the requester cannot review their own request", controls, null, "approve", null, null, null));
     }
 
     @Test
@@ -75,9 +78,10 @@ class RefusedAttemptsTest {
             assertThat(e.type()).isEqualTo(EventType.REFUSED);
             assertThat(e.actor()).isEqualTo("alice");
             assertThat(e.actionId().value()).isEqualTo(one);
-            assertThat(e.detail().path("reason").asString()).isEqualTo("self_review");
-            assertThat(e.detail().path("attempt").asString()).isEqualTo("review");
-            assertThat(e.detail().path("controls").get(0).asString()).isEqualTo("soc2:CC8.1");
+            AuditEvent.Refused refused = (AuditEvent.Refused) e.event();
+            assertThat(refused.reason()).isEqualTo("self_review");
+            assertThat(refused.attempt()).isEqualTo("review");
+            assertThat(refused.controls()).containsExactly("soc2:CC8.1");
         });
         for (int i = 0; i < 1000; i++) {
             clock.now = T0.plusMillis(10 * i);
@@ -94,17 +98,18 @@ class RefusedAttemptsTest {
         ActionEvent summary = written.get(2);
         assertThat(summary.actionId()).isNull();
         assertThat(summary.actor()).isEqualTo("alice");
-        assertThat(summary.detail().path("coalesced").asBoolean()).isTrue();
-        assertThat(summary.detail().path("count").asInt()).isEqualTo(1000);
-        assertThat(summary.detail().path("by_control").path("soc2:CC8.1").asInt()).isEqualTo(500);
-        assertThat(summary.detail().path("by_control").path("(unmapped)").asInt()).isEqualTo(500);
-        assertThat(summary.detail().path("actions").valueStream().map(a -> a.asString()).toList()).containsExactlyInAnyOrder(one, two);
+        AuditEvent.RefusalsCoalesced counted = (AuditEvent.RefusalsCoalesced) summary.event();
+        assertThat(counted.count()).isEqualTo(1000);
+        assertThat(counted.byControl()).containsEntry("soc2:CC8.1", 500).containsEntry("(unmapped)", 500);
+        assertThat(counted.actions()).containsExactlyInAnyOrder(one, two);
+        assertThat(counted.from()).isEqualTo(T0);
+        assertThat(counted.to()).isEqualTo(T0.plusMillis(9990));
         assertThat(written).as("bob tried once: nothing to summarize").hasSize(3);
 
         // The next minute starts over: its first attempt is written at once.
         refusals.record(selfReview("alice", one, List.of()));
         assertThat(written).hasSize(4);
-        assertThat(written.get(3).detail().has("coalesced")).isFalse();
+        assertThat(written.get(3).event()).isInstanceOf(AuditEvent.Refused.class);
     }
 
     @Test
@@ -115,9 +120,9 @@ class RefusedAttemptsTest {
         refusals.record(selfReview("alice", one, List.of()));
         clock.now = T0.plusSeconds(75);
         refusals.record(selfReview("alice", one, List.of()));
-        assertThat(written).extracting(e -> e.detail().path("coalesced").asBoolean(), e -> e.detail().path("count").asInt(0))
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(false, 0), org.assertj.core.groups.Tuple.tuple(true, 1),
-                        org.assertj.core.groups.Tuple.tuple(false, 0));
+        assertThat(written).extracting(e -> e.event() instanceof AuditEvent.RefusalsCoalesced counted ? counted.count() : 0)
+                .containsExactly(0, 1, 0);
+        assertThat(written.get(1).event()).isInstanceOf(AuditEvent.RefusalsCoalesced.class);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.countersign.model;
 
+import io.countersign.json.ActionDigest;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.json.ActionRequestJson;

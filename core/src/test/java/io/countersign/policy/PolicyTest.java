@@ -89,7 +89,7 @@ class PolicyTest {
         assertThat(decide(policy, request("x", "prod", "{}")).grantTtl()).isEqualTo(Duration.ofSeconds(30));
         assertThat(decide(policy, request("x", "dev", "{}")).grantTtl()).isEqualTo(Duration.ofMinutes(2));
         Decision decision = decide(policy, request("x", "dev", "{}"));
-        assertThat(io.countersign.json.DecisionJson.fromJson(io.countersign.json.DecisionJson.toJson(decision))).isEqualTo(decision);
+        assertThat(io.countersign.policy.DecisionJson.fromJson(io.countersign.policy.DecisionJson.toJson(decision))).isEqualTo(decision);
         assertThatThrownBy(() -> load("version: 1\nrules:\n  - {id: g, when: 'true', effect: allow, grant_ttl: 2h}\n"))
                 .hasMessageContaining("grant_ttl must be a duration from 10s to 1h");
     }

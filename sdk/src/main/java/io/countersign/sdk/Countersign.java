@@ -1,15 +1,20 @@
 package io.countersign.sdk;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A Countersign client for agents and services. It blocks while it waits, which is cheap on virtual threads.
@@ -29,22 +34,158 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Countersign {
+public final class Countersign implements AutoCloseable {
     /** One long-poll; below the server's default cap of 60 s. */
     private static final Duration POLL = Duration.ofSeconds(50);
+    private static final Duration CALL = Duration.ofSeconds(30);
+    /** Answers up to this size are read at their announced length in one piece. */
+    private static final long MAX_SIZED_READ = 1 << 20;
 
-    private final HttpClient http;
+    private final Transport transport;
     private final URI server;
     private final String token;
 
-    private Countersign(URI server, String token) {
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Countersign(URI server, String token, Transport transport) {
+        this.transport = transport;
         this.server = server;
         this.token = token;
     }
 
+    /** @param token an API key; null or blank for the few routes that need none (the audit log's checkpoint and tiles) */
     public static Countersign connect(String url, String token) {
-        return new Countersign(URI.create(url.endsWith("/") ? url : url + "/"), token);
+        return connect(url, token, Transport.jdk());
+    }
+
+    /** As {@link #connect(String, String)}, over a transport of the caller's. */
+    public static Countersign connect(String url, String token, Transport transport) {
+        return new Countersign(URI.create(url.endsWith("/") ? url : url + "/"), token, transport);
+    }
+
+    /** The server this client calls, ending in {@code /}. */
+    public URI server() {
+        return server;
+    }
+
+    /**
+     * One answer of the API as it came: its status and the bytes of its body (JSON, except the audit log's
+     * signed notes, tiles and proofs).
+     */
+    public record Answer(int status, byte[] body) {
+        public boolean ok() {
+            return status / 100 == 2;
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        /** What an error answer says, with the field or rule at fault: {@code missing field (field: intent.summary)}. */
+        @SuppressWarnings("unchecked")
+        public String errorMessage() {
+            Object parsed;
+            try {
+                parsed = JsonText.parse(text());
+            } catch (IllegalArgumentException e) {
+                return "HTTP " + status;
+            }
+            Map<String, Object> error = parsed instanceof Map<?, ?> json && json.get("error") instanceof Map<?, ?> e
+                    ? (Map<String, Object>) e : Map.of();
+            Object message = error.get("message");
+            Object field = error.get("field");
+            Object rule = error.get("rule");
+            return (message instanceof String m ? m : "HTTP " + status) + (field instanceof String f && !f.isEmpty() ? " (field: " + f + ")" : "")
+                    + (rule instanceof String r && !r.isEmpty() ? " (rule: " + r + ")" : "");
+        }
+    }
+
+    /**
+     * Any call of the API, for what the methods above do not name (reviews, policy, reports, the audit log):
+     * the answer whatever its status; the caller reads it.
+     *
+     * @param path     relative to the server, e.g. {@code v1/actions?status=pending}
+     * @param jsonBody null for none
+     * @throws CountersignException {@code unreachable} when no answer came
+     */
+    public Answer send(String method, String path, byte[] jsonBody, Duration timeout) {
+        return exchange(method, path, jsonBody, timeout, null, (status, length, body) -> new Answer(status, read(length, body)));
+    }
+
+    /**
+     * POSTs for an answer streamed as JSON lines ({@code application/x-ndjson}), handing each line to
+     * {@code lines} as it arrives.
+     *
+     * @return null when the stream was read to its end; the answer when the server answered with an error instead
+     * @throws CountersignException {@code unreachable} when no answer came or the stream was cut
+     */
+    public Answer stream(String path, byte[] jsonBody, Duration timeout, Consumer<String> lines) {
+        return exchange("POST", path, jsonBody, timeout, "application/x-ndjson", (status, length, body) -> {
+            if (status != 200) {
+                return new Answer(status, read(length, body));
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                if (!line.isBlank()) {
+                    lines.accept(line);
+                }
+            }
+            return null;
+        });
+    }
+
+    private <T> T exchange(String method, String path, byte[] jsonBody, Duration timeout, String accept, Transport.Reader<T> reader) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (token != null && !token.isBlank()) {
+            headers.put("Authorization", "Bearer " + token);
+        }
+        if (jsonBody != null) {
+            headers.put("Content-Type", "application/json");
+        }
+        if (accept != null) {
+            headers.put("Accept", accept);
+        }
+        try {
+            return transport.exchange(new Transport.Request(method, server.resolve(path), headers, jsonBody, timeout), reader);
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** The body, in one piece when its length is known and modest. */
+    private static byte[] read(long length, InputStream body) throws IOException {
+        if (length < 0 || length > MAX_SIZED_READ) {
+            return body.readAllBytes();
+        }
+        byte[] bytes = body.readNBytes((int) length);
+        if (bytes.length != length) {
+            throw new IOException("the answer ended after " + bytes.length + " of " + length + " bytes");
+        }
+        return bytes;
+    }
+
+    private CountersignException unreachable(IOException e) {
+        String message;
+        if (causedBy(e, ConnectException.class)) {
+            message = "cannot connect to " + server;
+        } else if (causedBy(e, HttpTimeoutException.class) || causedBy(e, SocketTimeoutException.class)) {
+            message = "request to " + server + " timed out";
+        } else {
+            message = "request to " + server + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+        return new CountersignException(0, "unreachable", null, message);
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> kind) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (kind.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        transport.close();
     }
 
     /**
@@ -53,13 +194,11 @@ public final class Countersign {
      * @throws CountersignException when the request is refused as invalid or the server is unreachable
      */
     public ActionResult submit(String requestJson) {
-        return call(HttpRequest.newBuilder(server.resolve("v1/actions"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(requestJson)), Duration.ofSeconds(30));
+        return call("POST", "v1/actions", requestJson, CALL);
     }
 
     public ActionResult get(String id) {
-        return call(HttpRequest.newBuilder(server.resolve(path(id))).GET(), Duration.ofSeconds(30));
+        return call("GET", path(id), null, CALL);
     }
 
     /** Waits until the request is no longer pending or {@code timeout} passes; returns its state then. */
@@ -67,8 +206,7 @@ public final class Countersign {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
             long seconds = Math.max(1, Math.min(POLL.toSeconds(), Duration.between(Instant.now(), deadline).toSeconds()));
-            ActionResult result = call(HttpRequest.newBuilder(server.resolve(path(id) + "?wait=" + seconds + "s")).GET(),
-                    Duration.ofSeconds(seconds + 30));
+            ActionResult result = call("GET", path(id) + "?wait=" + seconds + "s", null, Duration.ofSeconds(seconds + 30));
             if (!result.isPending() || !Instant.now().isBefore(deadline)) {
                 return result;
             }
@@ -146,9 +284,7 @@ public final class Countersign {
         if (!result.mayRun() || result.grant() == null) {
             throw new ActionNotAllowedException(result);
         }
-        return call(HttpRequest.newBuilder(server.resolve(path(result.id()) + "/execute"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"grant\":" + JsonText.quote(result.grant()) + "}")), Duration.ofHours(1));
+        return call("POST", path(result.id()) + "/execute", "{\"grant\":" + JsonText.quote(result.grant()) + "}", Duration.ofHours(1));
     }
 
     /** {@link #execute} on a virtual thread. */
@@ -173,9 +309,7 @@ public final class Countersign {
      *                              {@code not_runnable}, {@code no_longer_allowed}, {@code invalid_grant}
      */
     public ActionResult claim(String id, String grant) {
-        return call(HttpRequest.newBuilder(server.resolve(path(id) + "/claim"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"grant\":" + JsonText.quote(grant) + "}")), Duration.ofSeconds(30));
+        return call("POST", path(id) + "/claim", "{\"grant\":" + JsonText.quote(grant) + "}", CALL);
     }
 
     /** {@link #claim}, with a refusal turned into the exception {@link #guard} promises. */
@@ -197,49 +331,40 @@ public final class Countersign {
      * a second run of the same action is refused ({@code grant_used}).
      */
     public ActionResult reportOutcome(String id, String grant, boolean succeeded, String detail) {
+        return call("POST", path(id) + "/outcome", outcome(grant, succeeded, detail), CALL);
+    }
+
+    /** The body of an outcome report; a detail longer than the server keeps (4,096 characters) is cut to 4,000. */
+    static String outcome(String grant, boolean succeeded, String detail) {
         StringBuilder body = new StringBuilder("{\"grant\":").append(JsonText.quote(grant))
                 .append(",\"status\":\"").append(succeeded ? "succeeded" : "failed").append('"');
         if (detail != null && !detail.isBlank()) {
             body.append(",\"detail\":").append(JsonText.quote(detail.length() > 4000 ? detail.substring(0, 4000) : detail));
         }
-        return call(HttpRequest.newBuilder(server.resolve(path(id) + "/outcome"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.append('}').toString())), Duration.ofSeconds(30));
+        return body.append('}').toString();
+    }
+
+    /** The path of an action, for {@link #send}. */
+    public static String path(String id) {
+        return "v1/actions/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
     }
 
     /** A verifier for grants presented to a resource, with this server's public key (fetched once). */
     public GrantVerifier grantVerifier() {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(server.resolve(".well-known/jwks.json"))
-                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return GrantVerifier.fromJwks(response.body());
-        } catch (IOException e) {
-            throw new CountersignException(0, "unreachable", null, "cannot reach Countersign at " + server + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CountersignException(0, "interrupted", null, "interrupted while calling Countersign");
-        }
-    }
-
-    private static String path(String id) {
-        return "v1/actions/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+        return GrantVerifier.fromJwks(send("GET", ".well-known/jwks.json", null, CALL).text());
     }
 
     @SuppressWarnings("unchecked")
-    private ActionResult call(HttpRequest.Builder request, Duration timeout) {
-        request.header("Authorization", "Bearer " + token).timeout(timeout);
-        HttpResponse<String> response;
+    private ActionResult call(String method, String path, String jsonBody, Duration timeout) {
+        Answer response = send(method, path, jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8), timeout);
+        Object parsed;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new CountersignException(0, "unreachable", null, "cannot reach Countersign at " + server + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CountersignException(0, "interrupted", null, "interrupted while calling Countersign");
+            parsed = JsonText.parse(response.text());
+        } catch (IllegalArgumentException e) {
+            parsed = null;
         }
-        Object parsed = JsonText.parse(response.body());
         if (!(parsed instanceof Map<?, ?> body)) {
-            throw new CountersignException(response.statusCode(), "unexpected_answer", null, "the server did not answer with a JSON object");
+            throw new CountersignException(response.status(), "unexpected_answer", null, "the server did not answer with a JSON object");
         }
         Map<String, Object> json = (Map<String, Object>) body;
         // A denial by policy carries the action (with its status) as well as an error: it is a result.
@@ -247,7 +372,7 @@ public final class Countersign {
             return ActionResult.of(json);
         }
         Map<String, Object> error = json.get("error") instanceof Map<?, ?> e ? (Map<String, Object>) e : Map.of();
-        throw new CountersignException(response.statusCode(), String.valueOf(error.getOrDefault("code", "http_" + response.statusCode())),
-                (String) error.get("field"), String.valueOf(error.getOrDefault("message", "HTTP " + response.statusCode())));
+        throw new CountersignException(response.status(), String.valueOf(error.getOrDefault("code", "http_" + response.status())),
+                (String) error.get("field"), String.valueOf(error.getOrDefault("message", "HTTP " + response.status())));
     }
 }

@@ -1,7 +1,7 @@
 package io.countersign.api;
 
 import io.countersign.json.ActionRequestJson;
-import io.countersign.json.DecisionJson;
+import io.countersign.policy.DecisionJson;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.BreakGlass;

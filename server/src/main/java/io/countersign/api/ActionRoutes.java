@@ -4,7 +4,6 @@ import io.countersign.audit.AuditLog;
 import io.countersign.audit.TlogProof;
 import io.countersign.connectors.Connector;
 import io.countersign.connectors.ProxyExecution;
-import io.countersign.webhooks.Callbacks;
 import io.countersign.grants.Grants;
 import io.countersign.lifecycle.Execution;
 import io.countersign.json.ActionRequestJson;
@@ -49,19 +48,18 @@ public final class ActionRoutes implements HttpService {
     private static final io.helidon.http.Status ACCEPTED = io.helidon.http.Status.ACCEPTED_202;
 
     private final ActionService actions;
-    private final AuditLog auditLog;
+    /** Checks grants presented to claim, report or execute; issuing them is the service's. */
     private final Grants grants;
+    private final AuditLog auditLog;
     private final ProxyExecution proxy;
-    private final Callbacks callbacks;
     private final java.time.Clock clock;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Duration maxWait;
 
-    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, ProxyExecution proxy, Callbacks callbacks,
+    public ActionRoutes(ActionService actions, AuditLog auditLog, Grants grants, ProxyExecution proxy,
                         Authenticator authenticator, long maxBodyBytes, Duration maxWait, java.time.Clock clock) {
         this.actions = actions;
-        this.callbacks = callbacks;
         this.proxy = proxy;
         this.auditLog = auditLog;
         this.grants = grants;
@@ -89,8 +87,6 @@ public final class ActionRoutes implements HttpService {
     private void submit(ServerRequest request, ServerResponse response) {
         Principal caller = authenticator.authenticate(request);
         ActionRequest action = ActionRequestJson.fromJson(body(request));
-        proxy.checkSubmitted(action);
-        callbacks.check(action.callbackUrl());
         Submission submission = actions.submit(caller, action);
         ActionRecord record = submission.record();
         ObjectNode body = represent(caller, record);
@@ -234,15 +230,13 @@ public final class ActionRoutes implements HttpService {
     private ObjectNode represent(Principal caller, ActionRecord record) {
         ObjectNode body = ActionRepresentation.of(record);
         proxy.serving(record.request()).ifPresent(connector -> body.put("connector", connector.name()));
-        boolean requester = caller.id().equals(record.requester().id()) || caller.id().equals(record.requester().owner());
-        if (requester && record.isRunnable()) {
-            Grants.Issued issued = grants.issue(record, clock.instant());
+        actions.grantFor(caller, record).ifPresent(issued -> {
             ObjectNode grant = body.putObject("grant");
             grant.put("token", issued.token());
-            grant.put("id", issued.grant().id());
-            grant.put("audience", issued.grant().audience());
-            grant.put("expires_at", issued.grant().expiresAt().toString());
-        }
+            grant.put("id", issued.id());
+            grant.put("audience", issued.audience());
+            grant.put("expires_at", issued.expiresAt().toString());
+        });
         return body;
     }
 

@@ -22,14 +22,7 @@ public final class JsonResponses {
 
     /** Countersign's one error shape: {@code {"error": {"code", "field" (when one is at fault), "message"}}}. */
     public static ObjectNode error(String code, String field, String message) {
-        ObjectNode body = Json.object();
-        ObjectNode error = body.putObject("error");
-        error.put("code", code);
-        if (field != null) {
-            error.put("field", field);
-        }
-        error.put("message", message);
-        return body;
+        return io.countersign.json.ErrorBody.of(code, field, message);
     }
 
     public static void sendError(ServerResponse response, Status status, String code, String field, String message) {

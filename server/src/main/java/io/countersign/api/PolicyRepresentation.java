@@ -1,8 +1,9 @@
 package io.countersign.api;
 
-import io.countersign.json.DecisionJson;
+import io.countersign.policy.DecisionJson;
 import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.EventCodec;
 import io.countersign.policy.DurationText;
 import io.countersign.policy.Effect;
 import io.countersign.policy.Explanation;
@@ -53,7 +54,7 @@ public final class PolicyRepresentation {
             ObjectNode item = loads.addObject();
             item.put("type", event.type().wireName());
             item.put("at", event.at().toString());
-            item.setAll(event.detail());
+            item.setAll(EventCodec.detail(event.event()));
         }
         return body;
     }

@@ -4,7 +4,8 @@ import io.countersign.json.Json;
 import io.countersign.model.InvalidInputException;
 import io.countersign.policy.ActivePolicy;
 import io.countersign.report.ControlReport;
-import io.countersign.store.ActionStore;
+import io.countersign.events.EventStore;
+import io.countersign.lifecycle.ActionStore;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -27,13 +28,15 @@ import tools.jackson.databind.node.ObjectNode;
  * exclusive); the default is the last 30 days.
  */
 public final class ReportRoutes implements HttpService {
-    private final ActionStore store;
+    private final ActionStore actions;
+    private final EventStore events;
     private final ActivePolicy policy;
     private final Authenticator authenticator;
     private final Clock clock;
 
-    public ReportRoutes(ActionStore store, ActivePolicy policy, Authenticator authenticator, Clock clock) {
-        this.store = store;
+    public ReportRoutes(ActionStore actions, EventStore events, ActivePolicy policy, Authenticator authenticator, Clock clock) {
+        this.actions = actions;
+        this.events = events;
         this.policy = policy;
         this.authenticator = authenticator;
         this.clock = clock;
@@ -52,7 +55,7 @@ public final class ReportRoutes implements HttpService {
             throw new InvalidInputException("from", "'from' must be before 'to'");
         }
         Set<String> mapped = policy.current().rules().stream().flatMap(r -> r.controls().stream()).collect(Collectors.toSet());
-        ControlReport.Report report = ControlReport.build(store, from, to, mapped);
+        ControlReport.Report report = ControlReport.build(actions, events, from, to, mapped);
         JsonResponses.send(response, Status.OK_200, toJson(report));
     }
 

@@ -33,6 +33,15 @@ public record Connectors(List<Connector> all, Map<String, Target> targets) {
     }
 
     /**
+     * On submit: a request that a connector serves must name the resource that connector acts on and carry a
+     * payload it can run, so that reviewers never approve something that cannot run as shown.
+     */
+    public void checkSubmitted(ActionRequest request) {
+        checkTarget(request);
+        serving(request).ifPresent(connector -> connector.check(request.payload()));
+    }
+
+    /**
      * @throws ResourceMismatchException when a connector serves the request and the request names another
      *                                   resource than the one that connector acts on
      */

@@ -33,15 +33,6 @@ public final class ProxyExecution {
         return connectors.serving(request);
     }
 
-    /**
-     * On submit: a request that a connector serves must name the resource that connector acts on and carry a
-     * payload it can run, so that reviewers never approve something that cannot run as shown.
-     */
-    public void checkSubmitted(io.countersign.model.ActionRequest request) {
-        connectors.checkTarget(request);
-        connectors.serving(request).ifPresent(connector -> connector.check(request.payload()));
-    }
-
     /** The connector that would run {@code record}; checks the stored request is one it can run, on its resource. */
     public Connector connectorFor(ActionRecord record) {
         Connector connector = connectors.serving(record.request()).orElseThrow(() -> new NoConnectorException(record.request().action()));

@@ -25,7 +25,7 @@ import java.util.Map;
  * run against one audience until a short expiry. Possession is the authority; single use is enforced
  * when the grant is used ({@code ActionService.useGrant}), not here.
  */
-public final class Grants {
+public final class Grants implements io.countersign.lifecycle.GrantIssuer {
     public static final JOSEObjectType TYPE = new JOSEObjectType("countersign-grant+jwt");
     public static final String ISSUER = "countersign";
     private static final Duration LEEWAY = Duration.ofSeconds(5);
@@ -65,7 +65,15 @@ public final class Grants {
         return resource.type() + ":" + resource.id() + (resource.env() == null ? "" : "@" + resource.env());
     }
 
-    public Issued issue(ActionRecord record, Instant now) {
+    @Override
+    public io.countersign.lifecycle.GrantIssuer.Issued issue(ActionRecord record, Instant now) {
+        Issued issued = sign(record, now);
+        return new io.countersign.lifecycle.GrantIssuer.Issued(issued.token(), issued.grant().id(), issued.grant().audience(),
+                issued.grant().expiresAt());
+    }
+
+    /** A fresh grant for {@code record}, signed, with what it says. */
+    public Issued sign(ActionRecord record, Instant now) {
         String id = "gr_" + HexFormat.of().formatHex(bytes(16));
         // The matched rules may ask for a shorter (or longer, up to an hour) life than the server's default;
         // and no grant outlives the approval it stands for.

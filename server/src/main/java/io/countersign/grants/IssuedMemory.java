@@ -1,6 +1,6 @@
 package io.countersign.grants;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

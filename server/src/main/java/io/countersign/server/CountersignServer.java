@@ -3,6 +3,10 @@ package io.countersign.server;
 import io.countersign.api.ActionRoutes;
 import io.countersign.api.AuditRoutes;
 import io.countersign.api.GrantRoutes;
+import io.countersign.audit.LogFollower;
+import io.countersign.audit.LogSubscriber;
+import io.countersign.channels.ChatReviews;
+import io.countersign.channels.ReviewChannel;
 import io.countersign.channels.slack.SlackChannel;
 import io.countersign.channels.teams.TeamsChannel;
 import io.countersign.web.ConsoleRoutes;
@@ -15,7 +19,8 @@ import io.countersign.connectors.ConnectorsFile;
 import io.countersign.connectors.ProxyExecution;
 import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
-import io.countersign.webhooks.WebhookDispatcher;
+import io.countersign.webhooks.Callbacks;
+import io.countersign.webhooks.WebhookRoute;
 import io.countersign.audit.AuditLog;
 import io.countersign.audit.Checkpointer;
 import io.countersign.audit.LogKey;
@@ -35,7 +40,7 @@ import io.countersign.inventory.ActiveInventory;
 import io.countersign.inventory.InventoryLoader;
 import io.countersign.policy.ActivePolicy;
 import io.countersign.policy.PolicyLoader;
-import io.countersign.store.ActionStore;
+import io.countersign.storage.Storage;
 import io.helidon.http.DirectHandler.EventType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.DirectHandlers;
@@ -43,7 +48,8 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +65,7 @@ public final class CountersignServer implements AutoCloseable {
     private static final byte[] OPENAPI = openApi();
 
     private final WebServer web;
-    private final ActionStore store;
+    private final Storage store;
     private final ScheduledExecutorService sweeper;
     private final FileWatcher watcher;
     private final FileWatcher inventoryWatcher;
@@ -68,33 +74,45 @@ public final class CountersignServer implements AutoCloseable {
     private final PolicyReloader reloader;
     private final Checkpointer checkpointer;
     private final ActionService actions;
-    private final WebhookDispatcher webhooks;
-    private final SlackChannel slack;
+    private final List<ReviewChannel> channels;
+    private final List<LogFollower> followers;
     private final String nodeId;
     private final String storeDescription;
-    private final TeamsChannel teams;
 
-    /** A channel's routes when the channel is not configured: 404 with a reason. */
-    private static final io.helidon.webserver.http.HttpService NOT_CONFIGURED = notConfigured("this channel is not configured on this server");
+    /** The review channels Countersign speaks; one not configured here answers 404 with a reason. */
+    private static final List<String> CHANNEL_SYSTEMS = List.of("slack", "teams");
+    /** How long a follower of the log waits for an append it has not heard of (appends wake it at once). */
+    private static final Duration FOLLOWER_IDLE = Duration.ofMillis(100);
+
+    /**
+     * Mounts each channel's routes under {@code /v1/channels/<system>}; a channel not configured here, or one
+     * whose clicks do not come over HTTP, answers 404 saying why.
+     */
+    private static void channelRoutes(io.helidon.webserver.http.HttpRouting.Builder rules, List<ReviewChannel> channels) {
+        for (String system : CHANNEL_SYSTEMS) {
+            ReviewChannel channel = channels.stream().filter(c -> c.system().equals(system)).findFirst().orElse(null);
+            io.helidon.webserver.http.HttpService routes = channel == null ? notConfigured("this channel is not configured on this server")
+                    : channel.routes().orElseGet(() -> notConfigured(channel.withoutRoutes()));
+            rules.register("/v1/channels/" + system, routes);
+        }
+    }
 
     private static io.helidon.webserver.http.HttpService notConfigured(String why) {
         return rules -> rules.any((req, res) ->
                 io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null, why));
     }
 
-    private CountersignServer(WebServer web, ActionStore store, ScheduledExecutorService sweeper, FileWatcher watcher,
+    private CountersignServer(WebServer web, Storage store, ScheduledExecutorService sweeper, FileWatcher watcher,
                               FileWatcher inventoryWatcher, InventoryReloader inventoryReloader,
                               ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
-                              WebhookDispatcher webhooks, SlackChannel slack, TeamsChannel teams, String nodeId,
-                              String storeDescription) {
+                              List<ReviewChannel> channels, List<LogFollower> followers, String nodeId, String storeDescription) {
         this.inventoryWatcher = inventoryWatcher;
         this.inventoryReloader = inventoryReloader;
         this.nodeId = nodeId;
         this.storeDescription = storeDescription;
-        this.slack = slack;
-        this.teams = teams;
+        this.channels = channels;
+        this.followers = followers;
         this.checkpointer = checkpointer;
-        this.webhooks = webhooks;
         this.actions = actions;
         this.web = web;
         this.store = store;
@@ -122,7 +140,7 @@ public final class CountersignServer implements AutoCloseable {
         Grants grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
         Connectors connectors = ConnectorsFile.load(settings.connectorsFile(), System::getenv);
         String node = nodeId != null ? nodeId : hostName() + ":" + port;
-        ActionStore store = settings.store().open(node);
+        Storage store = settings.store().open(node);
         try {
             return start(settings, identities, loader, policy, inventory, grants, connectors, store, host, port, node, clock);
         } catch (RuntimeException e) {
@@ -133,7 +151,7 @@ public final class CountersignServer implements AutoCloseable {
 
     /** Everything that needs the open store; the caller closes it if this fails. */
     private static CountersignServer start(ServerSettings settings, Identities identities, PolicyLoader loader, ActivePolicy policy,
-                                           ActiveInventory inventory, Grants grants, Connectors connectors, ActionStore store, String host,
+                                           ActiveInventory inventory, Grants grants, Connectors connectors, Storage store, String host,
                                            int port, String node, Clock clock) {
         LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
         Checkpointer checkpointer = Checkpointer.start(logKey, store.auditLog(), settings.auditCheckpointFile(), clock);
@@ -141,23 +159,27 @@ public final class CountersignServer implements AutoCloseable {
         ChangeFeed changes = new ChangeFeed();
         // Changes made by other nodes of a cluster wake this node's waiters too.
         store.subscribe(changes::changed);
-        ActionService actions = new ActionService(store, () -> policy, inventory, clock, changes, identities::byId, settings.limits());
+        Callbacks callbacks = settings.callbacks();
+        ActionService actions = new ActionService(store, store, () -> policy, inventory, clock, changes, identities::byId, settings.limits(),
+                List.of(connectors::checkSubmitted, request -> callbacks.check(request.callbackUrl())), grants);
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
         PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
         InventoryReloader inventoryReloader = new InventoryReloader(() -> InventoryLoader.load(settings.resourcesFile()), inventory, actions,
                 policy, store, clock);
         Authenticator authenticator = new Authenticator(() -> identities);
-        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, settings.callbacks(), authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
+        ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
         GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, inventory, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
-        ReportRoutes reportRoutes = new ReportRoutes(store, policy, authenticator, clock);
+        ReportRoutes reportRoutes = new ReportRoutes(store, store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
-        SlackChannel slack = settings.slack() == null ? null : new SlackChannel(settings.slack(), actions, store, () -> identities, clock);
-        io.helidon.webserver.http.HttpService slackRequestUrl = slack == null ? NOT_CONFIGURED
-                : Objects.requireNonNullElse(slack.requestUrl(), notConfigured("Slack interactions reach this server over Socket Mode, not this URL"));
-        TeamsChannel teams = settings.teams() == null ? null : new TeamsChannel(settings.teams(), actions, store, () -> identities, clock);
-        io.helidon.webserver.http.HttpService teamsMessages = teams == null ? NOT_CONFIGURED
-                : Objects.requireNonNullElse(teams.messages(), notConfigured("Teams is notify-only here (workflows, no bot): there are no cards to click"));
+        // Every review channel is registered here, and nowhere else.
+        List<ReviewChannel> channels = new ArrayList<>();
+        if (settings.slack() != null) {
+            channels.add(new SlackChannel(settings.slack(), actions, store.replays(), () -> identities, clock));
+        }
+        if (settings.teams() != null) {
+            channels.add(new TeamsChannel(settings.teams(), actions, store.replays(), () -> identities, clock));
+        }
         Sessions sessions = new Sessions(store.sessions(), settings.web().sessionTtl(), clock);
         WebSettings webSettings = settings.web();
         OidcSignIn oidc = webSettings.oidc() == null ? null : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), () -> identities, clock);
@@ -207,8 +229,7 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/reports", reportRoutes)
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
-                        .register("/v1/channels/slack", slackRequestUrl)
-                        .register("/v1/channels/teams", teamsMessages)
+                        .update(rules -> channelRoutes(rules, channels))
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
                             res.send(OPENAPI);
@@ -239,17 +260,18 @@ public final class CountersignServer implements AutoCloseable {
         String inventoryFile = settings.resourcesFile().getFileName().toString();
         FileWatcher inventoryWatcher = FileWatcher.start("inventory", settings.resourcesFile().toAbsolutePath().getParent(),
                 inventoryFile::equals, inventoryReloader::reload);
-        WebhookDispatcher webhooks = WebhookDispatcher.start(settings.webhooks(), settings.callbacks(),
-                id -> store.find(id).map(record -> record.request().callbackUrl()), store.auditLog(), store.webhooks(),
-                store::leads, checkpointer.origin(), clock);
-        if (slack != null) {
-            slack.start();
+        // Everything that follows the audit log: webhook endpoints, callbacks, and each review channel.
+        List<LogSubscriber> subscribers = new ArrayList<>(WebhookRoute.of(settings.webhooks(), settings.callbacks(),
+                id -> store.find(id).map(record -> record.request().callbackUrl()), store.webhooks(), checkpointer.origin(), clock));
+        for (ReviewChannel channel : channels) {
+            subscribers.add(new ChatReviews(channel, store::find, store.chatMessages(), store.cursors(), clock));
+            channel.start();
         }
-        if (teams != null) {
-            teams.start();
-        }
+        List<LogFollower> followers = subscribers.stream()
+                .map(subscriber -> LogFollower.start(subscriber, store.auditLog(), store.cursors(), FOLLOWER_IDLE, store::leads))
+                .toList();
         return new CountersignServer(web, store, sweeper, watcher, inventoryWatcher, inventoryReloader, policy, reloader, checkpointer,
-                actions, webhooks, slack, teams, node, settings.store().describe());
+                actions, channels, followers, node, settings.store().describe());
     }
 
     /** Runs {@code work} every {@code period}; a failure is logged and the next round tries again. */
@@ -301,7 +323,7 @@ public final class CountersignServer implements AutoCloseable {
         return actions;
     }
 
-    public ActionStore store() {
+    public Storage store() {
         return store;
     }
 
@@ -325,13 +347,9 @@ public final class CountersignServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (slack != null) {
-            slack.close();
-        }
-        if (teams != null) {
-            teams.close();
-        }
-        webhooks.close();
+        // Lets each follower finish the entry in hand, so what it posted is also recorded.
+        followers.forEach(LogFollower::close);
+        channels.forEach(ReviewChannel::close);
         watcher.close();
         inventoryWatcher.close();
         sweeper.shutdownNow();

@@ -1,7 +1,7 @@
 package io.countersign.server;
 
+import io.countersign.storage.Storage;
 import io.countersign.secrets.SecretReferences;
-import io.countersign.store.ActionStore;
 import io.countersign.store.postgres.PostgresStore;
 import io.countersign.store.sqlite.SqliteStore;
 import io.countersign.yaml.ConfigException;
@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  */
 public sealed interface StoreSettings {
     /** @param nodeId this node's name, for the database's view of its sessions */
-    ActionStore open(String nodeId);
+    Storage open(String nodeId);
 
     /** Where the state is, without secrets. */
     String describe();
@@ -25,7 +25,7 @@ public sealed interface StoreSettings {
     /** The embedded store, one file. */
     record Sqlite(Path file) implements StoreSettings {
         @Override
-        public ActionStore open(String nodeId) {
+        public Storage open(String nodeId) {
             return SqliteStore.open(file);
         }
 
@@ -38,7 +38,7 @@ public sealed interface StoreSettings {
     /** PostgreSQL, shared by every node. */
     record Postgres(String url, String user, String password) implements StoreSettings {
         @Override
-        public ActionStore open(String nodeId) {
+        public Storage open(String nodeId) {
             return PostgresStore.open(url, user, password, "countersign " + nodeId);
         }
 

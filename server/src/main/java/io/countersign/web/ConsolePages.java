@@ -1,7 +1,8 @@
 package io.countersign.web;
 
 import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.Review;
@@ -101,7 +102,7 @@ final class ConsolePages {
     ConsoleViews.Policy policy(Policy policy, List<ActionEvent> history, ConsoleViews.Frame frame) {
         List<ConsoleViews.PolicyRule> rules = policy.rules().stream().map(ConsolePages::rule).toList();
         List<ConsoleViews.PolicyLoad> loads = history.stream().map(event -> new ConsoleViews.PolicyLoad(event.type().wireName(), event.at(),
-                summary(event.detail()))).toList();
+                summary(event))).toList();
         return new ConsoleViews.Policy(frame, policy.version().value(), policy.defaultEffect().wireName(), policy.files(), rules, loads);
     }
 
@@ -115,11 +116,12 @@ final class ConsolePages {
                 approvals, rule.require() == null ? null : rule.require().source(), rule.controls(), rule.channels());
     }
 
-    private static String summary(JsonNode detail) {
-        if (detail.has("problems")) {
-            return "rejected: " + Json.text(detail.get("problems"));
-        }
-        return "version " + detail.path("version").asString("?") + (detail.has("trigger") ? " (" + detail.path("trigger").asString() + ")" : "")
-                + (detail.has("rules") ? ", " + detail.path("rules").asString(Json.text(detail.path("rules"))) + " rules" : "");
+    private static String summary(ActionEvent event) {
+        return switch (event.event()) {
+            case AuditEvent.PolicyRejected rejected -> "rejected: " + Json.text(Json.MAPPER.valueToTree(rejected.problems()));
+            case AuditEvent.PolicyLoaded loaded -> "version " + loaded.version() + (loaded.trigger() != null ? " (" + loaded.trigger() + ")" : "")
+                    + ", " + loaded.rules() + " rules";
+            default -> event.type().wireName();
+        };
     }
 }

@@ -16,7 +16,7 @@ import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.model.Status;
 import io.countersign.model.ActionId;
 import io.countersign.policy.ActivePolicy;
-import io.countersign.store.AuditLogStore;
+import io.countersign.audit.AuditLogStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;

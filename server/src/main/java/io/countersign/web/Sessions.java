@@ -1,6 +1,6 @@
 package io.countersign.web;
 
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.Principal;
 import io.countersign.store.SessionStore;
 import java.nio.charset.StandardCharsets;

@@ -25,7 +25,7 @@ class GrantKeyTest {
         assertThat(made.getKeyID()).isEqualTo(made.computeThumbprint().toString());
         OctetKeyPair read = GrantKey.loadOrCreate(file);
         assertThat(read).isEqualTo(made);
-        String token = new Grants(made, Duration.ofMinutes(5)).issue(GrantsTest.allowed("k"), GrantsTest.NOW).token();
+        String token = new Grants(made, Duration.ofMinutes(5)).sign(GrantsTest.allowed("k"), GrantsTest.NOW).token();
         assertThat(new Grants(read, Duration.ofMinutes(5)).verify(token, GrantsTest.NOW).actionId().value()).isNotBlank();
     }
 

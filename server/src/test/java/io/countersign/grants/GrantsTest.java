@@ -7,7 +7,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.Requester;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.policy.Allow;
@@ -53,14 +53,14 @@ class GrantsTest {
 
     @Test
     void anIssuedTokenSaysWhatFullVerificationSays() {
-        Grants.Issued issued = grants.issue(allowed("1"), NOW);
+        Grants.Issued issued = grants.sign(allowed("1"), NOW);
         Grants.Grant recognised = grants.verify(issued.token(), NOW.plusSeconds(10));
         assertThat(recognised).isEqualTo(fresh.verify(issued.token(), NOW.plusSeconds(10))).isEqualTo(issued.grant());
     }
 
     @Test
     void theSignatureIsTheOneTheJdksOwnEd25519MakesAndAccepts() throws Exception {
-        String token = grants.issue(allowed("jdk"), NOW).token();
+        String token = grants.sign(allowed("jdk"), NOW).token();
         int dot = token.lastIndexOf('.');
         byte[] signingInput = token.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
         byte[] signature = Base64.getUrlDecoder().decode(token.substring(dot + 1));
@@ -86,7 +86,7 @@ class GrantsTest {
 
     @Test
     void anIssuedTokenStillExpires() {
-        Grants.Issued issued = grants.issue(allowed("2"), NOW);
+        Grants.Issued issued = grants.sign(allowed("2"), NOW);
         Instant late = issued.grant().expiresAt().plusSeconds(6);
         assertThatThrownBy(() -> grants.verify(issued.token(), late)).isInstanceOf(InvalidGrantException.class).hasMessageContaining("expired");
         assertThatThrownBy(() -> fresh.verify(issued.token(), late)).isInstanceOf(InvalidGrantException.class).hasMessageContaining("expired");
@@ -95,20 +95,20 @@ class GrantsTest {
 
     @Test
     void aChangedOrForeignTokenIsNotRecognisedAndFailsFullVerification() throws Exception {
-        Grants.Issued issued = grants.issue(allowed("3"), NOW);
+        Grants.Issued issued = grants.sign(allowed("3"), NOW);
         String token = issued.token();
         int at = token.lastIndexOf('.') + 5;
         String changed = token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
         assertThatThrownBy(() -> grants.verify(changed, NOW)).isInstanceOf(InvalidGrantException.class).hasMessageContaining("does not verify");
 
         OctetKeyPair theirs = generate();
-        String foreign = new Grants(theirs, Duration.ofMinutes(5)).issue(allowed("3"), NOW).token();
+        String foreign = new Grants(theirs, Duration.ofMinutes(5)).sign(allowed("3"), NOW).token();
         assertThatThrownBy(() -> grants.verify(foreign, NOW)).isInstanceOf(InvalidGrantException.class).hasMessageContaining("does not verify");
     }
 
     @Test
     void theIssuedAreRecalledByHashAndTheOldestForgotten() {
-        Grants.Issued first = grants.issue(allowed("4"), NOW);
+        Grants.Issued first = grants.sign(allowed("4"), NOW);
         IssuedMemory memory = new IssuedMemory();
         memory.remember(first.token());
         assertThat(memory.recalls(first.token())).isTrue();

@@ -40,6 +40,31 @@ class ActionApiTest {
         server.close();
     }
 
+    /**
+     * What the README says a client can do: take {@code action}, {@code resource} and {@code payload} as the answer
+     * shows them, canonicalise them by RFC 8785 (with a JCS implementation of its own) and hash them, and get the digest.
+     */
+    @Test
+    void aClientComputesTheDigestFromTheAnswerAsTheReadmeSays() throws Exception {
+        List<String> requests = List.of(
+                request("db.read", "prod", ""),
+                // No env, no labels, no payload: the inventory fills in the env, labels {} and payload null are covered.
+                """
+                {"action": "db.read", "resource": {"type": "postgres.table", "id": "prod/customers"}, "intent": {"summary": "read"}}""",
+                piiExport("OPS-9"));
+        for (String submitted : requests) {
+            var body = server.post("agent", "/v1/actions", submitted).body();
+            var covered = io.countersign.json.Json.object();
+            covered.set("action", body.get("action"));
+            covered.set("resource", body.get("resource"));
+            covered.set("payload", body.get("payload"));
+            String canonical = new org.erdtman.jcs.JsonCanonicalizer(covered.toString()).getEncodedString();
+            String digest = "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(body.path("digest").asString()).as(submitted).isEqualTo(digest);
+        }
+    }
+
     @Test
     void allowedActionAnswers200WithDigestAndDecision() {
         Answer answer = server.post("agent", "/v1/actions", request("db.read", "prod", ""));

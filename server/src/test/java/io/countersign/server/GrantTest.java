@@ -165,18 +165,18 @@ class GrantTest {
         ActionRecord record = server.node().actions().find(new ActionId(allowed.id())).orElseThrow();
         OctetKeyPair ours = OctetKeyPair.parse(Files.readString(config.resolve("keys/grants.jwk")));
 
-        String expired = new Grants(ours, Duration.ofSeconds(30)).issue(record, Instant.now().minusSeconds(3600)).token();
+        String expired = new Grants(ours, Duration.ofSeconds(30)).sign(record, Instant.now().minusSeconds(3600)).token();
         assertThat(verify("carol", expired, false).body().path("error").path("message").asString()).contains("expired");
 
         OctetKeyPair theirs = new OctetKeyPair.Builder(GrantKey.generate()).keyID(ours.getKeyID()).build();
-        String foreign = new Grants(theirs, Duration.ofMinutes(5)).issue(record, Instant.now()).token();
+        String foreign = new Grants(theirs, Duration.ofMinutes(5)).sign(record, Instant.now()).token();
         assertThat(verify("carol", foreign, true).body().path("error").path("message").asString()).contains("does not verify");
 
         // A grant whose digest is not the stored action's: the payload changed after approval.
         ActionRecord changed = new ActionRecord(record.id(), record.requester(), record.request(), "sha256:" + "0".repeat(64),
                 record.status(), record.version(), record.decision(), record.reviews(), record.createdAt(), record.updatedAt(),
                 record.expiresAt(), null);
-        String mismatched = new Grants(ours, Duration.ofMinutes(5)).issue(changed, Instant.now()).token();
+        String mismatched = new Grants(ours, Duration.ofMinutes(5)).sign(changed, Instant.now()).token();
         var refused = verify("carol", mismatched, true);
         assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.body().path("error").path("message").asString()).contains("digest does not match");

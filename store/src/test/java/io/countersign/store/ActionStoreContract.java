@@ -1,21 +1,25 @@
 package io.countersign.store;
 
+import io.countersign.events.AuditEvent;
+import io.countersign.lifecycle.ActionStore;
+import io.countersign.storage.Storage;
+
 import static io.countersign.testing.Fixtures.AGENT;
 import static io.countersign.testing.Fixtures.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.countersign.lifecycle.ActionEvent;
+import io.countersign.events.ActionEvent;
 import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.LifecycleEvent;
 import io.countersign.lifecycle.ActionRecord;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.EventType;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.LifecycleEvent.ReviewSubmitted;
 import io.countersign.lifecycle.Requester;
 import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.lifecycle.Transition.Applied;
-import io.countersign.model.ActionDigest;
+import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;
@@ -25,7 +29,7 @@ import io.countersign.policy.Justification;
 import io.countersign.policy.PolicyVersion;
 import io.countersign.policy.Quorum;
 import io.countersign.policy.RequireApproval;
-import io.countersign.store.ActionStore.InsertResult;
+import io.countersign.lifecycle.ActionStore.InsertResult;
 import io.countersign.testing.Fixtures;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,10 +52,10 @@ abstract class ActionStoreContract {
             new Quorum(List.of(new ApprovalRequirement("r", 1, Set.of("sre"))), true), Duration.ofMinutes(5),
             Justification.OPTIONAL, List.of("slack:C1"), new PolicyVersion("sha256:v"));
 
-    ActionStore store;
+    Storage store;
 
     /** Opens the store under test: the same database each time within one test, so reopening finds what was written. */
-    abstract ActionStore open();
+    abstract Storage open();
 
     @BeforeEach
     void openStore() {
@@ -61,6 +65,14 @@ abstract class ActionStoreContract {
     @AfterEach
     void close() {
         store.close();
+    }
+
+    static AuditEvent policyLoaded(String version) {
+        return new AuditEvent.PolicyLoaded(version, null, "test", 1, List.of("default.yaml"));
+    }
+
+    static AuditEvent refused(EventType type, String reason) {
+        return new AuditEvent.Refused(type, "sha256:" + "a".repeat(64), reason, "review", "refused", List.of(), null, null, null, null, null);
     }
 
     static Lifecycle.Started started(ActionRequest request) {
@@ -278,10 +290,11 @@ abstract class ActionStoreContract {
         Lifecycle.Started started = started(request("OPS-1", null));
         store.insert(started.record(), started.events());
         ActionId id = started.record().id();
-        store.append(List.of(new ActionEvent(EventType.REFUSED, id, "alice", NOW, io.countersign.json.Json.object().put("reason", "self_review"))));
-        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW.plusSeconds(1), io.countersign.json.Json.object())));
-        store.append(List.of(new ActionEvent(EventType.GRANT_REFUSED, id, "agent", NOW.plusSeconds(2), io.countersign.json.Json.object().put("reason", "grant_used"))));
-        store.append(List.of(new ActionEvent(EventType.REFUSED, null, "bob", NOW.plusSeconds(90), io.countersign.json.Json.object().put("coalesced", true))));
+        store.append(List.of(new ActionEvent(id, "alice", NOW, refused(EventType.REFUSED, "self_review"))));
+        store.append(List.of(new ActionEvent(null, ActionEvent.SYSTEM, NOW.plusSeconds(1), policyLoaded("sha256:a"))));
+        store.append(List.of(new ActionEvent(id, "agent", NOW.plusSeconds(2), refused(EventType.GRANT_REFUSED, "grant_used"))));
+        store.append(List.of(new ActionEvent(null, "bob", NOW.plusSeconds(90), new AuditEvent.RefusalsCoalesced(EventType.REFUSED, "review",
+                "self_review", 3, NOW.plusSeconds(30), NOW.plusSeconds(40), java.util.Map.of(), List.of()))));
         assertThat(store.refusedAttempts(NOW, NOW.plusSeconds(60))).extracting(ActionEvent::type, ActionEvent::actor)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(EventType.REFUSED, "alice"), org.assertj.core.groups.Tuple.tuple(EventType.GRANT_REFUSED, "agent"));
         assertThat(store.refusedAttempts(NOW.plusSeconds(60), NOW.plusSeconds(120))).extracting(ActionEvent::actor).containsExactly("bob");
@@ -334,11 +347,9 @@ abstract class ActionStoreContract {
 
     @Test
     void systemEventsAreKeptInOrderWithoutAnAction() {
-        var first = io.countersign.json.Json.object().put("version", "sha256:a");
-        var second = io.countersign.json.Json.object().put("version", "sha256:b");
-        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, first)));
-        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, second)));
-        assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 10)).extracting(e -> e.detail().get("version").asString())
+        store.append(List.of(new ActionEvent(null, ActionEvent.SYSTEM, NOW, policyLoaded("sha256:a"))));
+        store.append(List.of(new ActionEvent(null, ActionEvent.SYSTEM, NOW, policyLoaded("sha256:b"))));
+        assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 10)).extracting(e -> ((AuditEvent.PolicyLoaded) e.event()).version())
                 .containsExactly("sha256:b", "sha256:a");
         assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 1)).singleElement()
                 .satisfies(e -> assertThat(e.actionId()).isNull());

@@ -1,5 +1,9 @@
 package io.countersign.store;
 
+import io.countersign.events.AuditEvent;
+import io.countersign.audit.AuditLogStore;
+import io.countersign.storage.Storage;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,9 +17,7 @@ import io.countersign.audit.RootBuilder;
 import io.countersign.audit.SignedCheckpoint;
 import io.countersign.audit.SignedNote;
 import io.countersign.audit.TreeMath;
-import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
 import io.countersign.store.sqlite.SqliteStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +28,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +53,7 @@ class AuditLogTamperTest {
         key = LogKey.generate("test.example/audit");
         db = dir.resolve("data/test.db");
         checkpointFile = dir.resolve("audit/checkpoint");
-        try (ActionStore store = SqliteStore.open(db)) {
+        try (Storage store = SqliteStore.open(db)) {
             Checkpointer checkpointer = Checkpointer.start(key, store.auditLog(), checkpointFile, Clock.systemUTC());
             for (int i = 0; i < ENTRIES; i++) {
                 store.append(List.of(event(i)));
@@ -64,14 +65,12 @@ class AuditLogTamperTest {
     }
 
     private static ActionEvent event(int i) {
-        var detail = Json.object();
-        detail.put("n", i);
-        detail.put("note", "entry number " + i);
-        return new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, Instant.parse("2026-11-24T10:00:00Z").plusMillis(i), detail);
+        return new ActionEvent(null, ActionEvent.SYSTEM, Instant.parse("2026-11-24T10:00:00Z").plusMillis(i),
+                new AuditEvent.PolicyLoaded("sha256:" + i, null, "entry number " + i, i, java.util.List.of()));
     }
 
     private void startUp() {
-        try (ActionStore store = SqliteStore.open(db)) {
+        try (Storage store = SqliteStore.open(db)) {
             Checkpointer.start(key, store.auditLog(), checkpointFile, Clock.systemUTC());
         }
     }
@@ -100,7 +99,7 @@ class AuditLogTamperTest {
     @Test
     void anUntouchedLogPassesAndItsTreeProofsAndCheckpointsAgree() throws Exception {
         startUp();
-        try (ActionStore store = SqliteStore.open(db)) {
+        try (Storage store = SqliteStore.open(db)) {
             AuditLogStore log = store.auditLog();
             assertThat(log.size()).isEqualTo(ENTRIES);
             RootBuilder recomputed = new RootBuilder();
@@ -118,7 +117,7 @@ class AuditLogTamperTest {
             ProofVerifier.verifyConsistency(10, ENTRIES, log.checkpoints().get(1).root(), root,
                     TreeMath.consistencyProof(10, ENTRIES, log.hashes()));
             assertThat(new String(entry(3), StandardCharsets.UTF_8)).isEqualTo(
-                    "{\"actor\":\"countersign\",\"detail\":{\"n\":3,\"note\":\"entry number 3\"},\"time\":\"2026-11-24T10:00:00.003Z\",\"type\":\"policy.loaded\"}");
+                    "{\"actor\":\"countersign\",\"detail\":{\"files\":[],\"rules\":3,\"trigger\":\"entry number 3\",\"version\":\"sha256:3\"},\"time\":\"2026-11-24T10:00:00.003Z\",\"type\":\"policy.loaded\"}");
         }
     }
 
@@ -158,8 +157,9 @@ class AuditLogTamperTest {
     @Test
     void entriesRewrittenTogetherWithTheirTreeHashesStillDisagreeWithTheSignedRoot() throws Exception {
         // The attacker rewrites entry 14 and every stored hash above it, consistently; only the signatures stop them.
-        var forged = event(14);
-        forged.detail().put("note", "nothing to see here");
+        var original = event(14);
+        var forged = new ActionEvent(original.actionId(), original.actor(), original.at(),
+                new AuditEvent.PolicyLoaded("sha256:14", null, "nothing to see here", 14, java.util.List.of()));
         byte[] bytes = io.countersign.audit.AuditEntry.encode(forged);
         sql("UPDATE events SET entry = ? WHERE leaf_index = 14", bytes);
         List<byte[]> leaves = new ArrayList<>();
@@ -199,8 +199,8 @@ class AuditLogTamperTest {
         sql("DELETE FROM audit_checkpoints");
         Files.delete(checkpointFile);
         startUp();
-        assertThat(new String(entry(3), StandardCharsets.UTF_8)).contains("\"n\":3");
-        try (ActionStore store = SqliteStore.open(db)) {
+        assertThat(new String(entry(3), StandardCharsets.UTF_8)).contains("\"rules\":3");
+        try (Storage store = SqliteStore.open(db)) {
             assertThat(store.auditLog().size()).isEqualTo(ENTRIES);
         }
     }

@@ -1,5 +1,7 @@
 package io.countersign.store;
 
+import io.countersign.storage.Storage;
+
 import io.countersign.store.sqlite.SqliteStore;
 import java.nio.file.Path;
 
@@ -12,7 +14,7 @@ final class HoldsSqliteStore {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        ActionStore store;
+        Storage store;
         try {
             store = SqliteStore.open(Path.of(args[0]));
         } catch (StoreUnavailableException e) {

@@ -1,11 +1,13 @@
 package io.countersign.store;
 
+import io.countersign.lifecycle.ActionStore;
+import io.countersign.storage.Storage;
+
 import static io.countersign.testing.Fixtures.AGENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.countersign.audit.Rfc6962;
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.model.ActionRequest;
 import io.countersign.store.jdbc.GroupCommitWriter;
@@ -40,7 +42,7 @@ class PostgresActionStoreTest extends ActionStoreContract {
     }
 
     @Override
-    ActionStore open() {
+    Storage open() {
         return PostgresStore.open(schema.url(), PostgresSchema.USER, null);
     }
 
@@ -72,7 +74,7 @@ class PostgresActionStoreTest extends ActionStoreContract {
             }
         });
         store.subscribe(heard::add);
-        try (ActionStore other = open()) {
+        try (Storage other = open()) {
             // Another node's changes, one after the other: the first one makes the first subscriber fail.
             List<io.countersign.model.ActionId> changed = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -94,12 +96,12 @@ class PostgresActionStoreTest extends ActionStoreContract {
 
     @Test
     void aChatMessageReplayedToEveryNodeAtOnceCountsOnce() throws Exception {
-        try (ActionStore other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Storage other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int message = 0; message < 20; message++) {
                 String key = "teams-activity:" + message;
                 List<Future<Boolean>> offers = new ArrayList<>();
                 for (int copy = 0; copy < 8; copy++) {
-                    ActionStore node = copy % 2 == 0 ? store : other;
+                    Storage node = copy % 2 == 0 ? store : other;
                     offers.add(pool.submit(() -> node.replays().firstTime(key, NOW.plusSeconds(600), NOW)));
                 }
                 int taken = 0;
@@ -114,18 +116,17 @@ class PostgresActionStoreTest extends ActionStoreContract {
     @Test
     void twoNodesWritingAtOnceKeepOneAuditTree() throws Exception {
         // Two stores on one database are two nodes: each has its own writer, both append to one log.
-        try (ActionStore other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Storage other = open(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> writes = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
-                ActionStore node = i % 2 == 0 ? store : other;
+                Storage node = i % 2 == 0 ? store : other;
                 int n = i;
                 writes.add(pool.submit(() -> {
                     ActionRequest base = request("OPS-" + n, null);
                     Lifecycle.Started started = started(new ActionRequest(base.action(), base.resource(), base.intent(),
                             io.countersign.json.Json.parse("{\"n\": " + n + "}"), null, null));
                     node.insert(started.record(), started.events());
-                    node.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW,
-                            io.countersign.json.Json.object().put("n", n))));
+                    node.append(List.of(new ActionEvent(null, ActionEvent.SYSTEM, NOW, policyLoaded("sha256:" + n))));
                 }));
             }
             for (Future<?> write : writes) {

@@ -1,10 +1,13 @@
 package io.countersign.store;
 
+import io.countersign.lifecycle.ActionStore;
+import io.countersign.storage.Storage;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.EventType;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.LifecycleEvent;
@@ -39,7 +42,7 @@ class SqliteActionStoreTest extends ActionStoreContract {
     Path dir;
 
     @Override
-    ActionStore open() {
+    Storage open() {
         return SqliteStore.open(dir.resolve("data/test.db"));
     }
 
@@ -304,14 +307,15 @@ class SqliteActionStoreTest extends ActionStoreContract {
                 .locations("classpath:db/migration/sqlite").target("1").load().migrate();
         try (var connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
              var insert = connection.prepareStatement(
-                     "INSERT INTO events (action_id, type, actor, at, detail) VALUES (?, 'action.requested', 'deploy-agent', 1, '{}')")) {
+                     "INSERT INTO events (action_id, type, actor, at, detail) VALUES (?, 'action.requested', 'deploy-agent', 1, "
+                             + "'{\"action\":\"db.read\",\"digest\":\"sha256:00\",\"resource\":\"t:r\",\"summary\":\"s\"}')")) {
             insert.setString(1, old.value());
             insert.executeUpdate();
         }
         store = SqliteStore.open(file);
         assertThat(store.events(old)).singleElement()
                 .satisfies(e -> assertThat(e.type()).isEqualTo(EventType.REQUESTED));
-        store.append(List.of(new ActionEvent(EventType.POLICY_LOADED, null, ActionEvent.SYSTEM, NOW, io.countersign.json.Json.object())));
+        store.append(List.of(new ActionEvent(null, ActionEvent.SYSTEM, NOW, policyLoaded("sha256:a"))));
         assertThat(store.recentSystemEvents(EventType.POLICY_LOADED, 5)).hasSize(1);
     }
 
@@ -371,7 +375,7 @@ class SqliteActionStoreTest extends ActionStoreContract {
             first.destroyForcibly().waitFor();
         }
         // However the first ended, its lock ended with it.
-        try (ActionStore second = SqliteStore.open(file)) {
+        try (Storage second = SqliteStore.open(file)) {
             assertThat(second.healthy()).isTrue();
         }
     }

@@ -1,45 +1,153 @@
 package io.countersign.channels.slack;
 
+import io.countersign.channels.ReviewChannel;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.AuditEvent;
 import io.countersign.identity.Identities;
+import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.ActionService;
-import io.countersign.store.ActionStore;
+import io.countersign.model.Principal;
+import io.countersign.store.ChatMessageStore;
+import io.countersign.store.ReplayStore;
 import io.helidon.webserver.http.HttpService;
+import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Slack as a review channel, wired from its settings: the notifier that posts and updates review
- * messages, and the ways clicks come back (the HTTP request URL, Socket Mode, or both).
+ * Slack as a review channel. A request whose rules {@code notify} a Slack channel (or {@code slack:@alice},
+ * a reviewer's DM) is posted there with Approve / Deny; every later change updates the message from the
+ * stored record with {@code chat.update} (buttons gone once decided) and adds a line to its thread: who
+ * reviewed, how it ended. How it ended also goes by DM to the humans behind the request who have a Slack
+ * account. Clicks come back over the HTTP request URL, Socket Mode, or both.
  */
-public final class SlackChannel implements AutoCloseable {
+public final class SlackChannel implements ReviewChannel {
+    private static final System.Logger LOG = System.getLogger(SlackChannel.class.getName());
+
     private final SlackSettings settings;
-    private final SlackClient client;
+    private final SlackClient slack;
     private final SlackInteractions interactions;
-    private final ActionStore store;
+    private final ReplayStore replays;
     private final Supplier<Identities> identities;
     private final Clock clock;
-    private SlackNotifier notifier;
     private SlackSocketMode socketMode;
 
-    public SlackChannel(SlackSettings settings, ActionService actions, ActionStore store, Supplier<Identities> identities, Clock clock) {
+    public SlackChannel(SlackSettings settings, ActionService actions, ReplayStore replays, Supplier<Identities> identities, Clock clock) {
         this.settings = settings;
-        this.store = store;
+        this.replays = replays;
         this.identities = identities;
         this.clock = clock;
-        this.client = new SlackClient(settings.apiUrl(), settings.botToken());
-        this.interactions = new SlackInteractions(client, actions, identities, clock, settings.teamId(), settings.appId());
+        this.slack = new SlackClient(settings.apiUrl(), settings.botToken());
+        this.interactions = new SlackInteractions(slack, actions, identities, clock, settings.teamId(), settings.appId());
     }
 
-    /** The routes under {@code /v1/channels/slack}; null when clicks arrive only over Socket Mode. */
-    public HttpService requestUrl() {
-        return settings.requestUrl() ? new SlackRequestUrl(new SlackSignature(settings.signingSecret()), interactions, store.replays(), clock) : null;
+    @Override
+    public String system() {
+        return "slack";
     }
 
-    /** Starts posting and, with an app token, the socket. */
+    /** {@code C0PROD} as it is; {@code @alice} is alice's Slack user id (a DM from the bot), if provisioned. */
+    @Override
+    public Optional<String> destination(String target) {
+        if (!target.startsWith("@")) {
+            return Optional.of(target);
+        }
+        Optional<String> account = identities.get().account(target.substring(1), "slack");
+        if (account.isEmpty()) {
+            LOG.log(Level.WARNING, "policy notifies slack:" + target + " but that principal has no Slack account in the identities file");
+        }
+        return account;
+    }
+
+    @Override
+    public String post(String channel, ActionRecord record) {
+        return slack.post(channel, ReviewMessage.text(record), ReviewMessage.blocks(record, settings.consoleUrl()), null);
+    }
+
+    @Override
+    public void update(ChatMessageStore.Posted message, ActionRecord record, ActionEvent event) {
+        slack.update(message.channel(), message.messageId(), ReviewMessage.text(record), ReviewMessage.blocks(record, settings.consoleUrl()));
+    }
+
+    @Override
+    public void reply(ChatMessageStore.Posted message, ActionRecord record, ActionEvent event) {
+        String line = threadLine(event);
+        if (line != null) {
+            slack.post(message.channel(), line, null, message.messageId());
+        }
+    }
+
+    /**
+     * The Slack users of the humans behind a request: the requester if human, the agent's owner, and
+     * whoever it acts on behalf of, when the identities file maps them to Slack.
+     */
+    @Override
+    public List<String> peopleBehind(ActionRecord record) {
+        Identities known = identities.get();
+        Set<String> people = new LinkedHashSet<>();
+        if (record.requester().kind() == Principal.Kind.HUMAN) {
+            people.add(record.requester().id());
+        }
+        if (record.requester().owner() != null) {
+            people.add(record.requester().owner());
+        }
+        String onBehalfOf = record.requester().onBehalfOf();
+        if (onBehalfOf != null) {
+            known.all().stream().filter(p -> p.isHuman() && p.isNamedBy(onBehalfOf)).findFirst().ifPresent(p -> people.add(p.id()));
+        }
+        return people.stream().flatMap(id -> known.account(id, "slack").stream()).distinct().toList();
+    }
+
+    @Override
+    public void tell(String user, ActionRecord record, ActionEvent event) {
+        slack.post(user, ReviewMessage.text(record) + "\n" + threadLine(event), null, null);
+    }
+
+    /** What the thread of a posted request learns from an entry: each review, and how the request ended. */
+    static String threadLine(ActionEvent entry) {
+        String by = ReviewMessage.escape(entry.actor());
+        return switch (entry.event()) {
+            case AuditEvent.Reviewed e -> ("approve".equals(e.decision()) ? "✅ " : "❌ ") + by + " " + e.decision() + "d"
+                    + (e.justification() != null ? ": " + ReviewMessage.escape(e.justification()) : "");
+            case AuditEvent.Approved e -> "The request is approved; the requester may run it now.";
+            case AuditEvent.Denied e -> "The request is denied" + (e.reason() != null ? ": " + ReviewMessage.escape(e.reason()) : ".");
+            case AuditEvent.Expired e -> e.approvalLapsed()
+                    ? "The approval lapsed before the action ran; nothing will run unless it is asked for and approved again."
+                    : "The request expired without its quorum; nothing will run.";
+            case AuditEvent.Cancelled e -> "The requester cancelled the request.";
+            case AuditEvent.BrokeGlass e -> ":rotating_light: *Break-glass* by " + by + ": " + ReviewMessage.escape(e.justification())
+                    + ". It may run without its approvals; someone who may review it reviews this afterwards.";
+            case AuditEvent.BreakGlassReviewed e -> by + " reviewed the break-glass: " + e.verdict()
+                    + (e.comment() != null ? " — " + ReviewMessage.escape(e.comment()) : "");
+            case AuditEvent.Claimed e -> "The action is running (" + by + ").";
+            case AuditEvent.Executed e -> "The action is running (" + by + ").";
+            case AuditEvent.Outcome e -> "It ran: " + ReviewMessage.escape(e.outcome())
+                    + (e.detail() != null ? " — " + ReviewMessage.escape(e.detail()) : "");
+            default -> null;
+        };
+    }
+
+    @Override
+    public Optional<HttpService> routes() {
+        return settings.requestUrl()
+                ? Optional.of(new SlackRequestUrl(new SlackSignature(settings.signingSecret()), interactions, replays, clock))
+                : Optional.empty();
+    }
+
+    @Override
+    public String withoutRoutes() {
+        return "Slack interactions reach this server over Socket Mode, not this URL";
+    }
+
+    /** With an app token, opens the socket that Slack pushes clicks over. */
+    @Override
     public void start() {
-        notifier = SlackNotifier.start(client, store, identities, settings.consoleUrl(), clock);
         if (settings.socketMode()) {
-            socketMode = SlackSocketMode.start(client, settings.appToken(), interactions, store.replays());
+            socketMode = SlackSocketMode.start(slack, settings.appToken(), interactions, replays);
         }
     }
 
@@ -47,9 +155,6 @@ public final class SlackChannel implements AutoCloseable {
     public void close() {
         if (socketMode != null) {
             socketMode.close();
-        }
-        if (notifier != null) {
-            notifier.close();
         }
     }
 }

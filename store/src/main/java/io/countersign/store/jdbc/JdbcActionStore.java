@@ -1,12 +1,13 @@
 package io.countersign.store.jdbc;
 
+import io.countersign.storage.Storage;
 import io.countersign.audit.AuditEntry;
 import io.countersign.json.ActionRequestJson;
-import io.countersign.json.DecisionJson;
+import io.countersign.policy.DecisionJson;
 import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
+import io.countersign.events.ActionEvent;
 import io.countersign.lifecycle.ActionRecord;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.EventType;
 import io.countersign.lifecycle.Execution;
 import io.countersign.lifecycle.Requester;
 import io.countersign.lifecycle.Review;
@@ -15,7 +16,7 @@ import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.model.ActionId;
 import io.countersign.model.Principal;
 import io.countersign.model.Status;
-import io.countersign.store.ActionStore;
+import io.countersign.lifecycle.ActionStore;
 import io.countersign.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,7 +39,7 @@ import tools.jackson.databind.node.ObjectNode;
  * a {@link GroupCommitWriter}; reads use a pool and run in a transaction so that a record and its
  * reviews are read from one snapshot.
  */
-public class JdbcActionStore implements ActionStore {
+public class JdbcActionStore implements Storage {
     private static final String COLUMNS = "id, requester_id, requester_json, action, digest, status, version, "
             + "idempotency_key, request_json, decision_json, created_at, updated_at, expires_at, execution_json, break_glass_json";
 

@@ -5,10 +5,11 @@ import io.countersign.audit.HashReader;
 import io.countersign.audit.Rfc6962;
 import io.countersign.audit.TreeMath;
 import io.countersign.json.Json;
-import io.countersign.lifecycle.ActionEvent;
-import io.countersign.lifecycle.EventType;
+import io.countersign.events.ActionEvent;
+import io.countersign.events.EventCodec;
+import io.countersign.events.EventType;
 import io.countersign.model.ActionId;
-import io.countersign.store.AuditLogStore;
+import io.countersign.audit.AuditLogStore;
 import io.countersign.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -51,7 +52,7 @@ public final class JdbcAuditLog implements AuditLogStore {
             List<NewLeaf> leaves = new ArrayList<>(events.size());
             for (ActionEvent event : events) {
                 byte[] entry = AuditEntry.encode(event);
-                leaves.add(new NewLeaf(event, Json.text(event.detail()), entry, Rfc6962.leafHash(entry)));
+                leaves.add(new NewLeaf(event, Json.text(EventCodec.detail(event.event())), entry, Rfc6962.leafHash(entry)));
             }
             return leaves;
         }
@@ -113,10 +114,8 @@ public final class JdbcAuditLog implements AuditLogStore {
             while (rows.next()) {
                 String actionId = rows.getString(2);
                 seqs.add(rows.getLong(1));
-                events.add(new ActionEvent(EventType.fromWire(rows.getString(3)),
-                        actionId == null ? null : new ActionId(actionId), rows.getString(4),
-                        Instant.ofEpochMilli(rows.getLong(5)),
-                        (tools.jackson.databind.node.ObjectNode) Json.parse(rows.getString(6))));
+                events.add(new ActionEvent(actionId == null ? null : new ActionId(actionId), rows.getString(4),
+                        Instant.ofEpochMilli(rows.getLong(5)), EventCodec.read(EventType.fromWire(rows.getString(3)), Json.parse(rows.getString(6)))));
             }
         }
         if (seqs.isEmpty()) {

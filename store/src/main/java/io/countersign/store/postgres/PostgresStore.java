@@ -1,8 +1,8 @@
 package io.countersign.store.postgres;
 
+import io.countersign.storage.Storage;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.countersign.store.ActionStore;
 import io.countersign.store.StoreUnavailableException;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.jdbc.JdbcActionStore;
@@ -31,12 +31,12 @@ public final class PostgresStore {
      * @param user     null to take it from the URL or the driver's defaults
      * @param password null when the server needs none (trust, or a password file)
      */
-    public static ActionStore open(String url, String user, String password) {
+    public static Storage open(String url, String user, String password) {
         return open(url, user, password, "countersign");
     }
 
     /** @param applicationName how this node's sessions appear in {@code pg_stat_activity} */
-    public static ActionStore open(String url, String user, String password, String applicationName) {
+    public static Storage open(String url, String user, String password, String applicationName) {
         HikariDataSource readers = null;
         try {
             PGSimpleDataSource writes = new PGSimpleDataSource();

@@ -1,8 +1,8 @@
 package io.countersign.store.sqlite;
 
+import io.countersign.storage.Storage;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.countersign.store.ActionStore;
 import io.countersign.store.StoreUnavailableException;
 import io.countersign.store.jdbc.GroupCommitWriter;
 import io.countersign.store.jdbc.JdbcActionStore;
@@ -42,7 +42,7 @@ public final class SqliteStore {
     }
 
     /** @throws StoreUnavailableException when the file cannot be opened, or another node holds it */
-    public static ActionStore open(Path file) {
+    public static Storage open(Path file) {
         StoreLock lock = null;
         HikariDataSource readers = null;
         try {

@@ -1,0 +1,96 @@
+package io.countersign.policy;
+
+import io.countersign.json.Json;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The JSON form of a {@link Decision}: what the API returns and what the store keeps. */
+public final class DecisionJson {
+    private DecisionJson() {
+    }
+
+    public static ObjectNode toJson(Decision decision) {
+        ObjectNode node = Json.object();
+        node.put("effect", decision.effect());
+        strings(node.putArray("rules"), decision.rules());
+        strings(node.putArray("controls"), decision.controls());
+        node.put("policy_version", decision.version().value());
+        if (decision.grantTtl() != null) {
+            node.put("grant_ttl", DurationText.format(decision.grantTtl()));
+        }
+        switch (decision) {
+            case Allow a -> { }
+            case Deny d -> node.put("reason", d.reason());
+            case RequireApproval r -> {
+                node.set("quorum", quorumToJson(r.quorum()));
+                node.put("ttl", DurationText.format(r.ttl()));
+                node.put("justification", r.justification().wireName());
+                strings(node.putArray("notify"), r.channels());
+                if (r.approvalTtl() != null) {
+                    node.put("approval_ttl", DurationText.format(r.approvalTtl()));
+                }
+                if (!r.breakGlass()) {
+                    node.put("break_glass", false);
+                }
+            }
+        }
+        return node;
+    }
+
+    public static ObjectNode quorumToJson(Quorum quorum) {
+        ObjectNode node = Json.object();
+        node.put("any_deny_ends", quorum.anyDenyEnds());
+        ArrayNode requirements = node.putArray("requirements");
+        for (ApprovalRequirement requirement : quorum.requirements()) {
+            ObjectNode item = requirements.addObject();
+            item.put("rule", requirement.rule());
+            item.put("min", requirement.min());
+            strings(item.putArray("from"), requirement.from().stream().sorted().toList());
+        }
+        return node;
+    }
+
+    public static Decision fromJson(JsonNode node) {
+        List<String> rules = strings(node.get("rules"));
+        List<String> controls = strings(node.get("controls"));
+        PolicyVersion version = new PolicyVersion(node.get("policy_version").stringValue());
+        java.time.Duration grantTtl = node.has("grant_ttl") ? DurationText.parse(node.get("grant_ttl").stringValue()) : null;
+        return switch (node.get("effect").stringValue()) {
+            case "allow" -> new Allow(rules, controls, version, grantTtl);
+            case "deny" -> new Deny(rules, controls, node.get("reason").stringValue(), version);
+            case "require_approval" -> {
+                JsonNode quorum = node.get("quorum");
+                List<ApprovalRequirement> requirements = new ArrayList<>();
+                for (JsonNode item : quorum.get("requirements").values()) {
+                    requirements.add(new ApprovalRequirement(item.get("rule").stringValue(), item.get("min").intValue(),
+                            new HashSet<>(strings(item.get("from")))));
+                }
+                yield new RequireApproval(rules, controls, new Quorum(requirements, quorum.get("any_deny_ends").booleanValue()),
+                        io.countersign.policy.DurationText.parse(node.get("ttl").stringValue()),
+                        Justification.valueOf(node.get("justification").stringValue().toUpperCase(Locale.ROOT)),
+                        strings(node.get("notify")), version, grantTtl,
+                        // Decisions made before approvals could lapse state no window: they stand for the default one.
+                        node.has("approval_ttl") ? DurationText.parse(node.get("approval_ttl").stringValue()) : null,
+                        !node.has("break_glass") || node.get("break_glass").booleanValue());
+            }
+            default -> throw new IllegalStateException("stored decision has unknown effect " + node.get("effect"));
+        };
+    }
+
+    private static void strings(ArrayNode array, List<String> values) {
+        values.forEach(array::add);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> result = new ArrayList<>();
+        if (array != null) {
+            array.values().forEach(v -> result.add(v.stringValue()));
+        }
+        return result;
+    }
+}
