@@ -46,9 +46,14 @@ public final class McpLatency {
                     when: action.startsWith("mcp.") && resource.labels.read_only == "true"
                     effect: allow
                 """);
+        // The gateway's calls are to tools the inventory knows, in env dev (unknown resources are held for review).
+        Files.writeString(config.resolve("resources.yaml"), Files.readString(config.resolve("resources.yaml"))
+                + "  - {type: mcp.tool, id: \"*\", env: dev}\n");
         try (BenchNode node = BenchNode.start(countersign, work, freePort(), HttpClient.newHttpClient())) {
             Path settings = work.resolve("mcp.yaml");
-            Files.writeString(settings, "env: dev\nservers:\n  up:\n    command: [node, " + upstream + "]\n");
+            // What the tool is, as the gateway's operator says (an upstream's own annotations are only claims).
+            Files.writeString(settings, "env: dev\nservers:\n  up:\n    command: [node, " + upstream + "]\n"
+                    + "    tools:\n      echo: {labels: {read_only: \"true\"}}\n");
             try (McpSyncClient direct = client(ServerParameters.builder("node").args(upstream).build());
                  McpSyncClient relay = client(ServerParameters.builder("node").args(relayScript, "node", upstream).build());
                  McpSyncClient durableRelay = client(ServerParameters.builder("node")
