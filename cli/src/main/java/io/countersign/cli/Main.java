@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, RequestCommand.class, GetCommand.class, WaitCommand.class, ListCommand.class,
                 ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, BreakGlassCommand.class,
                 BreakGlassCommand.Review.class, RunCommand.class, ExecuteCommand.class,
-                PolicyCommand.class, ReportCommand.class, AuditCommand.class, McpCommand.class, BackupCommand.class})
+                PolicyCommand.class, ReportCommand.class, AuditCommand.class, McpCommand.class, BackupCommand.class,
+                KeysCommand.class, StatusCommand.class})
 public final class Main {
     public static void main(String[] args) {
         configureLogging();

@@ -49,6 +49,8 @@ public final class OcsfEvent {
             case AuditEvent.PolicyRejected e -> 99;
             case AuditEvent.InventoryLoaded e -> 99;
             case AuditEvent.InventoryRejected e -> 99;
+            case AuditEvent.IdentitiesLoaded e -> 99;
+            case AuditEvent.IdentitiesRejected e -> 99;
             default -> 3; // Update
         };
         int disposition = disposition(event);

@@ -34,6 +34,8 @@ public sealed interface AuditEvent {
             case PolicyRejected e -> null;
             case InventoryLoaded e -> null;
             case InventoryRejected e -> null;
+            case IdentitiesLoaded e -> null;
+            case IdentitiesRejected e -> null;
             case Oversized e -> null;
         };
     }
@@ -288,6 +290,29 @@ public sealed interface AuditEvent {
         @Override
         public EventType type() {
             return EventType.INVENTORY_REJECTED;
+        }
+    }
+
+    /**
+     * An identities file became active ({@code identities.loaded}): its SHA-256, how many principals it lists
+     * (enabled, and disabled), and the previous version (null for the first).
+     */
+    record IdentitiesLoaded(String version, String previousVersion, String trigger, int principals, int disabled) implements AuditEvent {
+        @Override
+        public EventType type() {
+            return EventType.IDENTITIES_LOADED;
+        }
+    }
+
+    /** A changed identities file was refused; the one in force stays ({@code identities.rejected}). */
+    record IdentitiesRejected(String trigger, String activeVersion, List<String> problems) implements AuditEvent {
+        public IdentitiesRejected {
+            problems = List.copyOf(problems);
+        }
+
+        @Override
+        public EventType type() {
+            return EventType.IDENTITIES_REJECTED;
         }
     }
 }

@@ -149,6 +149,18 @@ public final class EventCodec {
                 d.put("active_version", e.activeVersion());
                 e.problems().forEach(d.putArray("problems")::add);
             }
+            case AuditEvent.IdentitiesLoaded e -> {
+                d.put("version", e.version());
+                optional(d, "previous_version", e.previousVersion());
+                d.put("trigger", e.trigger());
+                d.put("principals", e.principals());
+                d.put("disabled", e.disabled());
+            }
+            case AuditEvent.IdentitiesRejected e -> {
+                d.put("trigger", e.trigger());
+                d.put("active_version", e.activeVersion());
+                e.problems().forEach(d.putArray("problems")::add);
+            }
             case AuditEvent.Oversized e -> {
                 d.put("omitted", AuditEvent.Oversized.OMITTED);
                 d.put("sha256", e.sha256());
@@ -200,6 +212,9 @@ public final class EventCodec {
             case INVENTORY_LOADED -> new AuditEvent.InventoryLoaded(text(d, "version"), optional(d, "previous_version"), text(d, "trigger"),
                     d.path("entries").asInt());
             case INVENTORY_REJECTED -> new AuditEvent.InventoryRejected(text(d, "trigger"), text(d, "active_version"), strings(d.get("problems")));
+            case IDENTITIES_LOADED -> new AuditEvent.IdentitiesLoaded(text(d, "version"), optional(d, "previous_version"), text(d, "trigger"),
+                    d.path("principals").asInt(), d.path("disabled").asInt());
+            case IDENTITIES_REJECTED -> new AuditEvent.IdentitiesRejected(text(d, "trigger"), text(d, "active_version"), strings(d.get("problems")));
         };
     }
 

@@ -38,7 +38,11 @@ public enum EventType {
     /** A resource inventory version became active; not tied to one action. */
     INVENTORY_LOADED("inventory.loaded"),
     /** A changed resource inventory failed validation and was not activated; not tied to one action. */
-    INVENTORY_REJECTED("inventory.rejected");
+    INVENTORY_REJECTED("inventory.rejected"),
+    /** An identities file became active: who may act, with which keys and groups; not tied to one action. */
+    IDENTITIES_LOADED("identities.loaded"),
+    /** A changed identities file failed validation and was not activated; not tied to one action. */
+    IDENTITIES_REJECTED("identities.rejected");
 
     private final String wireName;
 

@@ -3,6 +3,7 @@ package io.countersign.lifecycle;
 import io.countersign.events.AuditEvent;
 import io.countersign.events.EventStore;
 import io.countersign.events.EventType;
+import io.countersign.identity.Identities;
 import io.countersign.inventory.Inventory;
 import io.countersign.inventory.ResourceMismatchException;
 import io.countersign.lifecycle.LifecycleEvent.CancelRequested;
@@ -14,6 +15,7 @@ import io.countersign.lifecycle.Transition.Refused;
 import io.countersign.json.ActionDigest;
 import io.countersign.model.ActionId;
 import io.countersign.model.ActionRequest;
+import io.countersign.model.InvalidInputException;
 import io.countersign.model.Principal;
 import io.countersign.model.Status;
 import io.countersign.policy.Decision;
@@ -35,7 +37,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -50,7 +51,7 @@ public final class ActionService {
     private final Supplier<PolicyEngine> policy;
     private final Clock clock;
     private final ChangeFeed changes;
-    private final Function<String, Optional<Principal>> principals;
+    private final Supplier<Identities> identities;
     private final SubmissionLimits limits;
     private final SubmissionRate rate;
     /** Presenting grants (verify, claim) is limited like submitting, in buckets of its own. */
@@ -65,13 +66,13 @@ public final class ActionService {
      * @param events     where refused attempts are recorded
      * @param inventory  the resource inventory in force: what the server knows of the resources requests name,
      *                   read at every decision (a reload swaps it)
-     * @param principals finds a requester's principal as it is now, for re-evaluating pending requests
-     *                   when policy changes; one no longer found is evaluated with no groups
+     * @param identities the identities in force: a requester's principal as it is now, for re-evaluating pending
+     *                   requests (one no longer found is evaluated with no groups), and the humans agents act for
      * @param limits     how much one principal may submit, and have waiting for review at once
      */
     public ActionService(ActionStore store, EventStore events, Supplier<PolicyEngine> policy, Supplier<Inventory> inventory, Clock clock,
-                         ChangeFeed changes, Function<String, Optional<Principal>> principals, SubmissionLimits limits) {
-        this(store, events, policy, inventory, clock, changes, principals, limits, List.of(), GrantIssuer.NONE);
+                         ChangeFeed changes, Supplier<Identities> identities, SubmissionLimits limits) {
+        this(store, events, policy, inventory, clock, changes, identities, limits, List.of(), GrantIssuer.NONE);
     }
 
     /**
@@ -79,7 +80,7 @@ public final class ActionService {
      * @param grants mints the grants that requesters run their actions with
      */
     public ActionService(ActionStore store, EventStore events, Supplier<PolicyEngine> policy, Supplier<Inventory> inventory, Clock clock,
-                         ChangeFeed changes, Function<String, Optional<Principal>> principals, SubmissionLimits limits,
+                         ChangeFeed changes, Supplier<Identities> identities, SubmissionLimits limits,
                          List<SubmissionCheck> checks, GrantIssuer grants) {
         this.inventory = inventory;
         this.limits = limits;
@@ -90,9 +91,30 @@ public final class ActionService {
         this.policy = policy;
         this.clock = clock;
         this.changes = changes;
-        this.principals = principals;
+        this.identities = identities;
         this.checks = List.copyOf(checks);
         this.grants = grants;
+    }
+
+    /**
+     * Who the request says it acts for, as one person: the id of the human the identities file knows by that id
+     * or address (so that they can never review it, whichever way they sign in), or, where a rule that matched
+     * says {@code on_behalf_of: any}, the value as given. Anyone else named is refused before anything is stored.
+     */
+    private String onBehalfOf(ActionRequest request, PolicyEngine engine, Decision decision) {
+        String stated = request.onBehalfOf().orElse(null);
+        if (stated == null) {
+            return null;
+        }
+        Optional<Principal> human = identities.get().human(stated);
+        if (human.isPresent()) {
+            return human.get().id();
+        }
+        if (engine.acceptsUnknownOnBehalfOf(decision)) {
+            return stated;
+        }
+        throw new InvalidInputException("context.on_behalf_of", "'context.on_behalf_of' names no human Countersign knows ('" + stated
+                + "'): name a human by id or e-mail address as the identities file lists them");
     }
 
     /**
@@ -146,7 +168,8 @@ public final class ActionService {
                     request.resource().type() + ":" + request.resource().id(), unmet.rule())));
             throw unmet;
         }
-        Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, request), request, digest, decision, now);
+        String onBehalfOf = onBehalfOf(request, engine, decision);
+        Lifecycle.Started started = Lifecycle.start(ActionId.newId(now), Requester.of(caller, onBehalfOf), request, digest, decision, now);
         InsertResult result = store.insert(started.record(), started.events(), limits.maxPending());
         return switch (result) {
             case InsertResult.Inserted inserted -> new Submission(reevaluateIfPolicyMovedOn(inserted.record()), Submission.Reuse.NONE);
@@ -422,7 +445,7 @@ public final class ActionService {
      */
     private Decision decide(ActionRecord record, PolicyEngine engine) {
         Requester requester = record.requester();
-        Principal principal = principals.apply(requester.id()).orElseGet(() ->
+        Principal principal = identities.get().byId(requester.id()).orElseGet(() ->
                 new Principal(requester.id(), requester.kind(), null, null, Set.of(), requester.owner()));
         Inventory.Resolved resolved;
         try {

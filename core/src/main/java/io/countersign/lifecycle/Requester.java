@@ -1,6 +1,5 @@
 package io.countersign.lifecycle;
 
-import io.countersign.model.ActionRequest;
 import io.countersign.model.Principal;
 
 /**
@@ -19,7 +18,13 @@ public record Requester(String id, Principal.Kind kind, String owner, String onB
         return principal.id().equals(id) || principal.id().equals(owner) || principal.isNamedBy(onBehalfOf);
     }
 
-    public static Requester of(Principal principal, ActionRequest request) {
-        return new Requester(principal.id(), principal.kind(), principal.owner(), request.onBehalfOf().orElse(null));
+    /** The requester of {@code request} as it states who it acts for, unresolved (for tests and tools). */
+    public static Requester of(Principal principal, io.countersign.model.ActionRequest request) {
+        return of(principal, request.onBehalfOf().orElse(null));
+    }
+
+    /** @param onBehalfOf the id of the human it acts for, as resolved against the identities; null when none */
+    public static Requester of(Principal principal, String onBehalfOf) {
+        return new Requester(principal.id(), principal.kind(), principal.owner(), onBehalfOf);
     }
 }

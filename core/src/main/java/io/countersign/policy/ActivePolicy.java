@@ -33,6 +33,11 @@ public final class ActivePolicy implements PolicyEngine {
     }
 
     @Override
+    public boolean acceptsUnknownOnBehalfOf(Decision decision) {
+        return current.get().acceptsUnknownOnBehalfOf(decision);
+    }
+
+    @Override
     public boolean relaxesPending(Decision decision) {
         return current.get().relaxesPending(decision);
     }

@@ -101,6 +101,11 @@ public final class Policy implements PolicyEngine {
         }
     }
 
+    @Override
+    public boolean acceptsUnknownOnBehalfOf(Decision decision) {
+        return decision.rules().stream().map(byId::get).anyMatch(r -> r != null && r.anyOnBehalfOf());
+    }
+
     /**
      * Whether a request pending under stricter terms may be settled on the terms of {@code decision}
      * (made by this policy): an allow by a rule that says {@code relax_pending: approve}, or an approval

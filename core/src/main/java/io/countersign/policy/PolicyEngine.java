@@ -13,4 +13,12 @@ public interface PolicyEngine {
     default boolean relaxesPending(Decision decision) {
         return false;
     }
+
+    /**
+     * Whether a request decided so may name, in {@code context.on_behalf_of}, someone the identities file does
+     * not know: only when a rule that matched it says {@code on_behalf_of: any}.
+     */
+    default boolean acceptsUnknownOnBehalfOf(Decision decision) {
+        return false;
+    }
 }

@@ -36,7 +36,7 @@ public final class PolicyLoader {
     private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification", "approval_ttl");
     private static final Set<String> RULE = Set.of("id", "description", "when", "effect", "approvals", "require",
             "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending", "grant_ttl",
-            "approval_ttl", "break_glass");
+            "approval_ttl", "break_glass", "on_behalf_of");
     static final Duration MIN_APPROVAL_TTL = Duration.ofSeconds(1);
     static final Duration MAX_APPROVAL_TTL = Duration.ofDays(7);
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
@@ -334,10 +334,14 @@ public final class PolicyLoader {
             if (breakGlass != null && !breakGlass.isBoolean()) {
                 throw new Invalid(at + "/break_glass", "break_glass must be true or false (false: no admin may break glass on what this rule holds)");
             }
+            String onBehalfOf = text(node, "on_behalf_of", at);
+            if (onBehalfOf != null && !onBehalfOf.equals("any") && !onBehalfOf.equals("known")) {
+                throw new Invalid(at + "/on_behalf_of", "on_behalf_of must be known (a human of the identities file; the default) or any");
+            }
             return new Rule(id, description, document.file(), document.line(at), when, effect, min, from, anyDenyEnds,
                     require, requireMessage, ttl, justification,
                     strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending,
-                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue());
+                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue(), "any".equals(onBehalfOf));
         }
 
         /** An approval is meant to be used soon after it is given: from a second to 7 days. */

@@ -18,10 +18,12 @@ import java.util.List;
  *                       ({@code approval_ttl}, resolved against the defaults)
  * @param breakGlass     whether an admin may break glass on a request this rule holds ({@code break_glass: false}
  *                       forbids it)
+ * @param anyOnBehalfOf  whether a request this rule matches may name in {@code context.on_behalf_of} someone the
+ *                       identities file does not know ({@code on_behalf_of: any}); by default it is refused
  */
 public record Rule(String id, String description, String file, int line, CelCondition when, Effect effect,
                    int minApprovals, List<String> approvers, boolean anyDenyEnds,
                    CelCondition require, String requireMessage, Duration ttl, Justification justification,
                    List<String> channels, List<String> controls, String reason, boolean relaxPending,
-                   Duration grantTtl, Duration approvalTtl, boolean breakGlass) {
+                   Duration grantTtl, Duration approvalTtl, boolean breakGlass, boolean anyOnBehalfOf) {
 }

@@ -9,4 +9,9 @@ public class ConfigException extends RuntimeException {
     public ConfigException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** What is wrong, one line each, as a refused reload records them. */
+    public java.util.List<String> reasons() {
+        return java.util.List.of(getMessage());
+    }
 }

@@ -39,7 +39,7 @@ class OcsfEventTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"before-claims.jsonl", "with-claims.jsonl"})
+    @ValueSource(strings = {"before-claims.jsonl", "with-claims.jsonl", "with-identities.jsonl"})
     void everyEntryOfARealLogExportsToAnEventThatValidatesAgainstTheOcsfClass(String file) throws IOException {
         long index = 0;
         for (byte[] entry : GoldenEntriesTest.entries(file)) {

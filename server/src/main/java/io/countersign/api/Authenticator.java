@@ -5,20 +5,27 @@ import io.countersign.model.Principal;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
+import java.time.Clock;
 import java.util.function.Supplier;
 
-/** Resolves {@code Authorization: Bearer <api key>} to a principal. Says nothing about why a key failed. */
+/**
+ * Resolves {@code Authorization: Bearer <api key>} to a principal, against the identities in force now: a key
+ * deleted from the file, expired, or of a disabled principal stops working with the next request after the
+ * reload. Says nothing about why a key failed.
+ */
 public final class Authenticator {
     private final Supplier<Identities> identities;
+    private final Clock clock;
 
-    public Authenticator(Supplier<Identities> identities) {
+    public Authenticator(Supplier<Identities> identities, Clock clock) {
         this.identities = identities;
+        this.clock = clock;
     }
 
     public Principal authenticate(ServerRequest request) {
         String header = request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
         if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            var principal = identities.get().byApiKey(header.substring(7).strip());
+            var principal = identities.get().byApiKey(header.substring(7).strip(), clock.instant());
             if (principal.isPresent()) {
                 return principal.get();
             }

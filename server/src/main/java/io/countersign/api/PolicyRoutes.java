@@ -3,7 +3,7 @@ package io.countersign.api;
 import io.countersign.identity.Identities;
 import io.countersign.inventory.Inventory;
 import io.countersign.json.ActionRequestJson;
-import io.countersign.lifecycle.PolicyReloader;
+import io.countersign.lifecycle.Reloader;
 import io.countersign.model.ActionRequest;
 import io.countersign.model.InvalidInputException;
 import io.countersign.model.Principal;
@@ -29,13 +29,13 @@ public final class PolicyRoutes implements HttpService {
 
     private final ActivePolicy policy;
     private final Supplier<Inventory> inventory;
-    private final PolicyReloader reloader;
+    private final Reloader<Policy> reloader;
     private final Supplier<Identities> identities;
     private final Authenticator authenticator;
     private final long maxBodyBytes;
     private final Clock clock;
 
-    public PolicyRoutes(ActivePolicy policy, Supplier<Inventory> inventory, PolicyReloader reloader, Supplier<Identities> identities,
+    public PolicyRoutes(ActivePolicy policy, Supplier<Inventory> inventory, Reloader<Policy> reloader, Supplier<Identities> identities,
                         Authenticator authenticator, long maxBodyBytes, Clock clock) {
         this.policy = policy;
         this.inventory = inventory;

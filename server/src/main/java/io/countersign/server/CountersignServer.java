@@ -32,10 +32,16 @@ import io.countersign.identity.Identities;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionService;
 import io.countersign.lifecycle.ChangeFeed;
+import io.countersign.lifecycle.IdentitiesKind;
+import io.countersign.lifecycle.InventoryKind;
+import io.countersign.lifecycle.PolicyKind;
+import io.countersign.lifecycle.Reloader;
+import io.countersign.identity.ActiveIdentities;
+import io.countersign.inventory.Inventory;
+import io.countersign.policy.Policy;
+import io.countersign.api.StatusRoutes;
 import io.countersign.api.PolicyRoutes;
 import io.countersign.api.ReportRoutes;
-import io.countersign.lifecycle.PolicyReloader;
-import io.countersign.lifecycle.InventoryReloader;
 import io.countersign.inventory.ActiveInventory;
 import io.countersign.inventory.InventoryLoader;
 import io.countersign.policy.ActivePolicy;
@@ -67,17 +73,19 @@ public final class CountersignServer implements AutoCloseable {
     private final WebServer web;
     private final Storage store;
     private final ScheduledExecutorService sweeper;
-    private final FileWatcher watcher;
-    private final FileWatcher inventoryWatcher;
-    private final InventoryReloader inventoryReloader;
+    private final List<FileWatcher> watchers;
+    private final Reloaders reloaders;
     private final ActivePolicy policy;
-    private final PolicyReloader reloader;
     private final Checkpointer checkpointer;
     private final ActionService actions;
     private final List<ReviewChannel> channels;
     private final List<LogFollower> followers;
     private final String nodeId;
     private final String storeDescription;
+
+    /** The reloaders of the three files a node watches, and the report that follows each reload. */
+    private record Reloaders(Reloader<Policy> policy, Reloader<Inventory> inventory, Reloader<Identities> identities, NodeReport report) {
+    }
 
     /** The review channels Countersign speaks; one not configured here answers 404 with a reason. */
     private static final List<String> CHANNEL_SYSTEMS = List.of("slack", "teams");
@@ -102,24 +110,21 @@ public final class CountersignServer implements AutoCloseable {
                 io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null, why));
     }
 
-    private CountersignServer(WebServer web, Storage store, ScheduledExecutorService sweeper, FileWatcher watcher,
-                              FileWatcher inventoryWatcher, InventoryReloader inventoryReloader,
-                              ActivePolicy policy, PolicyReloader reloader, Checkpointer checkpointer, ActionService actions,
+    private CountersignServer(WebServer web, Storage store, ScheduledExecutorService sweeper, List<FileWatcher> watchers, Reloaders reloaders,
+                              ActivePolicy policy, Checkpointer checkpointer, ActionService actions,
                               List<ReviewChannel> channels, List<LogFollower> followers, String nodeId, String storeDescription) {
-        this.inventoryWatcher = inventoryWatcher;
-        this.inventoryReloader = inventoryReloader;
-        this.nodeId = nodeId;
-        this.storeDescription = storeDescription;
-        this.channels = channels;
-        this.followers = followers;
-        this.checkpointer = checkpointer;
-        this.actions = actions;
         this.web = web;
         this.store = store;
         this.sweeper = sweeper;
-        this.watcher = watcher;
+        this.watchers = watchers;
+        this.reloaders = reloaders;
         this.policy = policy;
-        this.reloader = reloader;
+        this.checkpointer = checkpointer;
+        this.actions = actions;
+        this.channels = channels;
+        this.followers = followers;
+        this.nodeId = nodeId;
+        this.storeDescription = storeDescription;
     }
 
     /**
@@ -133,16 +138,17 @@ public final class CountersignServer implements AutoCloseable {
     /** @param nodeId this node's name in a cluster; null for the host name and port */
     public static CountersignServer start(Path directory, String host, int port, String nodeId, Clock clock) {
         ServerSettings settings = ServerSettings.load(directory);
-        Identities identities = IdentitiesLoader.load(settings.identitiesFile());
-        PolicyLoader loader = new PolicyLoader(identities.groups());
-        ActivePolicy policy = new ActivePolicy(loader.load(settings.policyDirectory()));
+        ActiveIdentities identities = new ActiveIdentities(IdentitiesLoader.load(settings.identitiesFile()));
+        ActivePolicy policy = new ActivePolicy(new PolicyLoader(identities.get().groups()).load(settings.policyDirectory()));
         ActiveInventory inventory = new ActiveInventory(InventoryLoader.load(settings.resourcesFile()));
         Grants grants = new Grants(GrantKey.loadOrCreate(settings.grantKeyFile()), settings.grantTtl());
         Connectors connectors = ConnectorsFile.load(settings.connectorsFile(), System::getenv);
-        String node = nodeId != null ? nodeId : hostName() + ":" + port;
+        // A node on a port picked at random (tests, tools) gets a name of its own: the port is not known yet.
+        String node = nodeId != null ? nodeId : hostName() + ":" + (port != 0 ? Integer.toString(port)
+                : "any-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt()));
         Storage store = settings.store().open(node);
         try {
-            return start(settings, identities, loader, policy, inventory, grants, connectors, store, host, port, node, clock);
+            return start(settings, identities, policy, inventory, grants, connectors, store, host, port, node, clock);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -150,7 +156,7 @@ public final class CountersignServer implements AutoCloseable {
     }
 
     /** Everything that needs the open store; the caller closes it if this fails. */
-    private static CountersignServer start(ServerSettings settings, Identities identities, PolicyLoader loader, ActivePolicy policy,
+    private static CountersignServer start(ServerSettings settings, ActiveIdentities identities, ActivePolicy policy,
                                            ActiveInventory inventory, Grants grants, Connectors connectors, Storage store, String host,
                                            int port, String node, Clock clock) {
         LogKey logKey = LogKeyFile.loadOrCreate(settings.auditKeyFile(), settings.auditOrigin());
@@ -160,33 +166,41 @@ public final class CountersignServer implements AutoCloseable {
         // Changes made by other nodes of a cluster wake this node's waiters too.
         store.subscribe(changes::changed);
         Callbacks callbacks = settings.callbacks();
-        ActionService actions = new ActionService(store, store, () -> policy, inventory, clock, changes, identities::byId, settings.limits(),
+        ActionService actions = new ActionService(store, store, () -> policy, inventory, clock, changes, identities, settings.limits(),
                 List.of(connectors::checkSubmitted, request -> callbacks.check(request.callbackUrl())), grants);
         ProxyExecution proxy = new ProxyExecution(actions, connectors);
-        PolicyReloader reloader = new PolicyReloader(() -> loader.load(settings.policyDirectory()), policy, actions, store, clock);
-        InventoryReloader inventoryReloader = new InventoryReloader(() -> InventoryLoader.load(settings.resourcesFile()), inventory, actions,
-                policy, store, clock);
-        Authenticator authenticator = new Authenticator(() -> identities);
+        // Each file is reloaded the same way: validated in full, swapped in one step, recorded in the log.
+        Reloader<Policy> reloader = new Reloader<>(new PolicyKind(
+                () -> new PolicyLoader(identities.get().groups()).load(settings.policyDirectory()), policy, actions), store, clock);
+        Reloader<Inventory> inventoryReloader = new Reloader<>(new InventoryKind(() -> InventoryLoader.load(settings.resourcesFile()),
+                inventory, actions, policy), store, clock);
+        Reloader<Identities> identitiesReloader = new Reloader<>(new IdentitiesKind(() -> IdentitiesLoader.load(settings.identitiesFile()),
+                identities, actions, policy), store, clock);
+        Authenticator authenticator = new Authenticator(identities, clock);
         ActionRoutes actionRoutes = new ActionRoutes(actions, auditLog, grants, proxy, authenticator, settings.maxBodyBytes(), settings.maxWait(), clock);
         GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
-        PolicyRoutes policyRoutes = new PolicyRoutes(policy, inventory, reloader, () -> identities, authenticator, settings.maxBodyBytes(), clock);
+        PolicyRoutes policyRoutes = new PolicyRoutes(policy, inventory, reloader, identities, authenticator, settings.maxBodyBytes(), clock);
+        StatusRoutes statusRoutes = new StatusRoutes(store.nodes(), store, authenticator, clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
         // Every review channel is registered here, and nowhere else.
         List<ReviewChannel> channels = new ArrayList<>();
         if (settings.slack() != null) {
-            channels.add(new SlackChannel(settings.slack(), actions, store.replays(), () -> identities, clock));
+            channels.add(new SlackChannel(settings.slack(), actions, store.replays(), identities, clock));
         }
         if (settings.teams() != null) {
-            channels.add(new TeamsChannel(settings.teams(), actions, store.replays(), () -> identities, clock));
+            channels.add(new TeamsChannel(settings.teams(), actions, store.replays(), identities, clock));
         }
-        Sessions sessions = new Sessions(store.sessions(), settings.web().sessionTtl(), clock);
         WebSettings webSettings = settings.web();
-        OidcSignIn oidc = webSettings.oidc() == null ? null : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), () -> identities, clock);
-        SignInRoutes signIn = new SignInRoutes(webSettings, sessions, oidc, () -> identities);
+        Sessions sessions = new Sessions(store.sessions(), webSettings.sessionTtl(), clock, identities, webSettings);
+        OidcSignIn oidc = webSettings.oidc() == null ? null
+                : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), identities, store.signIns(), clock);
+        SignInRoutes signIn = new SignInRoutes(webSettings, sessions, oidc, identities, clock);
         ConsoleRoutes console = new ConsoleRoutes(actions, auditLog, store.auditLog(), logKey.verifierKey(), policy, reloader, sessions, clock);
         reloader.started();
         inventoryReloader.started();
+        identitiesReloader.started();
+        NodeReport report = new NodeReport(store.nodes(), node, store::leads, policy, identities, inventory, clock);
 
         io.countersign.api.RequestBodies.deadline(settings.bodyTimeout());
         var directErrors = ErrorMapper.direct();
@@ -229,6 +243,7 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/reports", reportRoutes)
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
+                        .register("/v1/status", statusRoutes)
                         .update(rules -> channelRoutes(rules, channels))
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
@@ -255,11 +270,18 @@ public final class CountersignServer implements AutoCloseable {
         // A checkpoint a second at most: entries are durable at once, and signed soon after.
         // Every node signs: the tree is shared, and the same key signs the same size and root to the same bytes.
         every(sweeper, Duration.ofSeconds(1), Level.ERROR, "signing a checkpoint", checkpointer::sign);
-        FileWatcher watcher = FileWatcher.start("policy", settings.policyDirectory(),
-                name -> name.endsWith(".yaml") || name.endsWith(".yml"), reloader::reload);
+        // What this node runs on, for GET /v1/status: every few seconds, and at once after each reload.
+        every(sweeper, NodeReport.PERIOD, Level.WARNING, "reporting this node's status", report::send);
+        report.send();
         String inventoryFile = settings.resourcesFile().getFileName().toString();
-        FileWatcher inventoryWatcher = FileWatcher.start("inventory", settings.resourcesFile().toAbsolutePath().getParent(),
-                inventoryFile::equals, inventoryReloader::reload);
+        String identitiesFile = settings.identitiesFile().getFileName().toString();
+        List<FileWatcher> watchers = List.of(
+                FileWatcher.start("policy", settings.policyDirectory(), name -> name.endsWith(".yaml") || name.endsWith(".yml"),
+                        trigger -> report.after(reloader.reload(trigger))),
+                FileWatcher.start("inventory", settings.resourcesFile().toAbsolutePath().getParent(), inventoryFile::equals,
+                        trigger -> report.after(inventoryReloader.reload(trigger))),
+                FileWatcher.start("identities", settings.identitiesFile().toAbsolutePath().getParent(), identitiesFile::equals,
+                        trigger -> report.after(identitiesReloader.reload(trigger))));
         // Everything that follows the audit log: webhook endpoints, callbacks, and each review channel.
         List<LogSubscriber> subscribers = new ArrayList<>(WebhookRoute.of(settings.webhooks(), settings.callbacks(),
                 id -> store.find(id).map(record -> record.request().callbackUrl()), store.webhooks(), checkpointer.origin(), clock));
@@ -270,8 +292,8 @@ public final class CountersignServer implements AutoCloseable {
         List<LogFollower> followers = subscribers.stream()
                 .map(subscriber -> LogFollower.start(subscriber, store.auditLog(), store.cursors(), FOLLOWER_IDLE, store::leads))
                 .toList();
-        return new CountersignServer(web, store, sweeper, watcher, inventoryWatcher, inventoryReloader, policy, reloader, checkpointer,
-                actions, channels, followers, node, settings.store().describe());
+        return new CountersignServer(web, store, sweeper, watchers, new Reloaders(reloader, inventoryReloader, identitiesReloader, report),
+                policy, checkpointer, actions, channels, followers, node, settings.store().describe());
     }
 
     /** Runs {@code work} every {@code period}; a failure is logged and the next round tries again. */
@@ -336,13 +358,18 @@ public final class CountersignServer implements AutoCloseable {
     }
 
     /** Reloads the resource inventory now, as the watcher does when the file changes. */
-    public InventoryReloader.Result reloadInventory(String trigger) {
-        return inventoryReloader.reload(trigger);
+    public Reloader.Result reloadInventory(String trigger) {
+        return reloaders.report().after(reloaders.inventory().reload(trigger));
     }
 
     /** Reloads the policy directory now, as the watcher does when files change. */
-    public PolicyReloader.Result reloadPolicy(String trigger) {
-        return reloader.reload(trigger);
+    public Reloader.Result reloadPolicy(String trigger) {
+        return reloaders.report().after(reloaders.policy().reload(trigger));
+    }
+
+    /** Reloads the identities file now, as the watcher does when it changes. */
+    public Reloader.Result reloadIdentities(String trigger) {
+        return reloaders.report().after(reloaders.identities().reload(trigger));
     }
 
     @Override
@@ -350,8 +377,7 @@ public final class CountersignServer implements AutoCloseable {
         // Lets each follower finish the entry in hand, so what it posted is also recorded.
         followers.forEach(LogFollower::close);
         channels.forEach(ReviewChannel::close);
-        watcher.close();
-        inventoryWatcher.close();
+        watchers.forEach(FileWatcher::close);
         sweeper.shutdownNow();
         web.stop();
         store.close();

@@ -22,6 +22,8 @@ import java.util.Optional;
 final class ConsoleHttp {
     static final String SESSION_COOKIE = "countersign_session";
     static final String SIGN_IN_COOKIE = "countersign_signin";
+    /** The sign-in form's CSRF token, before there is a session to hold one: the form must echo the cookie. */
+    static final String LOGIN_CSRF_COOKIE = "countersign_login";
     static final HeaderName HX_REQUEST = HeaderNames.create("HX-Request");
     static final HeaderName HX_REDIRECT = HeaderNames.create("HX-Redirect");
     static final HeaderName CSRF_HEADER = HeaderNames.create("X-CSRF-Token");

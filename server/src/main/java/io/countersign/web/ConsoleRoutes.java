@@ -11,7 +11,8 @@ import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.ActionService;
 import io.countersign.lifecycle.BreakGlass;
 import io.countersign.lifecycle.LifecycleException;
-import io.countersign.lifecycle.PolicyReloader;
+import io.countersign.lifecycle.Reloader;
+import io.countersign.policy.Policy;
 import io.countersign.lifecycle.ReviewDecision;
 import io.countersign.model.Status;
 import io.countersign.model.ActionId;
@@ -68,13 +69,13 @@ public final class ConsoleRoutes implements HttpService {
     private final AuditLogStore auditStore;
     private final String verifierKey;
     private final ActivePolicy policy;
-    private final PolicyReloader reloader;
+    private final Reloader<Policy> reloader;
     private final Sessions sessions;
     private final ConsolePages pages;
     private final Clock clock;
 
     public ConsoleRoutes(ActionService actions, AuditLog auditLog, AuditLogStore auditStore, String verifierKey, ActivePolicy policy,
-                         PolicyReloader reloader, Sessions sessions, Clock clock) {
+                         Reloader<Policy> reloader, Sessions sessions, Clock clock) {
         this.actions = actions;
         this.auditLog = auditLog;
         this.auditStore = auditStore;

@@ -85,7 +85,7 @@ public final class ConsoleViews {
     public record Policy(Frame frame, String version, String defaultEffect, List<String> files, List<PolicyRule> rules, List<PolicyLoad> history) {
     }
 
-    public record SignIn(String error, String next, boolean demo, boolean oidc) {
+    public record SignIn(String error, String next, boolean demo, boolean oidc, String csrf) {
     }
 
     public record Problem(Frame frame, int status, String message) {

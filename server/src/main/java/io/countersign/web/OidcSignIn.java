@@ -28,6 +28,7 @@ import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
 import io.countersign.identity.Identities;
 import io.countersign.model.Principal;
+import io.countersign.store.SignInStore;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -35,38 +36,52 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * Sign-in through an OpenID Connect provider: authorization code flow with PKCE (S256), a state bound
- * to the browser that started it, and a nonce. The ID token is checked by the Nimbus OIDC SDK:
- * signature against the provider's published keys, issuer, audience (our client id), expiry, and nonce.
- * The signed-in human is the identities file's principal with that e-mail address (or
- * {@code accounts: {oidc: <sub>}}), else a principal named by the token; groups come from the
- * configured claim when there is one.
+ * to the browser that started it, and a nonce. Sign-ins under way are kept in the store, so the provider
+ * may send the browser back to any node; a client address may have only so many under way. The ID token is
+ * checked by the Nimbus OIDC SDK: signature against the provider's published keys, issuer, audience (our
+ * client id), expiry, and nonce.
+ *
+ * <p>The signed-in person is one principal of the identities file, never a second one: the principal whose
+ * {@code accounts.oidc} pins this issuer and subject; else the one with the token's e-mail address, only when
+ * the provider says it is verified ({@code email_verified: true}) and only among principals not pinned to a
+ * subject. Someone the file does not know is refused ({@code oidc.unmapped: refuse}, the default) or, if the
+ * operator opts in, signed in with no groups and no roles, never to review.
  */
 public final class OidcSignIn {
     private static final Duration PENDING_FOR = Duration.ofMinutes(10);
+    /** Sign-ins one client address may have under way at once, and all clients together. */
+    static final int PER_CLIENT = 20;
+    static final int IN_ALL = 10_000;
 
     private final WebSettings.Oidc settings;
     private final URI redirectUri;
     private final Supplier<Identities> identities;
+    private final SignInStore pending;
     private final Clock clock;
-    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private volatile OIDCProviderMetadata metadata;
-
-    /** A sign-in under way: what the callback must match, and where to go afterwards. */
-    private record Pending(String browser, Nonce nonce, CodeVerifier verifier, String returnTo, Instant until) {
-    }
 
     /** The provider refused or the token did not pass; the message says which check, never the token. */
     public static final class SignInFailed extends Exception {
+        private final boolean tooMany;
+
         SignInFailed(String message) {
+            this(message, false);
+        }
+
+        SignInFailed(String message, boolean tooMany) {
             super(message);
+            this.tooMany = tooMany;
+        }
+
+        /** Whether it was refused because too many sign-ins are under way (429), not because of who signed in. */
+        public boolean tooMany() {
+            return tooMany;
         }
     }
 
@@ -74,10 +89,11 @@ public final class OidcSignIn {
     public record Started(URI authorizationUrl, String browserBinding) {
     }
 
-    public OidcSignIn(WebSettings.Oidc settings, URI publicUrl, Supplier<Identities> identities, Clock clock) {
+    public OidcSignIn(WebSettings.Oidc settings, URI publicUrl, Supplier<Identities> identities, SignInStore pending, Clock clock) {
         this.settings = settings;
         this.redirectUri = publicUrl.resolve("login/callback");
         this.identities = identities;
+        this.pending = pending;
         this.clock = clock;
     }
 
@@ -96,15 +112,21 @@ public final class OidcSignIn {
         return known;
     }
 
-    public Started start(String returnTo) throws SignInFailed {
+    /** @param client the address the browser comes from: how many sign-ins it may have under way is bounded */
+    public Started start(String returnTo, String client) throws SignInFailed {
         OIDCProviderMetadata provider = metadata();
         Instant now = clock.instant();
-        pending.values().removeIf(p -> p.until().isBefore(now));
         State state = new State();
         Nonce nonce = new Nonce();
         CodeVerifier verifier = new CodeVerifier();
         String browser = Sessions.randomToken();
-        pending.put(state.getValue(), new Pending(browser, nonce, verifier, returnTo, now.plus(PENDING_FOR)));
+        var refused = pending.begin(new SignInStore.Pending(sha256(state.getValue()), sha256(browser), nonce.getValue(), verifier.getValue(),
+                returnTo, client, now.plus(PENDING_FOR)), PER_CLIENT, IN_ALL, now);
+        if (refused.isPresent()) {
+            throw new SignInFailed(refused.get() == SignInStore.Refusal.CLIENT_LIMIT
+                    ? "too many sign-ins are under way from your address; finish one or wait ten minutes"
+                    : "too many sign-ins are under way; try again in a few minutes", true);
+        }
         AuthenticationRequest request = new AuthenticationRequest.Builder(ResponseType.CODE, new Scope(settings.scopes().toArray(String[]::new)),
                 new ClientID(settings.clientId()), redirectUri)
                 .endpointURI(provider.getAuthorizationEndpointURI())
@@ -113,6 +135,10 @@ public final class OidcSignIn {
                 .codeChallenge(verifier, CodeChallengeMethod.S256)
                 .build();
         return new Started(request.toURI(), browser);
+    }
+
+    private static String sha256(String text) {
+        return java.util.HexFormat.of().formatHex(io.countersign.json.ActionDigest.sha256(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** The signed-in human and where they were going. */
@@ -125,11 +151,11 @@ public final class OidcSignIn {
      * @param browserBinding the cookie set by {@link #start}: a callback from another browser is refused
      */
     public Finished finish(String code, String state, String error, String browserBinding) throws SignInFailed {
-        Pending started = state == null ? null : pending.remove(state);
-        if (started == null || started.until().isBefore(clock.instant())) {
+        SignInStore.Pending started = state == null || state.length() > 512 ? null : pending.take(sha256(state), clock.instant()).orElse(null);
+        if (started == null) {
             throw new SignInFailed("this sign-in was not started here or took too long; start again");
         }
-        if (browserBinding == null || !java.security.MessageDigest.isEqual(started.browser().getBytes(), browserBinding.getBytes())) {
+        if (browserBinding == null || !java.security.MessageDigest.isEqual(started.browserHash().getBytes(), sha256(browserBinding).getBytes())) {
             throw new SignInFailed("this sign-in was started in another browser; start again");
         }
         if (error != null) {
@@ -139,7 +165,7 @@ public final class OidcSignIn {
             throw new SignInFailed("the identity provider sent no authorization code");
         }
         OIDCProviderMetadata provider = metadata();
-        AuthorizationCodeGrant grant = new AuthorizationCodeGrant(new AuthorizationCode(code), redirectUri, started.verifier());
+        AuthorizationCodeGrant grant = new AuthorizationCodeGrant(new AuthorizationCode(code), redirectUri, new CodeVerifier(started.verifier()));
         ClientID client = new ClientID(settings.clientId());
         TokenRequest request = settings.clientSecret() == null
                 ? new TokenRequest(provider.getTokenEndpointURI(), client, grant)
@@ -167,7 +193,7 @@ public final class OidcSignIn {
             IDTokenValidator validator = new IDTokenValidator(new Issuer(settings.issuer()), client, JWSAlgorithm.RS256,
                     provider.getJWKSetURI().toURL());
             validator.setMaxClockSkew(300);
-            claims = validator.validate(idToken, started.nonce());
+            claims = validator.validate(idToken, new Nonce(started.nonce()));
         } catch (BadJOSEException | JOSEException | IOException e) {
             // Nimbus names the failed check: "Unexpected JWT issuer", "Unexpected JWT audience", "Expired JWT", ...
             throw new SignInFailed("the identity provider's ID token was refused: " + e.getMessage());
@@ -180,22 +206,28 @@ public final class OidcSignIn {
         String email = claims.getStringClaim("email");
         Boolean verified = claims.getBooleanClaim("email_verified");
         Identities known = identities.get();
-        Optional<Principal> mapped = known.byAccount("oidc", subject);
-        if (mapped.isEmpty() && email != null && !Boolean.FALSE.equals(verified)) {
-            mapped = known.all().stream().filter(p -> email.equalsIgnoreCase(p.email())).findFirst();
+        Optional<Principal> mapped = known.byAccount("oidc", claims.getIssuer().getValue() + "|" + subject);
+        if (mapped.isEmpty() && email != null && Boolean.TRUE.equals(verified)) {
+            mapped = known.byEmail(email, settings.emailCase());
         }
         if (mapped.isPresent() && !mapped.get().isHuman()) {
             throw new SignInFailed("the account " + mapped.get().id() + " is not a human's; agents and services cannot sign in to the console");
         }
-        Set<String> groups = settings.groupsClaim() == null ? null : groups(claims.getClaim(settings.groupsClaim()));
         if (mapped.isPresent()) {
             // Groups may come from the IdP; roles (auditor, admin) only ever from the identities file, and always.
             Principal p = mapped.get();
-            return new Principal(p.id(), Principal.Kind.HUMAN, p.name(), p.email(), groups == null ? p.groups() : groups, null, p.roles());
+            Set<String> groups = settings.groupsClaim() == null ? p.groups() : groups(claims.getClaim(settings.groupsClaim()));
+            return new Principal(p.id(), Principal.Kind.HUMAN, p.name(), p.email(), groups, null, p.roles());
         }
-        String name = claims.getStringClaim("name");
-        String id = email != null && !Boolean.FALSE.equals(verified) ? email.toLowerCase(java.util.Locale.ROOT) : "oidc:" + subject;
-        return new Principal(id, Principal.Kind.HUMAN, name == null ? id : name, email, groups == null ? Set.of() : groups, null);
+        if (settings.unmapped() == WebSettings.Unmapped.READ_ONLY) {
+            String name = claims.getStringClaim("name");
+            String id = Sessions.VIEWER_PREFIX + subject;
+            return Sessions.viewer(id, name == null ? id : name, Boolean.TRUE.equals(verified) ? email : null);
+        }
+        String who = email != null ? email : "subject " + subject;
+        throw new SignInFailed(email != null && !Boolean.TRUE.equals(verified)
+                ? "the identity provider does not say that " + email + " is verified (email_verified), so it names nobody here"
+                : who + " is not among the people this Countersign knows; ask an admin to add you to the identities file");
     }
 
     private static Set<String> groups(Object claim) {

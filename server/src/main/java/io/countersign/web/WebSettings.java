@@ -26,12 +26,24 @@ import tools.jackson.databind.JsonNode;
 public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration sessionTtl) {
     public static final WebSettings DEFAULT = new WebSettings(null, false, null, Duration.ofHours(8));
 
+    /** What becomes of someone who signs in by SSO but whom the identities file does not know. */
+    public enum Unmapped {
+        /** Refused: nobody becomes a principal the identities file does not list (the default). */
+        REFUSE,
+        /** Signed in with no groups and no roles: reads the console, never reviews. */
+        READ_ONLY
+    }
+
     /**
      * An OpenID Connect provider (authorization code flow with PKCE).
      *
      * @param groupsClaim the ID token (or userinfo) claim that lists the user's groups; null to take groups from the identities file
+     * @param unmapped    what becomes of a signed-in user the identities file does not know
+     * @param emailCase   how the part of an address before the {@code @} compares: exactly (every provider guarantees
+     *                    that much), or without case for a provider that guarantees its mailboxes have none
      */
-    public record Oidc(URI issuer, String clientId, String clientSecret, String groupsClaim, List<String> scopes) {
+    public record Oidc(URI issuer, String clientId, String clientSecret, String groupsClaim, List<String> scopes, Unmapped unmapped,
+                       io.countersign.identity.Emails.LocalPart emailCase) {
         @Override
         public String toString() {
             return "Oidc[issuer=" + issuer + ", clientId=" + clientId + "]";
@@ -73,7 +85,7 @@ public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration 
     }
 
     private static Oidc oidc(JsonNode node, Path directory, Function<String, String> environment, String where) {
-        keys(node, where, Set.of("issuer", "client_id", "client_secret", "groups_claim", "scopes"));
+        keys(node, where, Set.of("issuer", "client_id", "client_secret", "groups_claim", "scopes", "unmapped", "case_insensitive_email"));
         URI issuer = url(node.get("issuer"), where + ".issuer");
         String clientId = node.path("client_id").asString("");
         if (clientId.isBlank()) {
@@ -92,7 +104,18 @@ public record WebSettings(URI publicUrl, boolean demoLogin, Oidc oidc, Duration 
             throw new ConfigException(where + ".scopes must include openid");
         }
         String groupsClaim = node.has("groups_claim") ? node.get("groups_claim").asString("") : null;
-        return new Oidc(issuer, clientId, secret, groupsClaim == null || groupsClaim.isBlank() ? null : groupsClaim, List.copyOf(scopes));
+        Unmapped unmapped = switch (node.path("unmapped").asString("refuse")) {
+            case "refuse" -> Unmapped.REFUSE;
+            case "read_only" -> Unmapped.READ_ONLY;
+            default -> throw new ConfigException(where + ".unmapped must be refuse (the default) or read_only");
+        };
+        JsonNode caseless = node.path("case_insensitive_email");
+        if (!caseless.isMissingNode() && !caseless.isBoolean()) {
+            throw new ConfigException(where + ".case_insensitive_email must be true or false");
+        }
+        return new Oidc(issuer, clientId, secret, groupsClaim == null || groupsClaim.isBlank() ? null : groupsClaim, List.copyOf(scopes),
+                unmapped, caseless.asBoolean(false) ? io.countersign.identity.Emails.LocalPart.CASE_INSENSITIVE
+                        : io.countersign.identity.Emails.LocalPart.EXACT);
     }
 
     private static void keys(JsonNode node, String where, Set<String> allowed) {

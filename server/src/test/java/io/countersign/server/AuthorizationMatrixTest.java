@@ -116,6 +116,7 @@ class AuthorizationMatrixTest {
                                                                                         401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/audit/proof/consistency", t -> t.get("/v1/audit/proof/consistency?from=1"),
                                                                                         401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
+            new Endpoint("GET /v1/status", t -> t.get("/v1/status"),                    401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /healthz", t -> t.get("/healthz"),                        200, 200,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("GET /.well-known/jwks.json", t -> t.get("/.well-known/jwks.json"),
                                                                                         200, 200,  200,  200,  200, 200,  200,  200,  200,  200),

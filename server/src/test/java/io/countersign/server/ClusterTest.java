@@ -114,13 +114,7 @@ class ClusterTest {
         TestServer a = nodes.get(0);
         TestServer b = nodes.get(1);
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient(); // follows no redirects
-        var signIn = http.send(java.net.http.HttpRequest.newBuilder(a.uri("/login/demo"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + java.net.URLEncoder.encode(a.key("alice"),
-                        java.nio.charset.StandardCharsets.UTF_8) + "&next=%2Finbox")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(signIn.statusCode()).isEqualTo(303);
-        String setCookie = signIn.headers().firstValue("set-cookie").orElseThrow();
-        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        String cookie = a.consoleSignIn("alice");
         var inboxOnB = http.send(java.net.http.HttpRequest.newBuilder(b.uri("/inbox")).header("Cookie", cookie).GET().build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(inboxOnB.statusCode()).as("the session made on node A, on node B").isEqualTo(200);
@@ -139,6 +133,32 @@ class ClusterTest {
             rows.next();
             assertThat(rows.getInt(1)).as("the cookie itself is never stored").isZero();
         }
+    }
+
+    @Test
+    void eachNodeAppliesItsOwnIdentitiesFileAndTheStatusShowsTheNodesThatLag() throws Exception {
+        TestServer a = nodes.get(0);
+        // Only node 1's file changes (a deployment that rolled out to one machine so far).
+        Path identities = config.resolve("node-1/identities.yaml");
+        Files.writeString(identities, Files.readString(identities) + "  - {id: dana, kind: human, roles: [auditor]}\n");
+        String version = "sha256:" + java.util.HexFormat.of().formatHex(io.countersign.json.ActionDigest.sha256(Files.readAllBytes(identities)));
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        JsonNode status;
+        do {
+            Thread.sleep(200);
+            status = a.get("alice", "/v1/status").body();
+            assertThat(java.time.Instant.now()).as("node 1 applies and reports its file within seconds").isBefore(deadline);
+        } while (!version.equals(status.path("latest").path("identities_version").asString())
+                || !status.path("nodes").valueStream().anyMatch(n -> version.equals(n.path("identities_version").asString())));
+        assertThat(status.path("nodes")).hasSize(3);
+        for (JsonNode node : status.path("nodes")) {
+            boolean first = node.path("node").asString().equals(a.node().nodeId());
+            assertThat(node.path("reporting").asBoolean()).isTrue();
+            assertThat(node.path("lagging").valueStream().map(JsonNode::asString).toList()).as(node.path("node").asString())
+                    .isEqualTo(first ? List.of() : List.of("identities"));
+        }
+        // Asked on a lagging node, the answer is the same: the cluster's view, not the node's own.
+        assertThat(nodes.get(1).get("alice", "/v1/status").body().path("latest").path("identities_version").asString()).isEqualTo(version);
     }
 
     @Test

@@ -15,7 +15,7 @@ import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
  * A node with the console signed in through a real OpenID Connect server run in-process
  * (NAV's mock-oauth2-server): discovery, authorization endpoint, token endpoint with PKCE, JWKS.
  */
-final class ConsoleFixture implements AutoCloseable {
+class ConsoleFixture implements AutoCloseable {
     static final String CLIENT_ID = "countersign-console";
     static final String POLICY = """
             version: 1
@@ -38,6 +38,11 @@ final class ConsoleFixture implements AutoCloseable {
     final String issuer;
 
     ConsoleFixture(Path config, boolean demoLogin) {
+        this(config, demoLogin, "");
+    }
+
+    /** @param oidcSettings more keys of the oidc section, each on a line of its own indented by 4 spaces */
+    ConsoleFixture(Path config, boolean demoLogin, String oidcSettings) {
         try {
             idp.start(InetAddress.getByName("127.0.0.1"), 0);
             issuer = idp.issuerUrl("default").toString();
@@ -66,19 +71,28 @@ final class ConsoleFixture implements AutoCloseable {
                         client_id: %s
                         client_secret: ${file:secrets/oidc-client-secret}
                         groups_claim: groups
-                    """.formatted(port, demoLogin, issuer, CLIENT_ID);
+                    %s""".formatted(port, demoLogin, issuer, CLIENT_ID, oidcSettings);
             Files.writeString(config.resolve("countersign.yaml"), settings);
             Files.writeString(config.resolve("policies/console.yaml"), POLICY);
+            beforeStart(config);
             server = TestServer.start(config, port);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** What a test changes in the configuration before the node starts (its store, say); nothing by default. */
+    void beforeStart(Path directory) throws IOException {
+    }
+
     /** The next sign-in at the IdP is this person, with these groups (as the IdP asserts them). */
     void nextSignIn(String subject, String email, List<String> groups) {
-        idp.enqueueCallback(new DefaultOAuth2TokenCallback("default", subject, JOSEObjectType.JWT.getType(), List.of(CLIENT_ID),
-                Map.of("email", email, "email_verified", true, "name", email.substring(0, email.indexOf('@')), "groups", groups), 3600));
+        nextSignIn(subject, Map.of("email", email, "email_verified", true, "name", email.substring(0, email.indexOf('@')), "groups", groups));
+    }
+
+    /** The next sign-in at the IdP has exactly these claims (besides subject, audience and issuer). */
+    void nextSignIn(String subject, Map<String, Object> claims) {
+        idp.enqueueCallback(new DefaultOAuth2TokenCallback("default", subject, JOSEObjectType.JWT.getType(), List.of(CLIENT_ID), claims, 3600));
     }
 
     /** The next token is issued for another client: its audience is not this console. */

@@ -43,8 +43,19 @@ class ConsoleTest {
     record Browser(String cookie, String csrf) {
     }
 
+    /** The demo sign-in form as a browser posts it: with the sign-in page's CSRF cookie and the token in the form. */
+    private HttpResponse<String> demoSignIn(String key, String next) throws Exception {
+        HttpResponse<String> page = get("/login", null);
+        String setCookie = page.headers().firstValue("set-cookie").orElseThrow();
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        Matcher token = CSRF.matcher(page.body());
+        assertThat(token.find()).isTrue();
+        return post("/login/demo", cookie, "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8) + "&_csrf=" + token.group(1)
+                + (next == null ? "" : "&next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)));
+    }
+
     private Browser signIn(String who) throws Exception {
-        HttpResponse<String> answer = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key(who), StandardCharsets.UTF_8) + "&next=%2Finbox");
+        HttpResponse<String> answer = demoSignIn(console.server.key(who), "/inbox");
         assertThat(answer.statusCode()).isEqualTo(303);
         String setCookie = answer.headers().firstValue("set-cookie").orElseThrow();
         assertThat(setCookie).contains("HttpOnly").contains("SameSite=Lax").contains("Path=/");
@@ -216,8 +227,7 @@ class ConsoleTest {
     @Test
     void signInNeverRedirectsOffTheConsole() throws Exception {
         for (String next : new String[] {"//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com", "javascript:alert(1)"}) {
-            HttpResponse<String> answer = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key("alice"), StandardCharsets.UTF_8)
-                    + "&next=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+            HttpResponse<String> answer = demoSignIn(console.server.key("alice"), next);
             assertThat(answer.statusCode()).isEqualTo(303);
             assertThat(answer.headers().firstValue("location").orElseThrow()).as(next).isEqualTo("/inbox");
         }
@@ -225,10 +235,10 @@ class ConsoleTest {
 
     @Test
     void demoSignInTakesOnlyAHumansKey() throws Exception {
-        HttpResponse<String> agent = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key("agent"), StandardCharsets.UTF_8));
+        HttpResponse<String> agent = demoSignIn(console.server.key("agent"), null);
         assertThat(agent.statusCode()).isEqualTo(401);
-        assertThat(agent.headers().firstValue("set-cookie")).isEmpty();
-        HttpResponse<String> wrong = post("/login/demo", null, "key=cs_not_a_key");
+        assertThat(agent.headers().allValues("set-cookie")).noneMatch(c -> c.startsWith("countersign_session="));
+        HttpResponse<String> wrong = demoSignIn("cs_not_a_key", null);
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).contains("does not belong to a human").doesNotContain("cs_not_a_key");
         assertThat(get("/login", null).body()).contains("DEMO PROFILE ONLY");
@@ -246,5 +256,54 @@ class ConsoleTest {
         // The API is untouched by the console: a bearer key still answers JSON, a cookie alone does not authenticate it.
         assertThat(http.send(HttpRequest.newBuilder(console.server.uri("/v1/actions")).header("Cookie", alice.cookie()).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void theSignInAndSignOutFormsTakeACsrfTokenSoNoOtherSiteSignsAnyoneInOrOut() throws Exception {
+        // Login CSRF: a form posted from elsewhere, with a valid key, would sign this browser in as the attacker.
+        HttpResponse<String> forged = post("/login/demo", null, "key=" + URLEncoder.encode(console.server.key("alice"), StandardCharsets.UTF_8));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(forged.headers().allValues("set-cookie")).noneMatch(c -> c.startsWith("countersign_session="));
+        HttpResponse<String> page = get("/login", null);
+        String cookie = page.headers().firstValue("set-cookie").orElseThrow();
+        HttpResponse<String> otherToken = post("/login/demo", cookie.substring(0, cookie.indexOf(';')),
+                "key=" + URLEncoder.encode(console.server.key("alice"), StandardCharsets.UTF_8) + "&_csrf=guessed");
+        assertThat(otherToken.statusCode()).isEqualTo(403);
+
+        Browser alice = signIn("alice");
+        HttpResponse<String> out = post("/logout", alice.cookie(), "_csrf=forged");
+        assertThat(out.statusCode()).isEqualTo(403);
+        assertThat(get("/inbox", alice.cookie()).statusCode()).as("still signed in").isEqualTo(200);
+        assertThat(post("/logout", alice.cookie(), "_csrf=" + alice.csrf()).statusCode()).isEqualTo(303);
+        assertThat(get("/inbox", alice.cookie()).statusCode()).isEqualTo(303);
+    }
+
+    @Test
+    void aSessionFollowsTheIdentitiesInForceAndEndsWhenItsPersonIsRemovedOrDisabledOrDemoSignInIsTurnedOff() throws Exception {
+        String id = console.submit("console.deploy", "rollout", "{}");
+        Browser alice = signIn("alice");
+        Browser bob = signIn("bob");
+        Browser carol = signIn("carol");
+        assertThat(get("/requests/" + id, alice.cookie()).body()).contains("name=\"decision\"");
+
+        // alice leaves the reviewer groups: her session stays, her rights go with the next request.
+        Path identities = config.resolve("identities.yaml");
+        String text = java.nio.file.Files.readString(identities);
+        java.nio.file.Files.writeString(identities, text.replace("    groups: [sre]\n    accounts: {slack: U0ALICE", "    groups: []\n    accounts: {slack: U0ALICE")
+                .replace("  - id: bob\n", "  - id: bob\n    disabled: true\n"));
+        console.server.node().reloadIdentities("test");
+        HttpResponse<String> page = get("/requests/" + id, alice.cookie());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).doesNotContain("name=\"decision\"");
+        HttpResponse<String> review = post("/requests/" + id + "/review", alice.cookie(), "_csrf=" + alice.csrf() + "&decision=approve");
+        assertThat(review.statusCode()).isEqualTo(403);
+        assertThat(review.body()).contains("Not counted");
+        assertThat(get("/inbox", bob.cookie()).statusCode()).as("bob is disabled: every session of his ended").isEqualTo(303);
+
+        // Demo sign-in turned off: every demo session ends, on every node, at its next request.
+        String settings = java.nio.file.Files.readString(config.resolve("countersign.yaml"));
+        java.nio.file.Files.writeString(config.resolve("countersign.yaml"), settings.replace("demo_login: true", "demo_login: false"));
+        console.server.restart();
+        assertThat(get("/inbox", carol.cookie()).statusCode()).isEqualTo(303);
     }
 }

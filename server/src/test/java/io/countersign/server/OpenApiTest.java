@@ -239,6 +239,8 @@ class OpenApiTest {
         checked("getHealth", server.get(null, "/healthz"));
         checked("getGrantKeys", server.get(null, "/.well-known/jwks.json"));
         checked("getOpenApi", server.get(null, "/v1/openapi.json"));
+        checked("getStatus", server.get("alice", "/v1/status"));
+        assertThat(checked("getStatus", server.get("agent", "/v1/status")).status()).isEqualTo(403);
 
         // Submissions: allowed (with a grant), held, denied by policy, and refused as invalid, unauthenticated or contradicting the inventory.
         TestServer.Answer read = checked("submitAction", server.post("agent", "/v1/actions", TestServer.request("db.read", "prod", "")));
@@ -357,6 +359,7 @@ class OpenApiTest {
                 "/v1/grants", new GrantRoutes(null, null, null, 0, null),
                 "/v1/policy", new PolicyRoutes(null, null, null, null, null, 0, null),
                 "/v1/reports", new ReportRoutes(null, null, null, null, null),
+                "/v1/status", new io.countersign.api.StatusRoutes(null, null, null, null),
                 "/v1/channels/slack", new io.countersign.channels.slack.SlackRequestUrl(null, null, null, null),
                 "/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired());
         Set<String> routes = new TreeSet<>();

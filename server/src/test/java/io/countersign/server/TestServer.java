@@ -164,6 +164,52 @@ final class TestServer implements AutoCloseable {
         return entries;
     }
 
+    /** The audit log's entries of one type (system events too), in log order, as carol (a human the tests leave alone) reads them. */
+    java.util.List<JsonNode> auditEntriesOfType(String type) {
+        java.util.List<JsonNode> entries = new java.util.ArrayList<>();
+        long size = server.checkpointer().sign().size();
+        for (long i = 0; i < size; i++) {
+            JsonNode entry = get("carol", "/v1/audit/entries/" + i).body().path("entry");
+            if (type.equals(entry.path("type").asString())) {
+                entries.add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * Signs {@code who} in to the console with the demo sign-in, as a browser does (the sign-in page's CSRF
+     * cookie and token with the key); returns the session cookie, {@code countersign_session=...}.
+     */
+    String consoleSignIn(String who) {
+        try {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(uri("/login")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            String loginCookie = page.headers().firstValue("set-cookie").orElseThrow();
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page.body());
+            if (!token.find()) {
+                throw new AssertionError("the sign-in page has no CSRF token: " + page.body());
+            }
+            HttpResponse<String> signedIn = http.send(HttpRequest.newBuilder(uri("/login/demo"))
+                    .header("Cookie", loginCookie.substring(0, loginCookie.indexOf(';')))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("key=" + java.net.URLEncoder.encode(key(who), java.nio.charset.StandardCharsets.UTF_8)
+                            + "&_csrf=" + token.group(1) + "&next=%2Finbox")).build(), HttpResponse.BodyHandlers.ofString());
+            return signedIn.headers().allValues("set-cookie").stream().filter(c -> c.startsWith("countersign_session="))
+                    .map(c -> c.substring(0, c.indexOf(';'))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no session for " + who + ": " + signedIn.statusCode() + " " + signedIn.body()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A GET with this API key (one not among the demo's). */
+    Answer getWithKey(String key, String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET().header("Authorization", "Bearer " + key), null);
+    }
+
     /** Starts a node whose connectors file is {@code connectorsYaml}. */
     static TestServer withConnectors(Path directory, String connectorsYaml) {
         ConfigDirectory.ensureExample(directory);

@@ -6,7 +6,9 @@ import io.countersign.events.EventStore;
 import io.countersign.lifecycle.ActionStore;
 import io.countersign.store.ChatMessageStore;
 import io.countersign.store.ReplayStore;
+import io.countersign.store.NodeStatusStore;
 import io.countersign.store.SessionStore;
+import io.countersign.store.SignInStore;
 import io.countersign.store.WebhookStore;
 
 /**
@@ -34,6 +36,12 @@ public interface Storage extends ActionStore, EventStore, AutoCloseable {
 
     /** Console sign-in sessions, shared by every node. */
     SessionStore sessions();
+
+    /** Single sign-ons under way, so that the identity provider may return to any node. */
+    SignInStore signIns();
+
+    /** What each node last said it runs on. */
+    NodeStatusStore nodes();
 
     /**
      * Whether this node runs the cluster's background work now (following the audit log for webhooks

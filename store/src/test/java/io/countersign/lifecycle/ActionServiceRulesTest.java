@@ -24,7 +24,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +59,7 @@ class ActionServiceRulesTest {
             return new GrantIssuer.Issued("token-" + issuedFor.size(), "gr_" + issuedFor.size(), "t:r", now.plusSeconds(300));
         };
         actions = new ActionService(store, store, () -> policy, () -> Inventory.EMPTY, Clock.systemUTC(), new ChangeFeed(),
-                id -> Optional.empty(), SubmissionLimits.NONE, List.of(noInternalCallbacks), grants);
+                () -> io.countersign.identity.Identities.NONE, SubmissionLimits.NONE, List.of(noInternalCallbacks), grants);
     }
 
     @AfterEach

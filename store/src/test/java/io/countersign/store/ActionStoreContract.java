@@ -132,6 +132,37 @@ abstract class ActionStoreContract {
     }
 
     @Test
+    void aSignInUnderWayIsTakenOnceBeforeItExpiresAndEachClientMayHaveOnlySoMany() {
+        java.util.function.IntFunction<SignInStore.Pending> pending = n -> new SignInStore.Pending("state-" + n, "browser-" + n,
+                "nonce-" + n, "verifier-" + n, "/inbox", n < 3 ? "203.0.113.7" : "198.51.100.1", NOW.plusSeconds(600));
+        for (int n = 0; n < 2; n++) {
+            assertThat(store.signIns().begin(pending.apply(n), 2, 4, NOW)).isEmpty();
+        }
+        assertThat(store.signIns().begin(pending.apply(2), 2, 4, NOW)).contains(SignInStore.Refusal.CLIENT_LIMIT);
+        assertThat(store.signIns().begin(pending.apply(3), 2, 3, NOW)).isEmpty();
+        assertThat(store.signIns().begin(pending.apply(4), 2, 3, NOW)).contains(SignInStore.Refusal.FULL);
+        store.close();
+        store = open();
+        assertThat(store.signIns().take("state-0", NOW.plusSeconds(1))).contains(pending.apply(0));
+        assertThat(store.signIns().take("state-0", NOW.plusSeconds(1))).as("taken once").isEmpty();
+        assertThat(store.signIns().take("state-1", NOW.plusSeconds(600))).as("expired").isEmpty();
+        // Expired ones no longer count toward a client's limit.
+        assertThat(store.signIns().begin(pending.apply(2), 2, 4, NOW.plusSeconds(601))).isEmpty();
+    }
+
+    @Test
+    void eachNodesLastReportReplacesItsEarlierOne() {
+        store.nodes().report(new NodeStatusStore.NodeStatus("a:8080", true, "sha256:p1", "sha256:i1", "none", NOW));
+        store.nodes().report(new NodeStatusStore.NodeStatus("b:8080", false, "sha256:p1", "sha256:i1", "none", NOW));
+        store.nodes().report(new NodeStatusStore.NodeStatus("a:8080", false, "sha256:p2", "sha256:i2", "sha256:v", NOW.plusSeconds(2)));
+        store.close();
+        store = open();
+        assertThat(store.nodes().nodes()).containsExactly(
+                new NodeStatusStore.NodeStatus("a:8080", false, "sha256:p2", "sha256:i2", "sha256:v", NOW.plusSeconds(2)),
+                new NodeStatusStore.NodeStatus("b:8080", false, "sha256:p1", "sha256:i1", "none", NOW));
+    }
+
+    @Test
     void consoleSessionsAreFoundUntilTheyExpireOrEndAlsoAfterReopening() {
         var alice = new io.countersign.model.Principal("alice", io.countersign.model.Principal.Kind.HUMAN, "Alice", "alice@example.com",
                 Set.of("sre"), null, Set.of(io.countersign.model.Principal.Role.AUDITOR));

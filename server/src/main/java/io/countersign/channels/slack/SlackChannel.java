@@ -95,10 +95,7 @@ public final class SlackChannel implements ReviewChannel {
         if (record.requester().owner() != null) {
             people.add(record.requester().owner());
         }
-        String onBehalfOf = record.requester().onBehalfOf();
-        if (onBehalfOf != null) {
-            known.all().stream().filter(p -> p.isHuman() && p.isNamedBy(onBehalfOf)).findFirst().ifPresent(p -> people.add(p.id()));
-        }
+        known.human(record.requester().onBehalfOf()).ifPresent(p -> people.add(p.id()));
         return people.stream().flatMap(id -> known.account(id, "slack").stream()).distinct().toList();
     }
 

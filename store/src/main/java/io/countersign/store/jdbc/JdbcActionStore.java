@@ -53,6 +53,8 @@ public class JdbcActionStore implements Storage {
     private final JdbcChatMessageStore chatMessages;
     private final JdbcReplayStore replays;
     private final JdbcSessionStore sessions;
+    private final JdbcSignInStore signIns;
+    private final JdbcNodeStatusStore nodes;
     /** Null where other processes write too (PostgreSQL, several nodes). */
     private final RecentActions recent;
 
@@ -93,6 +95,18 @@ public class JdbcActionStore implements Storage {
         this.chatMessages = new JdbcChatMessageStore(writer, readers);
         this.replays = new JdbcReplayStore(writer);
         this.sessions = new JdbcSessionStore(writer, readers);
+        this.signIns = new JdbcSignInStore(writer);
+        this.nodes = new JdbcNodeStatusStore(writer, readers);
+    }
+
+    @Override
+    public io.countersign.store.SignInStore signIns() {
+        return signIns;
+    }
+
+    @Override
+    public io.countersign.store.NodeStatusStore nodes() {
+        return nodes;
     }
 
     @Override

@@ -1,0 +1,104 @@
+package io.countersign.cli;
+
+import io.countersign.identity.ApiKeys;
+import io.countersign.policy.DurationText;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * API keys, made and looked up offline: the identities file holds only their SHA-256, so a key is made here,
+ * handed to its holder, and its hash pasted into the file (the node picks the change up within seconds).
+ */
+@Command(name = "keys", description = "Make API keys and find their hashes in the identities file.",
+        subcommands = {KeysCommand.New.class, KeysCommand.Hash.class})
+final class KeysCommand extends CommandGroup {
+
+    @Command(name = "new", description = "Print a new API key for a principal, and the line that adds its hash to identities.yaml.")
+    static final class New implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--principal", required = true, description = "The id of the principal the key is for")
+        String principal;
+
+        @Option(names = "--expires", description = "When the key stops working: a date (2027-03-01), an instant, or a duration from now (90d)")
+        String expires;
+
+        @Override
+        public Integer call() {
+            Instant until = null;
+            if (expires != null) {
+                until = expiry(expires);
+                if (until == null || !until.isAfter(Instant.now())) {
+                    spec.commandLine().getErr().println("countersign: --expires must be a future date (2027-03-01), instant or duration (90d)");
+                    return ExitCode.USAGE;
+                }
+            }
+            String key = ApiKeys.generate();
+            String hash = ApiKeys.hash(key);
+            var out = spec.commandLine().getOut();
+            out.println(key);
+            var err = spec.commandLine().getErr();
+            err.println();
+            err.println("Give the key above to " + principal + " (it is shown once; Countersign keeps only its hash).");
+            err.println("Add this line under api_keys of principal '" + principal + "' in identities.yaml:");
+            err.println();
+            err.println(until == null ? "      - " + hash : "      - {hash: " + hash + ", expires: " + until.truncatedTo(ChronoUnit.SECONDS) + "}");
+            err.println();
+            err.println("Every node applies the change within seconds; `countersign status` shows each node's identities version.");
+            out.flush();
+            err.flush();
+            return ExitCode.OK;
+        }
+
+        private static Instant expiry(String text) {
+            Duration duration = DurationText.parse(text);
+            if (duration != null) {
+                return Instant.now().plus(duration);
+            }
+            try {
+                return text.contains("T") ? Instant.parse(text) : LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+    }
+
+    @Command(name = "hash", description = "Print the hash of an API key (read from standard input), as identities.yaml lists it.")
+    static final class Hash implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "0..1", paramLabel = "KEY", description = "The key; better read from standard input, kept out of the shell's history")
+        String key;
+
+        @Override
+        public Integer call() throws IOException {
+            String text = key;
+            if (text == null) {
+                text = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            }
+            if (text == null || text.isBlank()) {
+                spec.commandLine().getErr().println("countersign: keys hash: give the key on standard input");
+                return ExitCode.USAGE;
+            }
+            spec.commandLine().getOut().println(ApiKeys.hash(text.strip()));
+            spec.commandLine().getOut().flush();
+            return ExitCode.OK;
+        }
+    }
+}
