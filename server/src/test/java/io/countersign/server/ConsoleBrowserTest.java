@@ -213,6 +213,26 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void aPersonDisabledInTheIdentitiesFileIsSentToSignInWithinSecondsAndCannotSignInAgain() throws Exception {
+        String id = console.submit("console.deploy", "rollout", "{}");
+        signInAndOpen("/requests/" + id, "alice-sub", "alice@example.com", List.of("sre"));
+        await(By.id("approve"));
+        // The file changes on disk; the node applies it by itself, and the open session follows.
+        Path identities = config.resolve("identities.yaml");
+        Files.writeString(identities, Files.readString(identities).replace("  - id: alice\n", "  - id: alice\n    disabled: true\n"));
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(5);
+        do {
+            Thread.sleep(250);
+            browser.get(url("/requests/" + id));
+            assertThat(java.time.Instant.now()).as("signed out within 5 s").isBefore(deadline);
+        } while (!browser.getCurrentUrl().startsWith(url("/login")));
+        console.nextSignIn("alice-sub", "alice@example.com", List.of("sre"));
+        await(By.id("sso")).click();
+        assertThat(await(By.id("error")).getText()).contains("is not among the people this Countersign knows");
+        assertThat(console.server.get("carol", "/v1/actions/" + id).body().path("reviews")).isEmpty();
+    }
+
+    @Test
     void theRequestersOwnerSeesThePageButNoButtons() {
         String id = console.submit("console.deploy", "rollout", "{}");
         signInAndOpen("/requests/" + id, "carol-sub", "carol@example.com", List.of("sre", "data-owners"));
