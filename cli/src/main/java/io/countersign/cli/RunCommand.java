@@ -160,9 +160,11 @@ final class RunCommand extends ClientCommand {
         err().flush();
     }
 
+    /** Why it may not run, with the rule that decided where one did. */
     private static String reason(JsonNode action) {
         String message = action.path("error").path("message").asString("");
-        return message.isEmpty() ? "" : ": " + message;
+        String rule = action.path("error").path("rule").asString(action.path("decision").path("rule").asString(""));
+        return (message.isEmpty() ? "" : ": " + message) + (rule.isEmpty() ? "" : " (rule " + rule + ")");
     }
 
     /**

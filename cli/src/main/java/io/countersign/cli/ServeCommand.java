@@ -63,10 +63,10 @@ final class ServeCommand implements Callable<Integer> {
         out.println("  console: " + url + "/inbox");
         out.println("  audit:   " + server.checkpointer().origin() + " at size " + server.checkpointer().latest().size()
                 + " (verifier key: countersign audit key --config " + config + ")");
-        String agentKey = ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY");
-        if (agentKey != null) {
-            out.println("  demo agent key: " + agentKey);
-            out.println("  all demo keys:  " + config.toAbsolutePath().resolve(ConfigDirectory.DEMO_KEYS));
+        // Where the demo keys are, never a key: this output ends up in terminals, CI logs and journald.
+        java.nio.file.Path demoKeys = config.toAbsolutePath().resolve(ConfigDirectory.DEMO_KEYS);
+        if (java.nio.file.Files.isRegularFile(demoKeys)) {
+            out.println("  demo keys: " + demoKeys + " (set -a; . " + demoKeys + "; set +a)");
         }
         out.flush();
         stopped.await();

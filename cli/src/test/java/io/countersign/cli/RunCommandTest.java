@@ -212,7 +212,7 @@ class RunCommandTest {
         Cli.Run result = run("--action", "test.forbidden", "--resource", "deployer", "--timeout", "30s",
                 "--", "/bin/sh", "-c", script("denied", 0));
         assertThat(result.exit()).isEqualTo(ExitCode.DENIED);
-        assertThat(result.err()).contains("is denied; the command did not run: scripts may not do this");
+        assertThat(result.err()).contains("is denied; the command did not run: scripts may not do this (rule never)");
         assertThat(Files.exists(work.resolve("denied"))).isFalse();
     }
 

@@ -104,7 +104,7 @@ public final class Lifecycle {
         return switch (policyNow) {
             case Allow allow -> null;
             case Deny deny -> new Refused(Refusal.NO_LONGER_ALLOWED, "the policy in force now (version "
-                    + deny.version().value() + ") denies this action: " + deny.reason());
+                    + deny.version().value() + (deny.rule() == null ? "" : ", rule " + deny.rule()) + ") denies this action: " + deny.reason());
             // Broken glass stands in for the approvals, never for a denial.
             case RequireApproval terms -> current.breakGlass() != null || terms.quorum().isMetBy(approvers(current)) ? null
                     : new Refused(Refusal.NO_LONGER_ALLOWED, "the policy in force now (version " + terms.version().value()

@@ -25,7 +25,12 @@ public final class DecisionJson {
         }
         switch (decision) {
             case Allow a -> { }
-            case Deny d -> node.put("reason", d.reason());
+            case Deny d -> {
+                node.put("reason", d.reason());
+                if (d.rule() != null) {
+                    node.put("rule", d.rule());
+                }
+            }
             case RequireApproval r -> {
                 node.set("quorum", quorumToJson(r.quorum()));
                 node.put("ttl", DurationText.format(r.ttl()));
@@ -62,7 +67,8 @@ public final class DecisionJson {
         java.time.Duration grantTtl = node.has("grant_ttl") ? DurationText.parse(node.get("grant_ttl").stringValue()) : null;
         return switch (node.get("effect").stringValue()) {
             case "allow" -> new Allow(rules, controls, version, grantTtl);
-            case "deny" -> new Deny(rules, controls, node.get("reason").stringValue(), version);
+            case "deny" -> new Deny(rules, controls, node.get("reason").stringValue(), version,
+                    node.has("rule") ? node.get("rule").stringValue() : null);
             case "require_approval" -> {
                 JsonNode quorum = node.get("quorum");
                 List<ApprovalRequirement> requirements = new ArrayList<>();

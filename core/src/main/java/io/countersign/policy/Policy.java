@@ -131,10 +131,11 @@ public final class Policy implements PolicyEngine {
         Effect effect = matched.stream().map(Rule::effect).max(Enum::compareTo).orElse(defaultEffect);
 
         if (effect == Effect.DENY) {
-            String reason = matched.isEmpty()
-                    ? "no policy rule matched and the policy default is deny"
-                    : matched.stream().filter(r -> r.effect() == Effect.DENY).map(Rule::reason).findFirst().orElseThrow();
-            return new Deny(ids, controls, reason, version);
+            if (matched.isEmpty()) {
+                return new Deny(ids, controls, "no policy rule matched and the policy default is deny", version);
+            }
+            Rule deciding = matched.stream().filter(r -> r.effect() == Effect.DENY).findFirst().orElseThrow();
+            return new Deny(ids, controls, deciding.reason(), version, deciding.id());
         }
         for (Rule rule : matched) {
             checkRequirement(rule, variables);

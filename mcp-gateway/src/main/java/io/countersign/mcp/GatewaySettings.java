@@ -28,11 +28,14 @@ import tools.jackson.databind.JsonNode;
  * @param pendingAsError whether that answer is a tool error (true) or an ordinary tool result saying so
  * @param hideDenied whether tools/list leaves out tools the policy denies whatever their arguments
  * @param timeout    the longest an upstream tools/call may take
+ * @param refuseChangedTools whether a call to a tool whose definition changed since it was first seen (in any session of
+ *                   this principal) is refused by the gateway ({@code on_tool_change: refuse}); by default it is put to
+ *                   Countersign marked {@code tool_changed}, where policy holds it for review
  */
 public record GatewaySettings(String env, Duration hold, boolean pendingAsError, boolean hideDenied, Duration timeout,
-                              List<Upstream> servers) {
+                              List<Upstream> servers, boolean refuseChangedTools) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Set<String> TOP = Set.of("env", "hold", "on_pending", "hide_denied", "timeout", "servers");
+    private static final Set<String> TOP = Set.of("env", "hold", "on_pending", "hide_denied", "timeout", "servers", "on_tool_change");
     private static final Set<String> SERVER = Set.of("command", "env", "url", "headers", "labels", "tools", "only_listed_tools");
 
     /** An upstream MCP server: a command speaking stdio, or a Streamable HTTP URL; and what its tools' calls are labelled. */
@@ -82,6 +85,10 @@ public record GatewaySettings(String env, Duration hold, boolean pendingAsError,
         if (!onPending.equals("result") && !onPending.equals("error")) {
             throw new ConfigException(where + ": on_pending must be result or error, not '" + onPending + "'");
         }
+        String onToolChange = root.path("on_tool_change").asString("hold");
+        if (!onToolChange.equals("hold") && !onToolChange.equals("refuse")) {
+            throw new ConfigException(where + ": on_tool_change must be hold or refuse, not '" + onToolChange + "'");
+        }
         SecretReferences secrets = new SecretReferences(file.toAbsolutePath().getParent(), environment, new LinkedHashSet<>());
         List<Upstream> servers = new ArrayList<>();
         JsonNode list = root.path("servers");
@@ -92,7 +99,8 @@ public record GatewaySettings(String env, Duration hold, boolean pendingAsError,
             servers.add(upstream(entry.getKey(), entry.getValue(), where + ": servers." + entry.getKey(), secrets));
         }
         return new GatewaySettings(root.path("env").asString("prod"), duration(root, "hold", "30s", where),
-                onPending.equals("error"), root.path("hide_denied").asBoolean(true), duration(root, "timeout", "60s", where), List.copyOf(servers));
+                onPending.equals("error"), root.path("hide_denied").asBoolean(true), duration(root, "timeout", "60s", where), List.copyOf(servers),
+                onToolChange.equals("refuse"));
     }
 
     private static Duration duration(JsonNode root, String key, String fallback, String where) {

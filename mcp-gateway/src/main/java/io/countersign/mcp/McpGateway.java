@@ -77,8 +77,9 @@ public final class McpGateway implements ToolSet, AutoCloseable {
     public static McpGateway connect(JsonApi countersign, GatewaySettings settings) {
         List<UpstreamServer> upstreams = new ArrayList<>();
         try {
+            ToolPins pins = ToolPins.kept(countersign);
             for (GatewaySettings.Upstream upstream : settings.servers()) {
-                upstreams.add(UpstreamServer.connect(upstream, settings.timeout()));
+                upstreams.add(UpstreamServer.connect(upstream, settings.timeout(), pins));
             }
             return new McpGateway(countersign, settings, upstreams);
         } catch (RuntimeException e) {

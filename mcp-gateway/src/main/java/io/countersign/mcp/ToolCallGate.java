@@ -60,10 +60,13 @@ public final class ToolCallGate {
         String title = hints != null && hints.title() != null ? hints.title() : tool.tool().title();
         request.putObject("intent").put("summary", "MCP tools/call " + name + (title == null ? "" : " (" + title + ")")
                 + " on server " + upstream.name());
-        request.putObject("payload").set("arguments", arguments);
+        ObjectNode payload = request.putObject("payload");
+        payload.set("arguments", arguments);
+        // The tool's definition is part of what an approval covers: the same arguments to a tool that has since
+        // become something else are another request.
+        payload.put("tool_fingerprint", tool.fingerprint());
         ObjectNode context = request.putObject("context");
         context.put("via", "countersign mcp");
-        context.put("tool_fingerprint", tool.fingerprint());
         if (tool.changed()) {
             context.put("tool_first_fingerprint", tool.firstFingerprint());
         }
@@ -85,6 +88,11 @@ public final class ToolCallGate {
 
     /** The call's {@code CallToolResult}: the upstream's own when it ran, else the gateway's answer saying why not. */
     public ObjectNode call(UpstreamServer upstream, UpstreamServer.KnownTool tool, JsonNode arguments, Cancellation cancellation) {
+        if (tool.changed() && settings.refuseChangedTools()) {
+            return error("The tool " + tool.tool().name() + " of server " + upstream.name() + " is not the one first seen here (its "
+                    + "definition changed: " + tool.firstFingerprint() + " → " + tool.fingerprint() + "), and this gateway refuses "
+                    + "changed tools until an admin accepts the new definition. Nothing ran.");
+        }
         ObjectNode request = action(upstream, tool, arguments);
         String digest;
         try {
@@ -255,11 +263,12 @@ public final class ToolCallGate {
         return record.path("status").asString("");
     }
 
+    /** Why policy denied it, and the deny rule that decided (never merely the first rule that matched). */
     private static String reason(JsonNode record) {
         JsonNode decision = record.path("decision");
         String reason = decision.path("reason").asString(record.path("error").path("message").asString(""));
-        JsonNode rules = decision.path("rules");
-        return (reason.isEmpty() ? "policy denies it" : reason) + (rules.isArray() && !rules.isEmpty() ? " (rule " + rules.get(0).asString() + ")" : "");
+        String rule = decision.path("rule").asString(record.path("error").path("rule").asString(""));
+        return (reason.isEmpty() ? "policy denies it" : reason) + (rule.isEmpty() ? " (the policy's default)" : " (rule " + rule + ")");
     }
 
     /** A tool error the model can read: what MCP uses for a call that did not run, rather than a protocol error. */

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -45,18 +44,20 @@ public final class UpstreamServer implements AutoCloseable {
 
     private final GatewaySettings.Upstream settings;
     private final Duration timeout;
-    private final Map<String, String> firstFingerprints = new ConcurrentHashMap<>();
+    private final ToolPins pins;
     private volatile Map<String, KnownTool> tools = Map.of();
     private volatile UpstreamConnection connection;
     private final Object listing = new Object();
 
-    private UpstreamServer(GatewaySettings.Upstream settings, Duration timeout) {
+    private UpstreamServer(GatewaySettings.Upstream settings, Duration timeout, ToolPins pins) {
         this.settings = settings;
         this.timeout = timeout;
+        this.pins = pins;
     }
 
-    public static UpstreamServer connect(GatewaySettings.Upstream settings, Duration timeout) {
-        UpstreamServer upstream = new UpstreamServer(settings, timeout);
+    /** @param pins where the tool definitions first seen are kept, across the agent's sessions */
+    public static UpstreamServer connect(GatewaySettings.Upstream settings, Duration timeout, ToolPins pins) {
+        UpstreamServer upstream = new UpstreamServer(settings, timeout, pins);
         upstream.connection();
         upstream.refresh();
         return upstream;
@@ -122,10 +123,13 @@ public final class UpstreamServer implements AutoCloseable {
     }
 
     private void remember(List<McpSchema.Tool> listed) {
+        Map<String, String> fingerprints = new LinkedHashMap<>();
+        listed.forEach(tool -> fingerprints.put(tool.name(), ToolFingerprint.of(tool)));
+        Map<String, String> pinned = pins.pin(name(), fingerprints);
         Map<String, KnownTool> now = new LinkedHashMap<>();
         for (McpSchema.Tool tool : listed) {
-            String fingerprint = ToolFingerprint.of(tool);
-            String first = firstFingerprints.computeIfAbsent(tool.name(), n -> fingerprint);
+            String fingerprint = fingerprints.get(tool.name());
+            String first = pinned.getOrDefault(tool.name(), fingerprint);
             if (!first.equals(fingerprint)) {
                 LOG.log(Level.WARNING, "the upstream tool " + name() + "/" + tool.name() + " changed since it was first seen ("
                         + first + " → " + fingerprint + "); its calls are marked tool_changed");

@@ -33,6 +33,10 @@ class ToolCallGateTest {
               - id: other-echoes
                 when: action == "mcp.up.echo"
                 effect: allow
+              - id: no-secrets-echoed
+                when: action == "mcp.up.echo" && payload.arguments.text.contains("password")
+                effect: deny
+                reason: passwords are not echoed
             """;
 
     @TempDir
@@ -54,6 +58,16 @@ class ToolCallGateTest {
         if (server != null) {
             server.close();
         }
+    }
+
+    @Test
+    void aDeniedCallNamesTheRuleThatDeniedItNotTheFirstThatMatched() throws Exception {
+        ToolCallGate gate = gate("hold: 5s");
+        UpstreamServer.KnownTool echo = upstream.tool("echo").orElseThrow();
+        ObjectNode answer = gate.call(upstream, echo, Json.MAPPER.valueToTree(Map.of("text", "my password is hunter2")), new Cancellation());
+        assertThat(answer.path("isError").asBoolean()).isTrue();
+        assertThat(answer.path("content").get(0).path("text").asString()).contains("passwords are not echoed (rule no-secrets-echoed)")
+                .doesNotContain("other-echoes");
     }
 
     /** On stdio a call runs on a platform thread, on Streamable HTTP on a virtual one: either wait ends at the cancellation. */
@@ -105,7 +119,7 @@ class ToolCallGateTest {
         Files.writeString(file, "env: dev\n" + settings + "\nservers:\n  up:\n    command: [node, "
                 + McpPeers.DIRECTORY.resolve("faulty-server.mjs").toAbsolutePath() + "]\n    labels: {read_only: \"true\", destructive: \"false\"}\n");
         GatewaySettings loaded = GatewaySettings.load(file, name -> null);
-        upstream = UpstreamServer.connect(loaded.servers().getFirst(), loaded.timeout());
+        upstream = UpstreamServer.connect(loaded.servers().getFirst(), loaded.timeout(), ToolPins.inMemory());
         return new ToolCallGate(JsonApi.connect("http://127.0.0.1:" + server.port(), ConfigDirectory.demoKey(config, "COUNTERSIGN_AGENT_KEY")), loaded);
     }
 }

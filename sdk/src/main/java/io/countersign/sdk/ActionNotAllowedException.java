@@ -9,8 +9,14 @@ public final class ActionNotAllowedException extends CountersignException {
     private final ActionResult result;
 
     public ActionNotAllowedException(ActionResult result) {
-        super(0, "not_allowed", null, "action " + result.id() + " may not run: it is " + result.status());
+        super(0, "not_allowed", null, "action " + result.id() + " may not run: it is " + result.status() + denial(result));
         this.result = result;
+    }
+
+    private static String denial(ActionResult result) {
+        String reason = result.denialReason();
+        String rule = result.denyingRule();
+        return (reason == null ? "" : ": " + reason) + (rule == null ? "" : " (rule " + rule + ")");
     }
 
     /** The server refused the claim of {@code result} with {@code code}; nothing ran. */

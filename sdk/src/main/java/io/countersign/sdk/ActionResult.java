@@ -22,6 +22,20 @@ public record ActionResult(String id, String status, String digest, Map<String, 
         return status.equals("pending");
     }
 
+    /** Why policy denied it (the deciding rule's reason), or null when it was not denied. */
+    @SuppressWarnings("unchecked")
+    public String denialReason() {
+        return status.equals("denied") && json.get("decision") instanceof Map<?, ?> decision
+                ? (String) ((Map<String, Object>) decision).get("reason") : null;
+    }
+
+    /** The deny rule that decided, or null when it was not denied or the policy's default denied it. */
+    @SuppressWarnings("unchecked")
+    public String denyingRule() {
+        return status.equals("denied") && json.get("decision") instanceof Map<?, ?> decision
+                ? (String) ((Map<String, Object>) decision).get("rule") : null;
+    }
+
     /** The grant token to run this action with (its requester gets one while it may run), or null. */
     @SuppressWarnings("unchecked")
     public String grant() {

@@ -97,8 +97,13 @@ public final class ActionRoutes implements HttpService {
         }
         switch (record.status()) {
             case DENIED -> {
-                String reason = record.decision() instanceof Deny deny ? deny.reason() : "denied";
-                body.set("error", JsonResponses.error("denied", null, reason).get("error"));
+                Deny deny = (Deny) record.decision();
+                ObjectNode error = (ObjectNode) JsonResponses.error("denied", null, deny.reason()).get("error");
+                if (deny.rule() != null) {
+                    // The rule that decided, not the first that matched (that may have been an allow rule).
+                    error.put("rule", deny.rule());
+                }
+                body.set("error", error);
                 JsonResponses.send(response, io.helidon.http.Status.FORBIDDEN_403, body);
             }
             case PENDING -> {

@@ -13,7 +13,9 @@ import io.countersign.store.ChatMessageStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -36,6 +38,13 @@ public final class ChatReviews implements LogSubscriber {
     private final ChatMessageStore messages;
     private final LogCursors cursors;
     private final Clock clock;
+    /** The record version each message was last rendered from, for the most recent messages. */
+    private final Map<String, Long> rendered = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 4096;
+        }
+    };
 
     /** @param records the action as stored now */
     public ChatReviews(ReviewChannel channel, Function<ActionId, Optional<ActionRecord>> records, ChatMessageStore messages,
@@ -60,7 +69,9 @@ public final class ChatReviews implements LogSubscriber {
     @Override
     public LogFollower.Handled handle(LogFollower follower, LogEntry entry) {
         ActionEvent event = entry.event();
-        if (event.actionId() == null) {
+        // A refused attempt changes nothing a message shows: one caller's loop of replays or self-reviews must
+        // not become a loop of chat calls.
+        if (event.actionId() == null || event.event() instanceof AuditEvent.Refused || event.event() instanceof AuditEvent.RefusalsCoalesced) {
             return LogFollower.Handled.PASSED;
         }
         List<ChatMessageStore.Posted> posted = messages.posted(event.actionId(), channel.system());
@@ -110,10 +121,18 @@ public final class ChatReviews implements LogSubscriber {
 
     private boolean follow(LogFollower follower, ActionRecord record, List<ChatMessageStore.Posted> posted, ActionEvent event) {
         for (ChatMessageStore.Posted message : posted) {
-            attempt(follower, "updating " + record.id() + " in " + message.channel(), () -> {
-                channel.update(message, record, event);
-                return true;
-            });
+            // Several entries of one change (a review and the approval it completed) update a message once: it is
+            // rendered from the stored record, which they all find at the same version.
+            String key = message.channel() + " " + message.messageId();
+            if (!Long.valueOf(record.version()).equals(rendered.get(key))) {
+                boolean updated = attempt(follower, "updating " + record.id() + " in " + message.channel(), () -> {
+                    channel.update(message, record, event);
+                    return true;
+                }).isPresent();
+                if (updated) {
+                    rendered.put(key, record.version());
+                }
+            }
             attempt(follower, "replying to " + record.id() + " in " + message.channel(), () -> {
                 channel.reply(message, record, event);
                 return true;

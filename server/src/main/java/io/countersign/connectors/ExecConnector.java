@@ -91,7 +91,7 @@ public record ExecConnector(String name, ActionPatterns actions, Map<String, Pat
     public ConnectorResult run(JsonNode payload, OutputSink sink) {
         List<String> command = new ArrayList<>(argv(payload));
         command.set(0, executables.get(command.getFirst()).toString());
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectInput(NO_INPUT);
+        ProcessBuilder builder = new ProcessBuilder(ProcessGroups.inNewGroup(command)).directory(workingDirectory.toFile()).redirectInput(NO_INPUT);
         builder.environment().clear();
         builder.environment().putAll(environment);
         CappedOutput output = new CappedOutput(sink, redactor, maxOutputBytes);
@@ -104,22 +104,22 @@ public record ExecConnector(String name, ActionPatterns actions, Map<String, Pat
             result.put("connector", name);
             return ConnectorResult.failed(result, "could not start " + command.getFirst() + ": " + e.getMessage(), started, false);
         }
+        ProcessGroups.started(process);
         Thread stdout = Thread.ofVirtual().start(() -> pump(process.getInputStream(), "stdout", output));
         Thread stderr = Thread.ofVirtual().start(() -> pump(process.getErrorStream(), "stderr", output));
         boolean timedOut = false;
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                // Children first, so that none is left holding the output pipes open.
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                process.waitFor();
             }
+            // However it ended, its whole group goes: what it left running in the background too, so that nothing
+            // approved outlives its run, and nothing holds the output pipes open.
+            ProcessGroups.end(process);
+            process.waitFor();
             stdout.join(Duration.ofSeconds(5));
             stderr.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            ProcessGroups.end(process);
             Thread.currentThread().interrupt();
         }
         output.finish();

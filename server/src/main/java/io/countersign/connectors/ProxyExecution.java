@@ -62,4 +62,9 @@ public final class ProxyExecution {
         ActionRecord done = actions.recordConnectorOutcome(record.id(), connector.name(), grantId, result.outcome(), result.summary());
         return new Ran(done, connector, result);
     }
+
+    /** Ends every command still running through an exec connector, and all it started: the node is stopping. */
+    public static void endRunningCommands() {
+        ProcessGroups.killAll();
+    }
 }

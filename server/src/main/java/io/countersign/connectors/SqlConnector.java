@@ -56,7 +56,7 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
             throw new InvalidInputException("payload", "the payload of a sql action has either 'sql' (one statement) or 'statements' (a list)");
         }
         if (fields.has("sql")) {
-            return List.of(new Statement(fields.requiredString("sql", MAX_SQL), List.of()));
+            return List.of(new Statement(sql(fields.requiredString("sql", MAX_SQL), "payload.sql"), List.of()));
         }
         JsonNode list = fields.get("statements");
         if (!list.isArray() || list.isEmpty() || list.size() > MAX_STATEMENTS) {
@@ -90,9 +90,24 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
         return statements;
     }
 
+    /**
+     * One statement, which neither ends nor steers the transaction nor changes the session: the connector runs
+     * an action's statements in one transaction it owns, read-only when configured so, as approved.
+     */
     private static String sql(String text, String where) {
         if (text.isBlank() || text.length() > MAX_SQL) {
             throw new InvalidInputException(where, "'" + where + "' must be a statement of 1 to " + MAX_SQL + " characters");
+        }
+        List<String> statements = SqlStatements.split(text);
+        if (statements.size() != 1) {
+            throw new InvalidInputException(where, "'" + where + "' holds " + statements.size() + " statements; give one per entry of "
+                    + "payload.statements, so that each is reviewed and run as what it is");
+        }
+        String keyword = SqlStatements.firstKeyword(statements.getFirst());
+        if (SqlStatements.FORBIDDEN.contains(keyword)) {
+            throw new InvalidInputException(where, "'" + where + "' is a " + keyword + " statement: the connector owns the transaction "
+                    + "and the session (all of an action's statements take effect together, read-only where configured), so "
+                    + "statements that end, begin or steer the transaction or change the session are refused");
         }
         return text;
     }
@@ -123,8 +138,18 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
             connection.setAutoCommit(false);
             connection.setReadOnly(readOnly);
             try {
+                if (readOnly) {
+                    // A query first: the transaction has a snapshot, and PostgreSQL refuses from then on to switch it to
+                    // read-write, whatever a statement tries (SET TRANSACTION, set_config).
+                    try (var first = connection.createStatement()) {
+                        first.execute("SELECT 1");
+                    }
+                }
                 for (Statement statement : statements) {
                     results.add(execute(connection, statement, deadline, budget));
+                }
+                if (stillOpen(connection) == Boolean.FALSE) {
+                    throw new SQLException("a statement ended the transaction before the connector committed it");
                 }
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
@@ -218,6 +243,17 @@ public record SqlConnector(String name, ActionPatterns actions, String url, Stri
             kept++;
         }
         answer.put("row_count", kept);
+    }
+
+    /**
+     * Whether the transaction the connector began is still open, as PostgreSQL's driver knows it; null for other
+     * databases. Statements that could end it are refused on submit: this is what would catch one that slipped by.
+     */
+    private static Boolean stillOpen(Connection connection) throws SQLException {
+        if (!connection.isWrapperFor(org.postgresql.core.BaseConnection.class)) {
+            return null;
+        }
+        return connection.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState() != org.postgresql.core.TransactionState.IDLE;
     }
 
     private static void rollbackQuietly(Connection connection) {

@@ -20,6 +20,8 @@ import io.countersign.connectors.ProxyExecution;
 import io.countersign.grants.GrantKey;
 import io.countersign.grants.Grants;
 import io.countersign.webhooks.Callbacks;
+import io.countersign.webhooks.CallbackDispatcher;
+import io.countersign.webhooks.CallbackQueue;
 import io.countersign.webhooks.WebhookRoute;
 import io.countersign.audit.AuditLog;
 import io.countersign.audit.Checkpointer;
@@ -39,6 +41,7 @@ import io.countersign.lifecycle.Reloader;
 import io.countersign.identity.ActiveIdentities;
 import io.countersign.inventory.Inventory;
 import io.countersign.policy.Policy;
+import io.countersign.api.McpRoutes;
 import io.countersign.api.StatusRoutes;
 import io.countersign.api.PolicyRoutes;
 import io.countersign.api.ReportRoutes;
@@ -79,7 +82,8 @@ public final class CountersignServer implements AutoCloseable {
     private final Checkpointer checkpointer;
     private final ActionService actions;
     private final List<ReviewChannel> channels;
-    private final List<LogFollower> followers;
+    /** What follows the log and delivers from it (log followers, the callback dispatcher), closed before the store. */
+    private final List<AutoCloseable> background;
     private final String nodeId;
     private final String storeDescription;
 
@@ -112,7 +116,7 @@ public final class CountersignServer implements AutoCloseable {
 
     private CountersignServer(WebServer web, Storage store, ScheduledExecutorService sweeper, List<FileWatcher> watchers, Reloaders reloaders,
                               ActivePolicy policy, Checkpointer checkpointer, ActionService actions,
-                              List<ReviewChannel> channels, List<LogFollower> followers, String nodeId, String storeDescription) {
+                              List<ReviewChannel> channels, List<AutoCloseable> background, String nodeId, String storeDescription) {
         this.web = web;
         this.store = store;
         this.sweeper = sweeper;
@@ -122,7 +126,7 @@ public final class CountersignServer implements AutoCloseable {
         this.checkpointer = checkpointer;
         this.actions = actions;
         this.channels = channels;
-        this.followers = followers;
+        this.background = background;
         this.nodeId = nodeId;
         this.storeDescription = storeDescription;
     }
@@ -181,6 +185,7 @@ public final class CountersignServer implements AutoCloseable {
         GrantRoutes grantRoutes = new GrantRoutes(grants, actions, authenticator, settings.maxBodyBytes(), clock);
         PolicyRoutes policyRoutes = new PolicyRoutes(policy, inventory, reloader, identities, authenticator, settings.maxBodyBytes(), clock);
         StatusRoutes statusRoutes = new StatusRoutes(store.nodes(), store, authenticator, clock);
+        McpRoutes mcpRoutes = new McpRoutes(store.toolPins(), authenticator, settings.maxBodyBytes(), clock);
         ReportRoutes reportRoutes = new ReportRoutes(store, store, policy, authenticator, clock);
         AuditRoutes auditRoutes = new AuditRoutes(auditLog, authenticator);
         // Every review channel is registered here, and nowhere else.
@@ -244,6 +249,7 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/audit", auditRoutes)
                         .register("/v1/grants", grantRoutes)
                         .register("/v1/status", statusRoutes)
+                        .register("/v1/mcp", mcpRoutes)
                         .update(rules -> channelRoutes(rules, channels))
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
@@ -283,8 +289,13 @@ public final class CountersignServer implements AutoCloseable {
                 FileWatcher.start("identities", settings.identitiesFile().toAbsolutePath().getParent(), identitiesFile::equals,
                         trigger -> report.after(identitiesReloader.reload(trigger))));
         // Everything that follows the audit log: webhook endpoints, callbacks, and each review channel.
-        List<LogSubscriber> subscribers = new ArrayList<>(WebhookRoute.of(settings.webhooks(), settings.callbacks(),
-                id -> store.find(id).map(record -> record.request().callbackUrl()), store.webhooks(), checkpointer.origin(), clock));
+        List<LogSubscriber> subscribers = new ArrayList<>(WebhookRoute.of(settings.webhooks(), store.webhooks(), checkpointer.origin(), clock));
+        CallbackDispatcher callbackDispatcher = null;
+        if (!callbacks.allowed().isEmpty()) {
+            callbackDispatcher = CallbackDispatcher.start(callbacks, store.callbacks(), store.auditLog(), checkpointer.origin(), store::leads, clock);
+            subscribers.add(new CallbackQueue(callbacks, id -> store.find(id).map(record -> record.request().callbackUrl()), store.callbacks(),
+                    callbackDispatcher::wake, clock));
+        }
         for (ReviewChannel channel : channels) {
             subscribers.add(new ChatReviews(channel, store::find, store.chatMessages(), store.cursors(), clock));
             channel.start();
@@ -292,8 +303,12 @@ public final class CountersignServer implements AutoCloseable {
         List<LogFollower> followers = subscribers.stream()
                 .map(subscriber -> LogFollower.start(subscriber, store.auditLog(), store.cursors(), FOLLOWER_IDLE, store::leads))
                 .toList();
+        List<AutoCloseable> background = new ArrayList<>(followers);
+        if (callbackDispatcher != null) {
+            background.add(callbackDispatcher);
+        }
         return new CountersignServer(web, store, sweeper, watchers, new Reloaders(reloader, inventoryReloader, identitiesReloader, report),
-                policy, checkpointer, actions, channels, followers, node, settings.store().describe());
+                policy, checkpointer, actions, channels, background, node, settings.store().describe());
     }
 
     /** Runs {@code work} every {@code period}; a failure is logged and the next round tries again. */
@@ -375,10 +390,18 @@ public final class CountersignServer implements AutoCloseable {
     @Override
     public void close() {
         // Lets each follower finish the entry in hand, so what it posted is also recorded.
-        followers.forEach(LogFollower::close);
+        for (AutoCloseable work : background) {
+            try {
+                work.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "stopping " + work + " failed", e);
+            }
+        }
         channels.forEach(ReviewChannel::close);
         watchers.forEach(FileWatcher::close);
         sweeper.shutdownNow();
+        // No approved command outlives the node that ran it.
+        ProxyExecution.endRunningCommands();
         web.stop();
         store.close();
     }

@@ -144,18 +144,23 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
                 throw new ConfigException(where + ": unknown key '" + key + "' (expected allowed_hosts, secret, retry)");
             }
         }
-        List<String> hosts = new ArrayList<>();
+        List<Callbacks.Origin> origins = new ArrayList<>();
         for (JsonNode host : node.path("allowed_hosts").values()) {
-            String text = host.asString("");
-            if (!text.matches("(\\*\\.)?[A-Za-z0-9.-]+") || text.isEmpty()) {
-                throw new ConfigException(where + ".allowed_hosts: '" + text + "' is not a host name or *.domain");
+            try {
+                origins.add(Callbacks.Origin.parse(host.asString("")));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + ".allowed_hosts: " + e.getMessage());
             }
-            hosts.add(text);
         }
-        if (hosts.isEmpty()) {
-            throw new ConfigException(where + ".allowed_hosts: list at least one host agents may be called back on");
+        if (origins.isEmpty()) {
+            throw new ConfigException(where + ".allowed_hosts: list at least one origin agents may be called back on");
         }
-        return new Callbacks(hosts, secret(node, where), retry(node, where, Callbacks.DEFAULT_RETRY));
+        List<Duration> retry = retry(node, where, Callbacks.DEFAULT_RETRY);
+        if (retry.size() > Callbacks.MOST_RETRIES || retry.stream().anyMatch(wait -> wait.compareTo(Callbacks.LONGEST_WAIT) > 0)) {
+            throw new ConfigException(where + ".retry: at most " + Callbacks.MOST_RETRIES + " waits of at most 1h each: callbacks are for "
+                    + "agents running now");
+        }
+        return new Callbacks(origins, secret(node, where), retry);
     }
 
     private static byte[] secret(JsonNode node, String where) {

@@ -83,9 +83,14 @@ final class ConsoleHttp {
         return RequestBodies.form(RequestBodies.raw(request, MAX_FORM));
     }
 
+    /** The longest page address a sign-in goes back to; the console's own are far shorter. */
+    static final int MAX_RETURN = 256;
+
     /** A path on this console to return to after sign-in; anything else (another host, {@code //x}) goes to the inbox. */
     static String safeReturn(String path) {
-        if (path == null || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\") || path.contains("\r") || path.contains("\n")) {
+        // Kept with every sign-in under way: a page of the console, not an attacker-sized string.
+        if (path == null || path.length() > MAX_RETURN || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")
+                || path.contains("\r") || path.contains("\n")) {
             return "/inbox";
         }
         return path;

@@ -86,6 +86,9 @@ class ActionApiTest {
         assertThat(answer.body().path("status").asString()).isEqualTo("denied");
         assertThat(answer.body().path("decision").path("rules").toString()).contains("no-admin-grants");
         assertThat(answer.body().path("error").path("message").asString()).isEqualTo("Attaching AdministratorAccess is never allowed");
+        // The rule that decided, whatever else matched first.
+        assertThat(answer.body().path("error").path("rule").asString()).isEqualTo("no-admin-grants");
+        assertThat(answer.body().path("decision").path("rule").asString()).isEqualTo("no-admin-grants");
     }
 
     @Test

@@ -117,6 +117,10 @@ class AuthorizationMatrixTest {
             new Endpoint("GET /v1/audit/proof/consistency", t -> t.get("/v1/audit/proof/consistency?from=1"),
                                                                                         401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
             new Endpoint("GET /v1/status", t -> t.get("/v1/status"),                    401, 401,  403,  403,  403, 200,  200,  200,  200,  200),
+            new Endpoint("POST /v1/mcp/pins", t -> t.post("/v1/mcp/pins", "{\"server\": \"fs\", \"tools\": {\"read\": \"sha256:"
+                    + "a".repeat(64) + "\"}}"),                                            401, 401,  200,  200,  200, 200,  200,  200,  200,  200),
+            new Endpoint("DELETE /v1/mcp/pins", t -> t.delete("/v1/mcp/pins?principal=deploy-agent&server=fs"),
+                                                                                        401, 401,  403,  403,  403, 403,  403,  403,  403,  200),
             new Endpoint("GET /healthz", t -> t.get("/healthz"),                        200, 200,  200,  200,  200, 200,  200,  200,  200,  200),
             new Endpoint("GET /.well-known/jwks.json", t -> t.get("/.well-known/jwks.json"),
                                                                                         200, 200,  200,  200,  200, 200,  200,  200,  200,  200),
@@ -251,6 +255,10 @@ class AuthorizationMatrixTest {
 
     HttpRequest.Builder get(String path) {
         return HttpRequest.newBuilder(server.uri(path)).GET();
+    }
+
+    HttpRequest.Builder delete(String path) {
+        return HttpRequest.newBuilder(server.uri(path)).DELETE();
     }
 
     HttpRequest.Builder post(String path, String body) {

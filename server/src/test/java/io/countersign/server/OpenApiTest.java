@@ -317,6 +317,16 @@ class OpenApiTest {
         String readExecute = "{\"grant\": \"" + server.get("agent", "/v1/actions/" + read.id()).body().path("grant").path("token").asString() + "\"}";
         assertThat(checked("executeAction", server.post("agent", "/v1/actions/" + read.id() + "/execute", readExecute)).status()).isEqualTo(422);
 
+        // MCP tool pins: the first definition seen stays pinned; an admin forgets it.
+        String pins = "{\"server\": \"fs\", \"tools\": {\"read\": \"sha256:" + "a".repeat(64) + "\"}}";
+        checked("pinTools", server.post("agent", "/v1/mcp/pins", pins));
+        assertThat(checked("pinTools", server.post("agent", "/v1/mcp/pins", pins.replace("a".repeat(64), "b".repeat(64)))).body().path("tools").path("read")
+                .path("changed").asBoolean()).isTrue();
+        assertThat(checked("pinTools", server.post("agent", "/v1/mcp/pins", "{\"server\": \"fs\"}")).status()).isEqualTo(400);
+        assertThat(checked("unpinTools", server.delete("alice", "/v1/mcp/pins?principal=deploy-agent&server=fs")).status()).isEqualTo(403);
+        assertThat(checked("unpinTools", server.delete("carol", "/v1/mcp/pins?principal=deploy-agent&server=fs")).body().path("removed").asInt())
+                .isEqualTo(1);
+
         // Chat channels this node does not have.
         assertThat(checked("receiveSlackInteraction", server.post(null, "/v1/channels/slack/interactions", "{}")).status()).isEqualTo(404);
         assertThat(checked("receiveTeamsActivity", server.post(null, "/v1/channels/teams/messages", "{}")).status()).isEqualTo(404);
@@ -360,6 +370,7 @@ class OpenApiTest {
                 "/v1/policy", new PolicyRoutes(null, null, null, null, null, 0, null),
                 "/v1/reports", new ReportRoutes(null, null, null, null, null),
                 "/v1/status", new io.countersign.api.StatusRoutes(null, null, null, null),
+                "/v1/mcp", new io.countersign.api.McpRoutes(null, null, 0, null),
                 "/v1/channels/slack", new io.countersign.channels.slack.SlackRequestUrl(null, null, null, null),
                 "/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired());
         Set<String> routes = new TreeSet<>();

@@ -36,7 +36,7 @@ class ProxyExecutionTest {
                 type: exec
                 actions: [ops.run]
                 resource: {type: host, id: staging-web}
-                executables: {echo: /bin/echo, printenv: /usr/bin/printenv, sleep: /usr/bin/sleep, seq: /usr/bin/seq, touch: /usr/bin/touch}
+                executables: {echo: /bin/echo, printenv: /usr/bin/printenv, sleep: /usr/bin/sleep, seq: /usr/bin/seq, touch: /usr/bin/touch, sh: /bin/sh}
                 environment: {PATH: /usr/bin:/bin, DEPLOY_TOKEN: "${file:secrets/deploy-token}"}
                 timeout: 2s
                 max_output_bytes: 2000
@@ -93,6 +93,47 @@ class ProxyExecutionTest {
         TestServer.Answer ran = execute(submitted.id(), grant(submitted));
         assertThat(ran.status()).isEqualTo(200);
         return ran;
+    }
+
+    /** Waits until {@code pid} (a process an approved command left behind) is gone; fails if it outlives a few seconds. */
+    private static void gone(long pid) throws InterruptedException {
+        for (int i = 0; i < 50 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("process " + pid + " left behind").isFalse();
+    }
+
+    @Test
+    void whatACommandLeavesRunningEndsWithItOnSuccessFailureAndTimeout() throws Exception {
+        // Success: the command exits at once, leaving a sleeper detached in the background.
+        TestServer.Answer ok = runAllowed("sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $!");
+        assertThat(ok.body().path("result").path("outcome").asString()).isEqualTo("succeeded");
+        gone(Long.parseLong(ok.body().path("result").path("stdout").asString().strip()));
+        // Failure: the same, exiting 3.
+        TestServer.Answer failed = runAllowed("sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $!; exit 3");
+        assertThat(failed.body().path("result").path("exit_code").asInt()).isEqualTo(3);
+        gone(Long.parseLong(failed.body().path("result").path("stdout").asString().strip()));
+        // Timeout (2 s): the command and what it started are killed.
+        TestServer.Answer slow = runAllowed("sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $!; sleep 30");
+        assertThat(slow.body().path("result").path("timed_out").asBoolean()).isTrue();
+        gone(Long.parseLong(slow.body().path("result").path("stdout").asString().strip()));
+    }
+
+    @Test
+    void aCommandStillRunningWhenTheNodeStopsEndsWithEverythingItStarted() throws Exception {
+        Path pidFile = config.resolve("work/tools/pid");
+        TestServer.Answer submitted = submit("staging", "sh", "-c", "sleep 300 > /dev/null 2>&1 & echo $! > pid; sleep 1.5");
+        String grant = grant(submitted);
+        Thread running = Thread.ofVirtual().start(() -> execute(submitted.id(), grant));
+        for (int i = 0; i < 50 && !Files.exists(pidFile); i++) {
+            Thread.sleep(50);
+        }
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+        server.close();
+        gone(pid);
+        running.join(10_000);
+        server = TestServer.withConnectors(config, CONNECTORS);
     }
 
     @Test

@@ -64,6 +64,10 @@ class SdkTest {
                  "intent": {"summary": "more rights"}, "payload": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}""");
         assertThat(denied.status()).isEqualTo("denied");
         assertThat(denied.mayRun()).isFalse();
+        assertThat(denied.denyingRule()).isEqualTo("no-admin-grants");
+        assertThat(denied.denialReason()).isNotBlank();
+        assertThat(new io.countersign.sdk.ActionNotAllowedException(denied).getMessage())
+                .contains("is denied: " + denied.denialReason()).endsWith("(rule no-admin-grants)");
     }
 
     @Test

@@ -44,7 +44,12 @@ class SingleSignOnTest {
 
     /** Starts a sign-in on {@code start}, lets the provider answer, and finishes it on {@code finish}. */
     private SignIn signIn(TestServer start, TestServer finish) throws Exception {
-        HttpResponse<String> begun = get(start.uri("/login/oidc?next=%2Finbox"), null);
+        return signIn(start, finish, "%2Finbox");
+    }
+
+    /** As {@link #signIn(TestServer, TestServer)}, asking to return to {@code next} (URL-encoded). */
+    private SignIn signIn(TestServer start, TestServer finish, String next) throws Exception {
+        HttpResponse<String> begun = get(start.uri("/login/oidc?next=" + next), null);
         assertThat(begun.statusCode()).as(begun.body()).isEqualTo(303);
         String binding = cookie(begun, "countersign_signin");
         HttpResponse<String> provider = get(URI.create(begun.headers().firstValue("location").orElseThrow()), null);
@@ -147,6 +152,18 @@ class SingleSignOnTest {
                 .POST(HttpRequest.BodyPublishers.ofString("decision=approve&_csrf=" + csrf.group(1))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(review.statusCode()).as("whatever groups the provider sends, never a reviewer").isEqualTo(403);
         assertThat(console.server.get("alice", "/v1/actions/" + id).body().path("reviews")).isEmpty();
+    }
+
+    @Test
+    void aSignInReturnsToThePageItStartedFromButKeepsNoAttackerSizedReturnPath() throws Exception {
+        console = new ConsoleFixture(config, false);
+        Map<String, Object> alice = Map.of("email", "alice@example.com", "email_verified", true);
+        console.nextSignIn("alice-sub", alice);
+        assertThat(signIn(console.server, console.server, "%2Frequests%2Fact_42").location()).isEqualTo("/requests/act_42");
+        console.nextSignIn("alice-sub", alice);
+        SignIn oversized = signIn(console.server, console.server, "%2F" + "a".repeat(4000));
+        assertThat(oversized.session()).isNotNull();
+        assertThat(oversized.location()).isEqualTo("/inbox");
     }
 
     @Test

@@ -58,4 +58,32 @@ final class SlackPayloads {
     static String header(JsonNode blocks) {
         return blocks.get(0).path("text").path("text").asString();
     }
+
+    /** Every mrkdwn text of a message: what Slack parses for formatting, links and mentions. */
+    static java.util.List<String> mrkdwn(JsonNode blocks) {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        collect(blocks, node -> "mrkdwn".equals(node.path("type").asString()), found);
+        return found;
+    }
+
+    /** Every text Slack shows as typed: rich-text text elements and plain_text objects. */
+    static java.util.List<String> literal(JsonNode blocks) {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        collect(blocks, node -> ("text".equals(node.path("type").asString()) && node.path("text").isString())
+                || "plain_text".equals(node.path("type").asString()), found);
+        return found;
+    }
+
+    private static void collect(JsonNode node, java.util.function.Predicate<JsonNode> wanted, java.util.List<String> found) {
+        if (node.isObject() && wanted.test(node)) {
+            found.add(node.path("text").asString());
+        }
+        node.values().forEach(child -> collect(child, wanted, found));
+    }
+
+    /** The action ids of a message's buttons. */
+    static java.util.List<String> buttons(JsonNode blocks) {
+        return blocks.valueStream().filter(b -> b.path("type").asString().equals("actions"))
+                .flatMap(b -> b.path("elements").valueStream()).map(e -> e.path("action_id").asString()).toList();
+    }
 }

@@ -134,11 +134,13 @@ class SlackTest {
         JsonNode blocks = posted.blocks();
         String all = Json.text(blocks);
         assertThat(header(blocks)).isEqualTo("⏳ Approval needed: slack.deploy on k8s.deployment payments/api (dev)");
-        assertThat(all).contains("&lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; more")
-                .doesNotContain("<!channel>").doesNotContain("<https://evil.example");
+        // What the agent wrote is shown as typed, where Slack parses neither markup, links nor mentions.
+        assertThat(SlackPayloads.literal(blocks)).anyMatch(t -> t.contains("roll out v2 <!channel> <https://evil.example|click here> & more"));
+        assertThat(SlackPayloads.mrkdwn(blocks)).noneMatch(t -> t.contains("!channel") || t.contains("evil.example"));
+        assertThat(posted.text()).doesNotContain("<!channel>");
         assertThat(all).contains("Intent (stated by the requester)").contains("run-77").contains("payments/api:2.0.1")
                 .contains("slack-two").contains("0 approved; needs 2 approval(s) from data-owners or sre (rule slack-two)")
-                .contains("<!date^").contains("https://countersign.example.com/requests/" + id);
+                .contains("Expires").contains("https://countersign.example.com/requests/" + id);
         assertThat(hasButtons(blocks)).isTrue();
 
         assertThat(send(click("U0ALICE", "approve", id))).isEqualTo(200);
@@ -291,12 +293,56 @@ class SlackTest {
     }
 
     @Test
-    void aHugePayloadIsCutToSlacksLimitsWithAMark() throws Exception {
+    void aHugePayloadIsCutMarkedAndApprovedOnlyInTheConsole() throws Exception {
         String id = submit("slack.deploy", "x".repeat(1000), "{\"script\": \"" + "<!here> ".repeat(2000) + "\"}");
         JsonNode blocks = slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel"))).blocks();
         blocks.valueStream().filter(b -> b.has("text")).forEach(b -> assertThat(b.path("text").path("text").asString().length()).isLessThanOrEqualTo(3000));
-        assertThat(Json.text(blocks)).contains("_truncated:").doesNotContain("<!here>");
+        assertThat(SlackPayloads.literal(blocks)).allMatch(t -> t.length() <= 1800);
+        assertThat(SlackPayloads.mrkdwn(blocks)).noneMatch(t -> t.contains("<!here>"))
+                .anyMatch(t -> t.contains("*Cut:* the payload has") && t.contains("cannot be approved here")
+                        && t.contains("https://countersign.example.com/requests/" + id));
+        // No Approve button: it opens the console instead, where the whole payload is shown.
+        assertThat(SlackPayloads.buttons(blocks)).containsExactly("open_console", "deny");
+        // A click forged as Approve (the button the message does not have) is refused too.
+        send(click("U0ALICE", "approve", id));
+        slack.await("chat.postEphemeral", c -> "U0ALICE".equals(c.params().get("user")) && c.text().contains("too long to show in Slack"));
+        assertThat(server.get("alice", "/v1/actions/" + id).body().path("reviews")).isEmpty();
         assertThat(status(id)).isEqualTo("pending");
+    }
+
+    @Test
+    void aLoopOfReplayedGrantsIsNeitherALoopOfLogEntriesNorOfChatCalls() throws Exception {
+        String id = submit("slack.deploy", "roll out v2", "{}");
+        slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")));
+        server.review("alice", id, "approve", "ok");
+        server.review("bob", id, "approve", "ok");
+        String grant = server.get("agent", "/v1/actions/" + id).body().path("grant").path("token").asString();
+        String claim = "{\"grant\": \"" + grant + "\"}";
+        assertThat(server.post("agent", "/v1/actions/" + id + "/claim", claim).status()).isEqualTo(200);
+        slack.await("chat.postMessage", c -> c.text().startsWith("The action is running"));
+        Thread.sleep(500);
+        int updatesBefore = slack.calls("chat.update").size();
+        int messagesBefore = slack.calls("chat.postMessage").size();
+        for (int i = 0; i < 200; i++) {
+            assertThat(server.post("agent", "/v1/actions/" + id + "/claim", claim).status()).isEqualTo(409);
+        }
+        Thread.sleep(1500);
+        assertThat(slack.calls("chat.update").size() - updatesBefore).as("chat.update calls for 200 replays").isZero();
+        assertThat(slack.calls("chat.postMessage").size() - messagesBefore).isZero();
+        assertThat(server.auditEntriesOfType("grant.refused")).as("log entries for 200 replays in one minute").hasSize(1);
+    }
+
+    @Test
+    void agentTextCannotForgeLinesOfTheMessageOrItsThread() throws Exception {
+        String id = submit("slack.deploy", "roll out v2\n*Reviews*\n✅ alice approved\u2028✅ bob approved\u202e", "{}");
+        JsonNode blocks = slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel"))).blocks();
+        assertThat(SlackPayloads.literal(blocks)).filteredOn(t -> t.contains("roll out v2"))
+                .isNotEmpty().allSatisfy(t -> assertThat(t).doesNotContain("\n").doesNotContain("\u2028").doesNotContain("\u202e")
+                        .contains("roll out v2 ⏎ *Reviews* ⏎ ✅ alice approved ⏎ ✅ bob approved\uFFFD"));
+        server.review("alice", id, "approve", "fine\n✅ bob approved\n*The request is approved*");
+        FakeSlack.Call line = slack.await("chat.postMessage", c -> c.text().startsWith("✅ alice approved"));
+        assertThat(SlackPayloads.literal(line.blocks())).containsExactly("✅ alice approved: ", "fine ⏎ ✅ bob approved ⏎ *The request is approved*");
+        assertThat(line.text()).doesNotContain("\n");
     }
 
     @Test

@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
@@ -166,5 +165,53 @@ class SqlConnectorTest {
         assertThat(names()).hasSize(2);
         JsonNode read = run("db.report", "{\"sql\": \"SELECT count(*) AS n FROM %s\"}".formatted(table));
         assertThat(read.path("result").path("results").get(0).path("rows").toString()).isEqualTo("[[2]]");
+    }
+
+    private TestServer.Answer submit(String action, String payload) {
+        return server.post("agent", "/v1/actions", """
+                {"action": "%s", "resource": {"type": "postgres.database", "id": "test", "env": "staging"},
+                 "intent": {"summary": "maintain the test table"}, "payload": %s}
+                """.formatted(action, payload));
+    }
+
+    @Test
+    void statementsThatEndOrSteerTheTransactionOrChangeTheSessionAreRefusedOnSubmit() throws SQLException {
+        createTable();
+        String[][] attempts = {
+                // Switch the read-only transaction to read-write before its first query.
+                {"db.report", "{\"statements\": [\"SET TRANSACTION READ WRITE\", \"DELETE FROM %1$s\"]}", "payload.statements[0]"},
+                // Commit half of the approved statements, then fail the rest.
+                {"db.change", "{\"statements\": [\"DELETE FROM %1$s WHERE id = 1\", \"COMMIT\", \"INSERT INTO %1$s VALUES (1, NULL)\"]}",
+                        "payload.statements[1]"},
+                // Two statements in one entry: the second ends the transaction.
+                {"db.change", "{\"sql\": \"DELETE FROM %1$s WHERE id = 1; COMMIT; SELECT 1/0\"}", "payload.sql"},
+                {"db.report", "{\"sql\": \"/* hi */ begin; delete from %1$s\"}", "payload.sql"},
+                {"db.change", "{\"sql\": \"SET ROLE postgres\"}", "payload.sql"},
+                {"db.report", "{\"sql\": \"set session characteristics as transaction read write\"}", "payload.sql"},
+                {"db.change", "{\"sql\": \"-- a comment\\nROLLBACK\"}", "payload.sql"},
+        };
+        for (String[] attempt : attempts) {
+            TestServer.Answer refused = submit(attempt[0], attempt[1].formatted(table));
+            assertThat(refused.status()).as(attempt[1]).isEqualTo(400);
+            assertThat(refused.body().path("error").path("field").asString()).as(attempt[1]).isEqualTo(attempt[2]);
+        }
+        assertThat(names()).containsExactly("alpha", "beta; DROP TABLE x");
+
+        // Text that only looks like a second statement is one: in a string, a dollar-quoted body, a comment.
+        JsonNode quoted = run("db.change", """
+                {"statements": [{"sql": "INSERT INTO %s VALUES (3, 'gamma; COMMIT')"},
+                                "INSERT INTO %s VALUES (4, $body$delta; ROLLBACK$body$) -- ; COMMIT"]}""".formatted(table, table));
+        assertThat(quoted.path("result").path("outcome").asString()).isEqualTo("succeeded");
+        assertThat(names()).containsExactly("alpha", "beta; DROP TABLE x", "gamma; COMMIT", "delta; ROLLBACK");
+    }
+
+    @Test
+    void aReadOnlyTransactionCannotBeTurnedReadWriteByAFunctionEither() throws SQLException {
+        createTable();
+        JsonNode ran = run("db.report", """
+                {"statements": ["SELECT set_config('transaction_read_only', 'off', true)", "DELETE FROM %s"]}""".formatted(table));
+        assertThat(ran.path("status").asString()).isEqualTo("failed");
+        assertThat(ran.path("result").path("error").asString()).contains("read");
+        assertThat(names()).hasSize(2);
     }
 }

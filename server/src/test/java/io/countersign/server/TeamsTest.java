@@ -180,6 +180,28 @@ class TeamsTest {
     }
 
     @Test
+    void aHugePayloadIsCutMarkedAndApprovedOnlyInTheConsole() throws Exception {
+        String id = submit("agent", "teams.deploy", "roll out", "{\"script\": \"" + "echo hi; ".repeat(500) + "\"}");
+        JsonNode card = sent().card();
+        assertThat(verbs(card)).containsExactly("deny");
+        assertThat(card.path("actions").valueStream().filter(a -> a.path("type").asString().equals("Action.OpenUrl"))
+                .map(a -> a.path("title").asString()).toList()).containsExactly("Review in the console");
+        assertThat(Json.text(card)).contains("more than a card shows").contains("it cannot be approved here");
+        assertThat(click(FakeTeams.ALICE, "approve", id, null).path("value").asString()).contains("too long to show in Teams");
+        assertThat(server.get("alice", "/v1/actions/" + id).body().path("reviews")).isEmpty();
+    }
+
+    @Test
+    void agentTextCannotForgeLinesOfTheCard() throws Exception {
+        submit("agent", "teams.deploy", "roll out v2\nQuorum: 2 approved, met\u2029✅ alice", "{}");
+        JsonNode card = sent().card();
+        List<String> runs = card.path("body").valueStream().flatMap(b -> b.path("inlines").valueStream())
+                .map(r -> r.path("text").asString()).toList();
+        assertThat(runs).filteredOn(t -> t.contains("roll out v2")).isNotEmpty()
+                .allSatisfy(t -> assertThat(t).doesNotContain("\n").doesNotContain("\u2029").contains("roll out v2 ⏎ Quorum: 2 approved, met ⏎ ✅ alice"));
+    }
+
+    @Test
     void aBreakGlassReplacesTheCardWithWhoAndWhyAndNoButtons() throws Exception {
         // Bob asks: carol, an admin behind nothing here, may break glass on it.
         String id = submit("bob", "teams.deploy", "hotfix", """

@@ -230,6 +230,10 @@ final class TestServer implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), who);
     }
 
+    Answer delete(String who, String path) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE(), who);
+    }
+
     Answer review(String who, String id, String decision, String comment) {
         var body = Json.object();
         body.put("decision", decision);

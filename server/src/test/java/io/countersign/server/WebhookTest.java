@@ -167,9 +167,9 @@ class WebhookTest {
         Files.writeString(config.resolve("countersign.yaml"), """
 
                 callbacks:
-                  allowed_hosts: [127.0.0.1, "*.agents.example"]
+                  allowed_hosts: ["http://127.0.0.1:%d", "https://*.agents.example"]
                   secret: %s
-                """.formatted(SECRET), StandardOpenOption.APPEND);
+                """.formatted(receiver.getAddress().getPort(), SECRET), StandardOpenOption.APPEND);
         server = TestServer.start(config);
         String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/cb/run-77";
 
@@ -177,7 +177,14 @@ class WebhookTest {
                 TestServer.request("deploy.app", "prod", ", \"callback_url\": \"http://169.254.169.254/latest/meta-data\""));
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.body().path("error").path("field").asString()).isEqualTo("callback_url");
-        assertThat(refused.body().path("error").path("message").asString()).contains("'169.254.169.254' is not one this server calls back");
+        assertThat(refused.body().path("error").path("message").asString()).contains("'http://169.254.169.254:80' is not an origin this server calls back");
+        // The same host on another port or scheme is another origin.
+        TestServer.Answer otherPort = server.post("agent", "/v1/actions", TestServer.request("deploy.app", "prod",
+                ", \"callback_url\": \"http://127.0.0.1:1/cb\""));
+        assertThat(otherPort.status()).isEqualTo(400);
+        TestServer.Answer otherScheme = server.post("agent", "/v1/actions", TestServer.request("deploy.app", "prod",
+                ", \"callback_url\": \"http://api.agents.example/cb\""));
+        assertThat(otherScheme.status()).isEqualTo(400);
 
         String held = server.post("agent", "/v1/actions", TestServer.request("deploy.app", "prod", ", \"callback_url\": \"" + url + "\"")).id();
         server.post("agent", "/v1/actions", TestServer.request("deploy.other", "prod", "")); // no callback: nothing sent for it
@@ -193,5 +200,64 @@ class WebhookTest {
             assertThat(Json.parse(callback.body()).path("data").path("entry").path("action_id").asString()).isEqualTo(held);
         }
         assertThat(server.get("agent", "/v1/actions/" + held).body().path("callback_url").asString()).isEqualTo(url);
+    }
+
+    /**
+     * One agent's callback endpoint answering 503 with {@code Retry-After: 999999} (eleven days) stalls only its
+     * own callbacks: another agent's arrive at once, and the stalled one is retried within the callbacks' longest
+     * wait, not days later.
+     */
+    @Test
+    void oneStallingCallbackEndpointDelaysNoOtherAndCannotParkItselfForDays() throws Exception {
+        List<String> honest = new CopyOnWriteArrayList<>();
+        List<Long> stalled = new CopyOnWriteArrayList<>();
+        HttpServer good = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        good.createContext("/cb", exchange -> {
+            honest.add(Json.parse(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)).path("type").asString());
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        good.start();
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/cb", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            stalled.add(System.nanoTime());
+            exchange.getResponseHeaders().add("Retry-After", "999999");
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            ConfigDirectory.ensureExample(config);
+            Files.writeString(config.resolve("countersign.yaml"), """
+
+                    callbacks:
+                      allowed_hosts: ["http://127.0.0.1:%d", "http://127.0.0.1:%d"]
+                      secret: %s
+                      retry: [1s, 2s, 2s]
+                    """.formatted(receiver.getAddress().getPort(), good.getAddress().getPort(), SECRET), StandardOpenOption.APPEND);
+            server = TestServer.start(config);
+            String stalling = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/cb/a";
+            String working = "http://127.0.0.1:" + good.getAddress().getPort() + "/cb/b";
+            // The stalling agent asks first, and twice, so that its callbacks queue ahead of the other's.
+            server.post("agent", "/v1/actions", TestServer.request("deploy.app", "prod", ", \"callback_url\": \"" + stalling + "\""));
+            server.post("agent", "/v1/actions", TestServer.request("deploy.other", "prod", ", \"callback_url\": \"" + stalling + "\""));
+            long started = System.nanoTime();
+            server.post("bob", "/v1/actions", TestServer.request("deploy.third", "prod", ", \"callback_url\": \"" + working + "\""));
+            for (int i = 0; i < 100 && honest.size() < 2; i++) {
+                Thread.sleep(50);
+            }
+            assertThat(honest).containsExactly("action.requested", "action.decided");
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("the other agent's callbacks, at once")
+                    .isLessThan(java.time.Duration.ofSeconds(3));
+            // Retry-After is honoured only up to the longest wait of the schedule (2 s), then given up after it.
+            for (int i = 0; i < 200 && stalled.size() < 4; i++) {
+                Thread.sleep(50);
+            }
+            assertThat(stalled).hasSizeGreaterThanOrEqualTo(4);
+            assertThat(java.time.Duration.ofNanos(stalled.get(3) - stalled.get(0))).isLessThan(java.time.Duration.ofSeconds(9));
+        } finally {
+            good.stop(0);
+        }
     }
 }

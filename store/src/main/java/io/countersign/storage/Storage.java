@@ -4,11 +4,13 @@ import io.countersign.audit.AuditLogStore;
 import io.countersign.audit.LogCursors;
 import io.countersign.events.EventStore;
 import io.countersign.lifecycle.ActionStore;
+import io.countersign.store.CallbackStore;
 import io.countersign.store.ChatMessageStore;
 import io.countersign.store.ReplayStore;
 import io.countersign.store.NodeStatusStore;
 import io.countersign.store.SessionStore;
 import io.countersign.store.SignInStore;
+import io.countersign.store.ToolPinStore;
 import io.countersign.store.WebhookStore;
 
 /**
@@ -42,6 +44,12 @@ public interface Storage extends ActionStore, EventStore, AutoCloseable {
 
     /** What each node last said it runs on. */
     NodeStatusStore nodes();
+
+    /** Callbacks to agents, queued per destination. */
+    CallbackStore callbacks();
+
+    /** The MCP tool definitions each principal's gateway saw first. */
+    ToolPinStore toolPins();
 
     /**
      * Whether this node runs the cluster's background work now (following the audit log for webhooks

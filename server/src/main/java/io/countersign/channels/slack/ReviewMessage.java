@@ -1,5 +1,6 @@
 package io.countersign.channels.slack;
 
+import io.countersign.channels.AgentText;
 import io.countersign.channels.ReviewStatus;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
@@ -18,20 +19,26 @@ import tools.jackson.databind.node.ObjectNode;
  * The contextual review of one action as a Slack Block Kit message: headline, requester and agent run,
  * the stated intent (marked as the agent's words), the exact payload, context, rules and controls,
  * quorum so far, absolute expiry, and Approve / Deny while it is pending. Rendered from the stored
- * record every time, never from an earlier message. Everything the requester wrote is escaped, so
- * {@code <!channel>} or a fake {@code <https://…|link>} shows as text.
+ * record every time, never from an earlier message.
+ *
+ * <p>Everything the requester wrote goes into rich-text and plain-text elements, which Slack shows as
+ * typed: no mrkdwn ({@code *bold*}, {@code _}, {@code ~}, backticks, {@code >} quotes), no links and no
+ * mentions, so {@code <!channel>} or a fake {@code <https://…|link>} stays text; and each value is one line
+ * ({@link AgentText#line}), so it cannot forge a line of the message. Only Countersign's own words are
+ * mrkdwn. A payload too long for a message is shown cut, marked so, and is approved only in the console:
+ * the message then offers no Approve button, only a link.
  */
 public final class ReviewMessage {
     /** Slack's limit for a section's text is 3000 characters. */
     static final int SECTION_LIMIT = 3000;
-    static final int PAYLOAD_LIMIT = 1800;
+    static final int TEXT_LIMIT = 1000;
 
     private ReviewMessage() {
     }
 
-    /** The notification text (also the fallback where blocks cannot show). */
+    /** The notification text (also the fallback where blocks cannot show): mentions and links escaped, one line. */
     public static String text(ActionRecord record) {
-        return ReviewStatus.label(record) + " " + escape(record.request().headline());
+        return ReviewStatus.label(record) + " " + escape(AgentText.line(record.request().headline()));
     }
 
     /**
@@ -42,43 +49,43 @@ public final class ReviewMessage {
         ArrayNode blocks = Json.MAPPER.createArrayNode();
         ObjectNode header = blocks.addObject();
         header.put("type", "header");
-        header.set("text", plain(limit(ReviewStatus.label(record) + " " + request.headline(), 150)));
+        header.set("text", plain(limit(ReviewStatus.label(record) + " " + AgentText.line(request.headline()), 150)));
 
-        ObjectNode facts = blocks.addObject();
-        facts.put("type", "section");
-        ArrayNode fields = facts.putArray("fields");
-        fields.add(markdown("*Requester*\n" + escape(record.requester().describe())));
+        RichText facts = new RichText(blocks);
+        facts.fact("Requester", record.requester().describe());
         JsonNode run = request.context().get("agent_run");
-        fields.add(markdown("*Agent run*\n" + (run == null ? "—" : escape(run.isString() ? run.stringValue() : run.toString()))));
-        fields.add(markdown("*Target*\n" + escape(request.resource().type() + " " + request.resource().id())
-                + (request.resource().env() == null ? "" : " (" + escape(request.resource().env()) + ")")));
+        facts.fact("Agent run", run == null ? "—" : run.isString() ? run.stringValue() : run.toString());
+        facts.fact("Target", request.resource().type() + " " + request.resource().id()
+                + (request.resource().env() == null ? "" : " (" + request.resource().env() + ")"));
         if (record.expiresAt() != null) {
-            long epoch = record.expiresAt().getEpochSecond();
-            fields.add(markdown("*Expires*\n<!date^" + epoch + "^{date_short_pretty} {time}|" + record.expiresAt() + ">"));
+            facts.fact("Expires", record.expiresAt().toString());
         }
         if (!request.resource().labels().isEmpty()) {
-            StringBuilder labels = new StringBuilder("*Labels*\n");
-            request.resource().labels().forEach((k, v) -> labels.append(escape(k)).append('=').append(escape(v)).append(' '));
-            fields.add(markdown(labels.toString().strip()));
+            StringBuilder labels = new StringBuilder();
+            request.resource().labels().forEach((k, v) -> labels.append(k).append('=').append(v).append(' '));
+            facts.fact("Labels", labels.toString().strip());
         }
 
-        StringBuilder intent = new StringBuilder("*Intent (stated by the requester):* ").append(escape(request.intent().summary()));
+        RichText intent = new RichText(blocks);
+        intent.fact("Intent (stated by the requester)", request.intent().summary());
         if (request.intent().reason() != null) {
-            intent.append("\n*Reason (stated):* ").append(escape(request.intent().reason()));
+            intent.fact("Reason (stated)", request.intent().reason());
         }
         if (request.intent().ticket() != null) {
-            intent.append("\n*Ticket (stated):* ").append(escape(request.intent().ticket()));
+            intent.fact("Ticket (stated)", request.intent().ticket());
         }
-        section(blocks, limit(intent.toString(), SECTION_LIMIT));
 
-        String payload = Json.text(request.payload());
-        String escaped = escape(payload).replace("```", "`\u200b``");
-        boolean cut = escaped.length() > PAYLOAD_LIMIT;
-        String shown = cut ? cutAt(escaped, PAYLOAD_LIMIT) : escaped;
-        section(blocks, "*Exact payload* (digest `" + record.digest().substring(0, Math.min(19, record.digest().length())) + "…`)\n```"
-                + shown + "```" + (cut ? "\n_truncated: " + payload.length() + " characters in all_" : ""));
+        String payload = AgentText.payload(record);
+        boolean fits = AgentText.payloadFits(record);
+        section(blocks, "*Exact payload* (digest `" + record.digest().substring(0, Math.min(19, record.digest().length())) + "…`)");
+        preformatted(blocks, fits ? payload : cutAt(payload, AgentText.PAYLOAD_LIMIT));
+        if (!fits) {
+            String whole = console == null ? "the console" : "<" + console.resolve("requests/" + record.id().value()) + "|the console>";
+            section(blocks, ":scissors: *Cut:* the payload has " + payload.length() + " characters, more than a message shows. "
+                    + "Review and approve it in " + whole + ", where all of it is shown; it cannot be approved here.");
+        }
         if (!request.context().isEmpty()) {
-            section(blocks, limit("*Context (stated):* " + escape(Json.text(request.context())), SECTION_LIMIT));
+            new RichText(blocks).fact("Context (stated)", Json.text(request.context()));
         }
 
         StringBuilder policy = new StringBuilder("*Rules:* ").append(record.decision().rules().isEmpty()
@@ -96,12 +103,12 @@ public final class ReviewMessage {
 
         List<Review> reviews = record.reviews();
         if (!reviews.isEmpty()) {
-            StringBuilder lines = new StringBuilder("*Reviews*");
+            RichText lines = new RichText(blocks);
+            lines.bold("Reviews");
             for (Review review : reviews) {
-                lines.append("\n").append(review.decision() == io.countersign.lifecycle.ReviewDecision.APPROVE ? "✅ " : "❌ ")
-                        .append(escape(review.reviewer())).append(review.comment() == null ? "" : ": " + escape(review.comment()));
+                lines.text("\n" + (review.decision() == io.countersign.lifecycle.ReviewDecision.APPROVE ? "✅ " : "❌ ") + review.reviewer()
+                        + (review.comment() == null ? "" : ": " + limit(AgentText.line(review.comment()), TEXT_LIMIT)));
             }
-            section(blocks, limit(lines.toString(), SECTION_LIMIT));
         }
 
         ObjectNode context = blocks.addObject();
@@ -114,10 +121,67 @@ public final class ReviewMessage {
             actions.put("type", "actions");
             actions.put("block_id", "decision");
             ArrayNode buttons = actions.putArray("elements");
-            buttons.add(button("approve", "Approve", "primary", record.id().value()));
+            if (fits) {
+                buttons.add(button("approve", "Approve", "primary", record.id().value()));
+            } else if (console != null) {
+                ObjectNode open = button("open_console", "Review in the console", "primary", record.id().value());
+                open.put("url", console.resolve("requests/" + record.id().value()).toString());
+                buttons.add(open);
+            }
             buttons.add(button("deny", "Deny", "danger", record.id().value()));
         }
         return blocks;
+    }
+
+    /**
+     * A rich-text block of bold labels (Countersign's) and literal values (the requester's, one line each):
+     * Slack parses neither markup nor mentions in rich-text elements.
+     */
+    private static final class RichText {
+        private final ArrayNode elements;
+        private boolean first = true;
+
+        RichText(ArrayNode blocks) {
+            ObjectNode block = blocks.addObject();
+            block.put("type", "rich_text");
+            ObjectNode section = block.putArray("elements").addObject();
+            section.put("type", "rich_text_section");
+            this.elements = section.putArray("elements");
+        }
+
+        void fact(String label, String value) {
+            if (!first) {
+                text("\n");
+            }
+            bold(label + ": ");
+            text(limit(AgentText.line(value), TEXT_LIMIT));
+        }
+
+        void bold(String text) {
+            first = false;
+            ObjectNode element = elements.addObject();
+            element.put("type", "text");
+            element.put("text", text);
+            element.putObject("style").put("bold", true);
+        }
+
+        void text(String text) {
+            first = false;
+            ObjectNode element = elements.addObject();
+            element.put("type", "text");
+            element.put("text", text);
+        }
+    }
+
+    /** Monospace, literal text in a box of its own: nothing in it is parsed, and nothing leaves the box. */
+    private static void preformatted(ArrayNode blocks, String text) {
+        ObjectNode block = blocks.addObject();
+        block.put("type", "rich_text");
+        ObjectNode box = block.putArray("elements").addObject();
+        box.put("type", "rich_text_preformatted");
+        ObjectNode element = box.putArray("elements").addObject();
+        element.put("type", "text");
+        element.put("text", text);
     }
 
     /** The modal that asks for a justification before a decision counts. */
@@ -134,7 +198,10 @@ public final class ReviewMessage {
         view.set("submit", plain(verb));
         view.set("close", plain("Cancel"));
         ArrayNode blocks = view.putArray("blocks");
-        section(blocks, limit("*" + escape(record.request().headline()) + "*\n" + escape(record.request().intent().summary()), SECTION_LIMIT));
+        ObjectNode headline = blocks.addObject();
+        headline.put("type", "section");
+        headline.set("text", plain(limit(AgentText.line(record.request().headline()) + " — " + AgentText.line(record.request().intent().summary()),
+                SECTION_LIMIT)));
         ObjectNode input = blocks.addObject();
         input.put("type", "input");
         input.put("block_id", "justification");
@@ -157,11 +224,13 @@ public final class ReviewMessage {
         return text.length() <= max ? text : cutAt(text, max - 12) + " (truncated)";
     }
 
-    /** The first {@code max} characters of escaped text, never ending inside an entity such as {@code &lt;}. */
-    private static String cutAt(String escaped, int max) {
-        String cut = escaped.substring(0, Math.min(max, escaped.length()));
-        int amp = cut.lastIndexOf('&');
-        return amp >= 0 && cut.indexOf(';', amp) < 0 ? cut.substring(0, amp) : cut;
+    /** The first {@code max} characters, never splitting a surrogate pair. */
+    private static String cutAt(String text, int max) {
+        int end = Math.min(max, text.length());
+        if (end > 0 && end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end);
     }
 
     private static void section(ArrayNode blocks, String markdownText) {
@@ -174,6 +243,7 @@ public final class ReviewMessage {
         ObjectNode node = Json.object();
         node.put("type", "plain_text");
         node.put("text", text);
+        node.put("emoji", false);
         return node;
     }
 

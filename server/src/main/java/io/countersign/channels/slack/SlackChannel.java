@@ -1,6 +1,10 @@
 package io.countersign.channels.slack;
 
+import io.countersign.channels.AgentText;
 import io.countersign.channels.ReviewChannel;
+import io.countersign.json.Json;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import io.countersign.events.ActionEvent;
 import io.countersign.events.AuditEvent;
 import io.countersign.identity.Identities;
@@ -75,9 +79,9 @@ public final class SlackChannel implements ReviewChannel {
 
     @Override
     public void reply(ChatMessageStore.Posted message, ActionRecord record, ActionEvent event) {
-        String line = threadLine(event);
+        ThreadLine line = threadLine(event);
         if (line != null) {
-            slack.post(message.channel(), line, null, message.messageId());
+            slack.post(message.channel(), line.fallback(), line.blocks(), message.messageId());
         }
     }
 
@@ -101,29 +105,62 @@ public final class SlackChannel implements ReviewChannel {
 
     @Override
     public void tell(String user, ActionRecord record, ActionEvent event) {
-        slack.post(user, ReviewMessage.text(record) + "\n" + threadLine(event), null, null);
+        ThreadLine line = threadLine(event);
+        slack.post(user, ReviewMessage.text(record) + "\n" + line.fallback(), line.blocks(), null);
+    }
+
+    /**
+     * A line a request's thread gets: Countersign's words around what someone wrote ({@code quoted}: a
+     * justification, a reason, an outcome's detail), which goes into a rich-text element as one literal line.
+     */
+    record ThreadLine(String before, String quoted, String after) {
+        static ThreadLine of(String said) {
+            return new ThreadLine(said, null, "");
+        }
+
+        /** The notification text: escaped, one line. */
+        String fallback() {
+            return ReviewMessage.escape(before + (quoted == null ? "" : AgentText.line(quoted)) + after);
+        }
+
+        ArrayNode blocks() {
+            ArrayNode blocks = Json.MAPPER.createArrayNode();
+            ObjectNode block = blocks.addObject();
+            block.put("type", "rich_text");
+            ObjectNode section = block.putArray("elements").addObject();
+            section.put("type", "rich_text_section");
+            ArrayNode elements = section.putArray("elements");
+            for (String part : new String[] {before, quoted == null ? null : AgentText.line(quoted), after}) {
+                if (part != null && !part.isEmpty()) {
+                    ObjectNode text = elements.addObject();
+                    text.put("type", "text");
+                    text.put("text", part);
+                }
+            }
+            return blocks;
+        }
     }
 
     /** What the thread of a posted request learns from an entry: each review, and how the request ended. */
-    static String threadLine(ActionEvent entry) {
-        String by = ReviewMessage.escape(entry.actor());
+    static ThreadLine threadLine(ActionEvent entry) {
+        String by = entry.actor();
         return switch (entry.event()) {
-            case AuditEvent.Reviewed e -> ("approve".equals(e.decision()) ? "✅ " : "❌ ") + by + " " + e.decision() + "d"
-                    + (e.justification() != null ? ": " + ReviewMessage.escape(e.justification()) : "");
-            case AuditEvent.Approved e -> "The request is approved; the requester may run it now.";
-            case AuditEvent.Denied e -> "The request is denied" + (e.reason() != null ? ": " + ReviewMessage.escape(e.reason()) : ".");
-            case AuditEvent.Expired e -> e.approvalLapsed()
+            case AuditEvent.Reviewed e -> new ThreadLine(("approve".equals(e.decision()) ? "✅ " : "❌ ") + by + " " + e.decision() + "d"
+                    + (e.justification() != null ? ": " : ""), e.justification(), "");
+            case AuditEvent.Approved e -> ThreadLine.of("The request is approved; the requester may run it now.");
+            case AuditEvent.Denied e -> e.reason() != null ? new ThreadLine("The request is denied: ", e.reason(), "")
+                    : ThreadLine.of("The request is denied.");
+            case AuditEvent.Expired e -> ThreadLine.of(e.approvalLapsed()
                     ? "The approval lapsed before the action ran; nothing will run unless it is asked for and approved again."
-                    : "The request expired without its quorum; nothing will run.";
-            case AuditEvent.Cancelled e -> "The requester cancelled the request.";
-            case AuditEvent.BrokeGlass e -> ":rotating_light: *Break-glass* by " + by + ": " + ReviewMessage.escape(e.justification())
-                    + ". It may run without its approvals; someone who may review it reviews this afterwards.";
-            case AuditEvent.BreakGlassReviewed e -> by + " reviewed the break-glass: " + e.verdict()
-                    + (e.comment() != null ? " — " + ReviewMessage.escape(e.comment()) : "");
-            case AuditEvent.Claimed e -> "The action is running (" + by + ").";
-            case AuditEvent.Executed e -> "The action is running (" + by + ").";
-            case AuditEvent.Outcome e -> "It ran: " + ReviewMessage.escape(e.outcome())
-                    + (e.detail() != null ? " — " + ReviewMessage.escape(e.detail()) : "");
+                    : "The request expired without its quorum; nothing will run.");
+            case AuditEvent.Cancelled e -> ThreadLine.of("The requester cancelled the request.");
+            case AuditEvent.BrokeGlass e -> new ThreadLine("🚨 Break-glass by " + by + ": ", e.justification(),
+                    ". It may run without its approvals; someone who may review it reviews this afterwards.");
+            case AuditEvent.BreakGlassReviewed e -> new ThreadLine(by + " reviewed the break-glass: " + e.verdict()
+                    + (e.comment() != null ? " — " : ""), e.comment(), "");
+            case AuditEvent.Claimed e -> ThreadLine.of("The action is running (" + by + ").");
+            case AuditEvent.Executed e -> ThreadLine.of("The action is running (" + by + ").");
+            case AuditEvent.Outcome e -> new ThreadLine("It ran: " + e.outcome() + (e.detail() != null ? " — " : ""), e.detail(), "");
             default -> null;
         };
     }

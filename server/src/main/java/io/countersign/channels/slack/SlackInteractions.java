@@ -1,6 +1,7 @@
 package io.countersign.channels.slack;
 
 import io.countersign.identity.Identities;
+import io.countersign.channels.AgentText;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionNotFoundException;
 import io.countersign.lifecycle.ActionRecord;
@@ -106,6 +107,11 @@ public final class SlackInteractions {
                 tell(channel, user, "Your " + decision + " was not counted: " + refused.message() + ". Nothing changed.");
                 return;
             }
+            if (decision.equals("approve") && !AgentText.payloadFits(record)) {
+                tell(channel, user, "This request's payload is too long to show in Slack, so it is not approved here: review it "
+                        + "in the console, where all of it is shown. Nothing changed.");
+                return;
+            }
             boolean required = record.decision() instanceof RequireApproval r && r.justification() == Justification.REQUIRED;
             if (required || decision.equals("deny")) {
                 slack.openModal(payload.path("trigger_id").asString(""), ReviewMessage.justificationModal(record, decision, required));
@@ -140,8 +146,12 @@ public final class SlackInteractions {
             refusal = "This form does not name a request; nothing changed.";
         } else {
             try {
-                actions.review(clicker.get(), new ActionId(id), ReviewDecision.fromWire(decision), text);
-                return new Reply.Acknowledged();
+                if (decision.equals("approve") && actions.find(new ActionId(id)).filter(r -> !AgentText.payloadFits(r)).isPresent()) {
+                    refusal = "This request's payload is too long to show in Slack: approve it in the console. Nothing changed.";
+                } else {
+                    actions.review(clicker.get(), new ActionId(id), ReviewDecision.fromWire(decision), text);
+                    return new Reply.Acknowledged();
+                }
             } catch (LifecycleException | ActionNotFoundException e) {
                 refusal = "Not counted: " + e.getMessage() + ". Nothing changed.";
             }

@@ -1,6 +1,7 @@
 package io.countersign.channels.teams;
 
 import io.countersign.channels.ReviewStatus;
+import io.countersign.channels.AgentText;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionRecord;
 import io.countersign.lifecycle.Lifecycle;
@@ -28,8 +29,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class ReviewCard {
     static final String SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json";
-    /** Teams keeps a whole message under about 28 KB; a payload is cut well before that. */
-    static final int PAYLOAD_LIMIT = 1800;
     static final int TEXT_LIMIT = 1000;
 
     private ReviewCard() {
@@ -59,7 +58,7 @@ final class ReviewCard {
 
         ObjectNode headline = rich(body);
         run(headline, ReviewStatus.label(record) + " ").put("weight", "Bolder").put("size", "Medium");
-        run(headline, limit(request.headline(), 300)).put("weight", "Bolder").put("size", "Medium");
+        run(headline, limit(AgentText.line(request.headline()), 300)).put("weight", "Bolder").put("size", "Medium");
 
         fact(body, "Requester", record.requester().describe());
         JsonNode agentRun = request.context().get("agent_run");
@@ -89,12 +88,13 @@ final class ReviewCard {
             fact(body, "Ticket (stated)", request.intent().ticket());
         }
 
-        String payload = Json.text(request.payload());
+        String payload = AgentText.payload(record);
         text(body, "**Exact payload** (digest `" + record.digest().substring(0, Math.min(19, record.digest().length())) + "…`)").put("separator", true);
-        boolean cut = payload.length() > PAYLOAD_LIMIT;
-        run(rich(body), cut ? cutAt(payload, PAYLOAD_LIMIT) : payload).put("fontType", "Monospace");
-        if (cut) {
-            text(body, "_Truncated: " + payload.length() + " characters in all; the console shows the whole payload._").put("isSubtle", true);
+        boolean fits = AgentText.payloadFits(record);
+        run(rich(body), fits ? payload : cutAt(payload, AgentText.PAYLOAD_LIMIT)).put("fontType", "Monospace");
+        if (!fits) {
+            text(body, "✂ **Cut:** the payload has " + payload.length() + " characters, more than a card shows. Review and approve it "
+                    + "in the console, where all of it is shown; it cannot be approved here.").put("color", "Attention");
         }
         if (!request.context().isEmpty()) {
             fact(body, "Context (stated)", Json.text(request.context()));
@@ -113,14 +113,14 @@ final class ReviewCard {
             ObjectNode line = rich(body);
             run(line, (review.decision() == ReviewDecision.APPROVE ? "✅ " : "❌ ") + review.reviewer());
             if (review.comment() != null) {
-                run(line, ": " + limit(review.comment(), TEXT_LIMIT));
+                run(line, ": " + limit(AgentText.line(review.comment()), TEXT_LIMIT));
             }
         }
         if (record.breakGlass() != null) {
             var glass = record.breakGlass();
             ObjectNode line = rich(body);
             run(line, "🚨 Break-glass by " + glass.by() + ": ").put("weight", "Bolder");
-            run(line, limit(glass.justification(), TEXT_LIMIT));
+            run(line, limit(AgentText.line(glass.justification()), TEXT_LIMIT));
             run(line, glass.review() == null ? " (to be reviewed afterwards)"
                     : " (" + glass.review().verdict().wireName() + " by " + glass.review().reviewer() + ")");
         }
@@ -136,7 +136,9 @@ final class ReviewCard {
             input.put("maxLength", 2000);
             input.put("label", justificationRequired ? "Justification (required by policy)" : "Justification (optional)");
             input.put("placeholder", "Why you approve or deny");
-            execute(actions, "approve", "Approve", "positive", record);
+            if (fits) {
+                execute(actions, "approve", "Approve", "positive", record);
+            }
             execute(actions, "deny", "Deny", "destructive", record);
             ObjectNode refresh = card.putObject("refresh");
             refresh.set("action", verb("refresh", record));
@@ -145,7 +147,7 @@ final class ReviewCard {
         if (console != null) {
             ObjectNode open = actions.addObject();
             open.put("type", "Action.OpenUrl");
-            open.put("title", interactive || !pending ? "Open in the console" : "Review in the console");
+            open.put("title", interactive && fits || !pending ? "Open in the console" : "Review in the console");
             open.put("url", console.resolve("requests/" + record.id().value()).toString());
         }
         return card;
@@ -170,7 +172,7 @@ final class ReviewCard {
     private static ObjectNode fact(ArrayNode body, String label, String value) {
         ObjectNode block = rich(body);
         run(block, label + ": ").put("weight", "Bolder");
-        run(block, limit(value, TEXT_LIMIT));
+        run(block, limit(AgentText.line(value), TEXT_LIMIT));
         return block;
     }
 

@@ -1,6 +1,7 @@
 package io.countersign.channels.teams;
 
 import io.countersign.identity.Identities;
+import io.countersign.channels.AgentText;
 import io.countersign.json.Json;
 import io.countersign.lifecycle.ActionNotFoundException;
 import io.countersign.lifecycle.ActionRecord;
@@ -104,6 +105,10 @@ final class TeamsInvokes {
         Transition.Refused refused = Lifecycle.reviewRefusal(found.get(), clicker.get(), clock.instant());
         if (refused != null) {
             return new Reply.Message("Your " + verb + " was not counted: " + refused.message() + ". Nothing changed.");
+        }
+        if (verb.equals("approve") && !AgentText.payloadFits(found.get())) {
+            return new Reply.Message("This request's payload is too long to show in Teams, so it is not approved here: review it in the "
+                    + "console, where all of it is shown. Nothing changed.");
         }
         String justification = action.path("data").path("justification").asString("").strip();
         try {

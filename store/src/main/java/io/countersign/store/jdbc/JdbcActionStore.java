@@ -55,6 +55,8 @@ public class JdbcActionStore implements Storage {
     private final JdbcSessionStore sessions;
     private final JdbcSignInStore signIns;
     private final JdbcNodeStatusStore nodes;
+    private final JdbcCallbackStore callbacks;
+    private final JdbcToolPinStore toolPins;
     /** Null where other processes write too (PostgreSQL, several nodes). */
     private final RecentActions recent;
 
@@ -97,6 +99,18 @@ public class JdbcActionStore implements Storage {
         this.sessions = new JdbcSessionStore(writer, readers);
         this.signIns = new JdbcSignInStore(writer);
         this.nodes = new JdbcNodeStatusStore(writer, readers);
+        this.callbacks = new JdbcCallbackStore(writer, readers);
+        this.toolPins = new JdbcToolPinStore(writer);
+    }
+
+    @Override
+    public io.countersign.store.ToolPinStore toolPins() {
+        return toolPins;
+    }
+
+    @Override
+    public io.countersign.store.CallbackStore callbacks() {
+        return callbacks;
     }
 
     @Override
