@@ -54,7 +54,16 @@ public final class Json {
             throw new InvalidInputException("malformed_json", null, "malformed JSON" + where + ": " + e.getOriginalMessage());
         } catch (JacksonException e) {
             throw new InvalidInputException("malformed_json", null, "malformed JSON: " + e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            // A number beyond what a BigDecimal may hold (an exponent of billions): Jackson says so in this
+            // exception, not in one of its own. Cut: the number is the caller's and may be long.
+            throw new InvalidInputException("malformed_json", null, "malformed JSON: a number is out of range: "
+                    + abbreviated(e.getMessage()));
         }
+    }
+
+    private static String abbreviated(String text) {
+        return text == null || text.length() <= 200 ? String.valueOf(text) : text.substring(0, 199) + "…";
     }
 
     /** The dotted path of the member named twice, when that is what {@code e} is about; null otherwise. */

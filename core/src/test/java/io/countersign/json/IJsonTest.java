@@ -85,6 +85,15 @@ class IJsonTest {
     }
 
     @Test
+    void aNumberBeyondWhatADecimalCanHoldIsMalformedNotAServerError() {
+        // Found by ParserFuzzTest (Jazzer): before, this escaped as a NumberFormatException, a 500.
+        assertThatThrownBy(() -> Json.parse("{\"payload\": {\"n\": 5e2555555555}}"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("a number is out of range")
+                .extracting("code").isEqualTo("malformed_json");
+    }
+
+    @Test
     void theSameNumberWrittenTwoWaysHasOneDigest() {
         assertThat(ActionDigest.of(withPayload("{\"n\": 100, \"f\": 0.5}")))
                 .isEqualTo(ActionDigest.of(withPayload("{\"f\": 5e-1, \"n\": 1e2}")));
