@@ -30,6 +30,12 @@ final class BenchNode implements AutoCloseable {
     static BenchNode start(String countersign, Path work, int port, HttpClient http) throws Exception {
         Path config = work.resolve("config");
         BenchConfig.unlimited(config);
+        // A node left from an earlier run would answer in this one's place, with keys nobody here holds.
+        try (var probe = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            probe.setReuseAddress(true);
+        } catch (IOException inUse) {
+            throw new IllegalStateException("port " + port + " is in use: is a node from an earlier run still running?", inUse);
+        }
         Process process = new ProcessBuilder(countersign, "serve", "--config", config.toString(), "--port", String.valueOf(port))
                 .redirectErrorStream(true).redirectOutput(work.resolve("node.log").toFile()).start();
         URI base = URI.create("http://127.0.0.1:" + port);

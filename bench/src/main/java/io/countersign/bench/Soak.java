@@ -54,14 +54,16 @@ public final class Soak {
             String hostileKey = ApiKeys.generate();
             addHostileAgent(config, hostileKey);
             allowCallbacks(config, honestSink, stallingSink);
+            boolean passed;
             try (BenchNode node = BenchNode.start(countersign, work, PORT, http)) {
-                run(node, http, jcmd, seconds, clients, honestSink, stallingSink, hostileKey, countersign);
+                passed = run(node, http, jcmd, seconds, clients, honestSink, stallingSink, hostileKey, countersign);
             }
+            // Only once the node is stopped: exiting inside the block would leave it running.
+            System.exit(passed ? 0 : 1);
         }
-        System.exit(0);
     }
 
-    private static void run(BenchNode node, HttpClient http, String jcmd, int seconds, int clients, CallbackSink honestSink,
+    private static boolean run(BenchNode node, HttpClient http, String jcmd, int seconds, int clients, CallbackSink honestSink,
                             CallbackSink stallingSink, String hostileKey, String countersign) throws Exception {
         Stats honest = new Stats();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -119,9 +121,7 @@ public final class Soak {
         before.addTo(result, "alone_");
         during.addTo(result, "hostile_");
         result.metric("stalled_callbacks", stallingSink.received.get()).note("log_verified", String.valueOf(verified)).print();
-        if (errors > 0 || !verified) {
-            System.exit(1);
-        }
+        return errors == 0 && verified;
     }
 
     /** A second agent, with a key of its own: per-caller limits and queues are what keep it from the others. */
@@ -304,7 +304,7 @@ public final class Soak {
             int pick = random.nextInt(100);
             try {
                 if (pick < 60) {
-                    JsonNode allowed = call("submit allowed", "agent", "POST", "/v1/actions", request("db.read", "dev", null), 200);
+                    JsonNode allowed = call("submit allowed", "agent", "POST", "/v1/actions", request("db.read", "staging", null), 200);
                     if (allowed != null) {
                         call("report outcome", "agent", "POST", "/v1/actions/" + allowed.path("id").asString() + "/outcome",
                                 "{\"grant\": \"" + allowed.path("grant").path("token").asString() + "\", \"status\": \"succeeded\"}", 200);
@@ -392,7 +392,7 @@ public final class Soak {
                     call("poll unknown id", "GET", "/v1/actions/act_" + Long.toHexString(random.nextLong()) + "?wait=1s", null);
                 } else if (pick < 80) {
                     if (usedGrant == null) {
-                        JsonNode allowed = call("submit allowed", "POST", "/v1/actions", request("db.read", "dev", null));
+                        JsonNode allowed = call("submit allowed", "POST", "/v1/actions", request("db.read", "staging", null));
                         if (allowed != null && allowed.has("grant")) {
                             usedGrantAction = allowed.path("id").asString();
                             usedGrant = allowed.path("grant").path("token").asString();
@@ -437,8 +437,8 @@ public final class Soak {
     /** A request body whose resource and payload say which caller sent it and its sequence number. */
     private static String actionRequest(String caller, String numberField, int number, long n, String action, String env, String callback) {
         return """
-                {"action": "%s", "resource": {"type": "postgres.table", "id": "%s/t-%d", "env": "%s"},
-                 "intent": {"summary": "%s %d/%d"}, "payload": {"%s": %d, "n": %d}%s}""".formatted(action, caller, number, env,
+                {"action": "%s", "resource": {"type": "postgres.table", "id": "%s/%s-t-%d", "env": "%s"},
+                 "intent": {"summary": "%s %d/%d"}, "payload": {"%s": %d, "n": %d}%s}""".formatted(action, env, caller, number, env,
                 caller, number, n, numberField, number, n, callback == null ? "" : ", \"callback_url\": \"" + callback + "\"");
     }
 }

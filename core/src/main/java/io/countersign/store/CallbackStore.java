@@ -25,9 +25,19 @@ public interface CallbackStore {
     /** Destinations whose oldest pending callback is due by {@code now}, at most {@code limit}. */
     List<String> dueDestinations(Instant now, int limit);
 
-    /** The oldest pending callback to {@code destination}: the one its next attempt is for. */
-    Optional<Pending> head(String destination);
+    /**
+     * The oldest pending callbacks to {@code destination}, in log order, at most {@code limit}: the head, whose
+     * next attempt may have to wait, and those queued behind it.
+     */
+    List<Pending> heads(String destination, int limit);
 
-    /** Records an attempt: {@code done} (delivered, or given up) takes it off the queue; otherwise it waits until {@code nextAt}. */
-    void attempted(long id, int attempts, Integer status, String error, boolean done, boolean delivered, Instant nextAt, Instant at);
+    /**
+     * How one attempt went: {@code done} (delivered, or given up) takes it off the queue; otherwise it waits
+     * until {@code nextAt}.
+     */
+    record Attempt(long id, int attempts, Integer status, String error, boolean done, boolean delivered, Instant nextAt, Instant at) {
+    }
+
+    /** Records attempts in one write: a destination's run of deliveries costs one commit, not one each. */
+    void attempted(List<Attempt> attempts);
 }

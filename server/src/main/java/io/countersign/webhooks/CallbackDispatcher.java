@@ -9,6 +9,8 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +29,8 @@ public final class CallbackDispatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(CallbackDispatcher.class.getName());
     static final int MOST_AT_ONCE = 32;
     private static final Duration IDLE = Duration.ofMillis(500);
+    /** Callbacks delivered to one destination before their results are written, in one commit. */
+    private static final int RUN = 64;
 
     private final Callbacks callbacks;
     private final CallbackStore store;
@@ -86,15 +90,31 @@ public final class CallbackDispatcher implements AutoCloseable {
         }
     }
 
-    /** Delivers a destination's due callbacks in order, until its head must wait or its queue is empty. */
+    /**
+     * Delivers a destination's due callbacks in order, until its head must wait or its queue is empty. A run of
+     * deliveries is recorded in one write: a node stopped mid-run delivers those again, in order, as it would
+     * one whose record it had not written.
+     */
     private void serve(String destination) {
         try {
             while (running) {
-                Optional<CallbackStore.Pending> head = store.head(destination);
-                if (head.isEmpty() || head.get().nextAt().isAfter(clock.instant())) {
+                List<CallbackStore.Pending> heads = store.heads(destination, RUN);
+                if (heads.isEmpty() || heads.getFirst().nextAt().isAfter(clock.instant())) {
                     return;
                 }
-                deliver(head.get());
+                List<CallbackStore.Attempt> attempts = new ArrayList<>();
+                try {
+                    for (CallbackStore.Pending callback : heads) {
+                        CallbackStore.Attempt attempt = deliver(callback);
+                        attempts.add(attempt);
+                        if (!attempt.done()) {
+                            // This one waits for its retry, and everything behind it with it: log order.
+                            break;
+                        }
+                    }
+                } finally {
+                    store.attempted(attempts);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,27 +127,26 @@ public final class CallbackDispatcher implements AutoCloseable {
         }
     }
 
-    private void deliver(CallbackStore.Pending callback) throws InterruptedException {
+    private CallbackStore.Attempt deliver(CallbackStore.Pending callback) throws InterruptedException {
         Instant now = clock.instant();
         Optional<byte[]> entry = log.entry(callback.logIndex());
         if (entry.isEmpty()) {
-            store.attempted(callback.id(), callback.attempts(), null, "the log has no entry " + callback.logIndex(), true, false, now, now);
-            return;
+            return new CallbackStore.Attempt(callback.id(), callback.attempts(), null, "the log has no entry " + callback.logIndex(), true, false,
+                    now, now);
         }
         int attempt = callback.attempts() + 1;
         WebhookPost.Attempt tried = post.send(URI.create(callback.url()), callbacks.key(), WebhookPost.webhookId(callback.logIndex()),
                 post.payload(new LogEntry(callback.logIndex(), entry.get(), AuditEntry.decode(entry.get()))));
         now = clock.instant();
         if (tried.delivered() || tried.gone()) {
-            store.attempted(callback.id(), attempt, tried.status(), tried.gone() ? "410 Gone" : null, true, tried.delivered(), now, now);
-            return;
+            return new CallbackStore.Attempt(callback.id(), attempt, tried.status(), tried.gone() ? "410 Gone" : null, true, tried.delivered(), now, now);
         }
         boolean last = attempt > callbacks.retry().size();
         if (last) {
             LOG.log(Level.WARNING, "gave up a callback to " + callback.destination() + " after " + attempt + " attempts: " + tried.failure());
         }
         Instant next = last ? now : now.plus(WebhookPost.wait(tried, callbacks.retry(), attempt));
-        store.attempted(callback.id(), attempt, tried.status(), tried.failure(), last, false, next, now);
+        return new CallbackStore.Attempt(callback.id(), attempt, tried.status(), tried.failure(), last, false, next, now);
     }
 
     private void pause(Duration wait) {

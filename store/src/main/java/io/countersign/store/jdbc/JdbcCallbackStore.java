@@ -75,47 +75,58 @@ final class JdbcCallbackStore implements CallbackStore {
     }
 
     @Override
-    public Optional<Pending> head(String destination) {
+    public List<Pending> heads(String destination, int limit) {
         return ReadTransaction.run(readers, connection -> {
+            List<Pending> heads = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement("SELECT id, url, log_index, attempts, next_at FROM callback_deliveries "
-                    + "WHERE destination = ? AND done_at IS NULL ORDER BY id LIMIT 1")) {
+                    + "WHERE destination = ? AND done_at IS NULL ORDER BY id LIMIT ?")) {
                 select.setString(1, destination);
+                select.setInt(2, limit);
                 try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? Optional.of(new Pending(rows.getLong(1), destination, rows.getString(2), rows.getLong(3),
-                            rows.getInt(4), Instant.ofEpochMilli(rows.getLong(5)))) : Optional.<Pending>empty();
+                    while (rows.next()) {
+                        heads.add(new Pending(rows.getLong(1), destination, rows.getString(2), rows.getLong(3), rows.getInt(4),
+                                Instant.ofEpochMilli(rows.getLong(5))));
+                    }
                 }
             }
+            return heads;
         });
     }
 
     @Override
-    public void attempted(long id, int attempts, Integer status, String error, boolean done, boolean delivered, Instant nextAt, Instant at) {
+    public void attempted(List<Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
         try {
             writer.execute(connection -> {
                 try (PreparedStatement update = connection.prepareStatement("UPDATE callback_deliveries SET attempts = ?, last_status = ?, "
                         + "last_error = ?, next_at = ?, done_at = ?, delivered = ? WHERE id = ?")) {
-                    update.setInt(1, attempts);
-                    if (status == null) {
-                        update.setNull(2, java.sql.Types.INTEGER);
-                    } else {
-                        update.setInt(2, status);
+                    for (Attempt attempt : attempts) {
+                        update.setInt(1, attempt.attempts());
+                        if (attempt.status() == null) {
+                            update.setNull(2, java.sql.Types.INTEGER);
+                        } else {
+                            update.setInt(2, attempt.status());
+                        }
+                        update.setString(3, attempt.error());
+                        update.setLong(4, attempt.nextAt().toEpochMilli());
+                        if (attempt.done()) {
+                            update.setLong(5, attempt.at().toEpochMilli());
+                            update.setBoolean(6, attempt.delivered());
+                        } else {
+                            update.setNull(5, java.sql.Types.BIGINT);
+                            update.setNull(6, java.sql.Types.BOOLEAN);
+                        }
+                        update.setLong(7, attempt.id());
+                        update.addBatch();
                     }
-                    update.setString(3, error);
-                    update.setLong(4, nextAt.toEpochMilli());
-                    if (done) {
-                        update.setLong(5, at.toEpochMilli());
-                        update.setBoolean(6, delivered);
-                    } else {
-                        update.setNull(5, java.sql.Types.BIGINT);
-                        update.setNull(6, java.sql.Types.BOOLEAN);
-                    }
-                    update.setLong(7, id);
-                    update.executeUpdate();
+                    update.executeBatch();
                 }
                 return null;
             });
         } catch (SQLException e) {
-            throw new StoreUnavailableException("recording a callback attempt failed: " + e.getMessage(), e);
+            throw new StoreUnavailableException("recording callback attempts failed: " + e.getMessage(), e);
         }
     }
 }
