@@ -2,7 +2,7 @@
 # Every benchmark in one run, on this machine, written to bench/results/results.md and results.json
 # (with the machine's details). Each part keeps its own script for a longer look.
 #   bench/run.sh            about 12 minutes: policy engines, audit append, HTTP decisions, held action to
-#                           Slack, waiting capacity, MCP gateway
+#                           Slack, waiting capacity, MCP gateway, AWS gateway and Kubernetes admission
 #   bench/run.sh --quick    about 6 minutes: the same parts, shorter
 #   bench/run.sh --full     adds a 3-minute soak (bench/soak.sh) and several nodes on PostgreSQL
 #                           (bench/cluster.sh), about 7 minutes more
@@ -72,6 +72,9 @@ if command -v node >/dev/null; then
 else
   echo "== MCP gateway: skipped (no Node.js)"
 fi
+
+echo "== AWS gateway and Kubernetes admission"
+"$java" -cp "$cp" io.countersign.bench.GatewayLatency "$work/gateways" bin/countersign "$calls" "$((warmup / 10))" 2>/dev/null | collect || failed
 
 if [ "$profile" = "--full" ]; then
   echo "== soak (3 minutes of mixed traffic)"

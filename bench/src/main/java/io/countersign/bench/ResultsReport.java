@@ -120,7 +120,8 @@ public final class ResultsReport {
         md.append("\n## End to end over HTTP\n\n");
         List<JsonNode> endToEnd = section(rows, "end_to_end");
         List<JsonNode> mcp = section(rows, "mcp");
-        if (endToEnd.isEmpty() && mcp.isEmpty()) {
+        List<JsonNode> gateways = section(rows, "gateways");
+        if (endToEnd.isEmpty() && mcp.isEmpty() && gateways.isEmpty()) {
             md.append("Not run.\n");
         } else {
             md.append("| what | throughput | p50 | p90 | p99 |\n|---|---|---|---|---|\n");
@@ -154,6 +155,13 @@ public final class ResultsReport {
                     md.append(String.format(Locale.ROOT, "| the same, 1 ms apart, as a lone client's commits come (same run) | | %.2f ms | %.2f ms | %.2f ms |%n",
                             m.path("fdatasync_spaced_p50_ms").asDouble(), m.path("fdatasync_spaced_p90_ms").asDouble(), m.path("fdatasync_spaced_p99_ms").asDouble()));
                 }
+            }
+            for (JsonNode row : gateways) {
+                JsonNode m = row.path("metrics");
+                md.append(String.format(Locale.ROOT, "| AWS gateway: added to an allowed IAM GetRole (through /aws/ minus straight to the fake AWS, %d calls) | | +%.2f ms | | +%.2f ms |%n",
+                        m.path("calls").asInt(), m.path("aws_added_p50_ms").asDouble(), m.path("aws_added_p99_ms").asDouble()));
+                md.append(String.format(Locale.ROOT, "| Kubernetes admission: added to an admitted update (Countersign minus a webhook that admits at once, %d reviews) | | +%.2f ms | | +%.2f ms |%n",
+                        m.path("calls").asInt(), m.path("k8s_added_p50_ms").asDouble(), m.path("k8s_added_p99_ms").asDouble()));
             }
         }
 

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
         subcommands = {KeysCommand.New.class, KeysCommand.Hash.class})
 final class KeysCommand extends CommandGroup {
 
-    @Command(name = "new", description = "Print a new API key for a principal, and the line that adds its hash to identities.yaml.")
+    @Command(name = "new", description = "Print a new API key for a principal, and the line that adds its hash to identities.yaml; "
+            + "with --aws, a key pair for the AWS gateway and the line that adds its id.")
     static final class New implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -38,8 +39,18 @@ final class KeysCommand extends CommandGroup {
         @Option(names = "--expires", description = "When the key stops working: a date (2027-03-01), an instant, or a duration from now (90d)")
         String expires;
 
+        @Option(names = "--aws", description = "An AWS access key pair for the gateway at /aws/ instead of an API key")
+        boolean aws;
+
+        @Option(names = "--config", defaultValue = "countersign-config",
+                description = "With --aws: the server's configuration directory, whose keys/aws-gateway.key the secret derives from (default ${DEFAULT-VALUE})")
+        java.nio.file.Path config;
+
         @Override
         public Integer call() {
+            if (aws) {
+                return awsPair();
+            }
             Instant until = null;
             if (expires != null) {
                 until = expiry(expires);
@@ -60,6 +71,40 @@ final class KeysCommand extends CommandGroup {
             err.println(until == null ? "      - " + hash : "      - {hash: " + hash + ", expires: " + until.truncatedTo(ChronoUnit.SECONDS) + "}");
             err.println();
             err.println("Every node applies the change within seconds; `countersign status` shows each node's identities version.");
+            out.flush();
+            err.flush();
+            return ExitCode.OK;
+        }
+
+        private Integer awsPair() {
+            var err = spec.commandLine().getErr();
+            if (expires != null) {
+                err.println("countersign: --expires is for API keys; an AWS key pair ends when its id is deleted from identities.yaml");
+                return ExitCode.USAGE;
+            }
+            java.nio.file.Path file = io.countersign.aws.AwsKeys.file(config);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                err.println("countersign: " + file + " does not exist: start the server once with an aws: section in countersign.yaml "
+                        + "(it writes the key), or give --config the server's configuration directory");
+                return ExitCode.USAGE;
+            }
+            io.countersign.aws.AwsKeys.Pair pair;
+            try {
+                pair = io.countersign.aws.AwsKeys.load(file).newPair();
+            } catch (io.countersign.yaml.ConfigException e) {
+                err.println("countersign: " + e.getMessage());
+                return ExitCode.USAGE;
+            }
+            var out = spec.commandLine().getOut();
+            out.println("aws_access_key_id = " + pair.accessKeyId());
+            out.println("aws_secret_access_key = " + pair.secretAccessKey());
+            err.println();
+            err.println("Give the pair above to " + principal + " (the secret is shown once; Countersign derives it, and stores nothing).");
+            err.println("Add this line under aws_access_keys of principal '" + principal + "' in identities.yaml:");
+            err.println();
+            err.println("      - " + pair.accessKeyId());
+            err.println();
+            err.println("Then point the AWS CLI or SDK at the gateway: aws --endpoint-url https://<countersign>/aws/ ...");
             out.flush();
             err.flush();
             return ExitCode.OK;

@@ -117,9 +117,9 @@ class CliTest {
 
     @Test
     void deniedRequestExitsThree() {
-        Run denied = run("agent", "request", "--action", "aws.iam.attach_policy", "--resource-type", "aws.iam.role",
+        Run denied = run("agent", "request", "--action", "aws.iam.AttachRolePolicy", "--resource-type", "aws.iam.role",
                 "--resource", "deployer", "--summary", "more rights",
-                "--payload", "{\"policy_arn\": \"arn:aws:iam::aws:policy/AdministratorAccess\"}");
+                "--payload", "{\"PolicyArn\": \"arn:aws:iam::aws:policy/AdministratorAccess\"}");
         assertThat(denied.exit()).isEqualTo(ExitCode.DENIED);
         assertThat(denied.out()).contains("DENIED").contains("Attaching AdministratorAccess is never allowed");
     }

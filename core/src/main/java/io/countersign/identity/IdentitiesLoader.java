@@ -38,9 +38,13 @@ public final class IdentitiesLoader {
     /** {@code <issuer URL>|<subject>}: a subject is unique only within its issuer. */
     private static final Pattern OIDC_ACCOUNT = Pattern.compile("https?://[^|\\s]{1,512}\\|[^|\\s]{1,255}");
     private static final Set<String> FIELDS = Set.of("id", "kind", "name", "email", "groups", "owner", "api_keys", "accounts", "roles",
-            "disabled");
+            "disabled", "aws_access_keys");
     private static final Set<String> KEY_FIELDS = Set.of("hash", "expires");
-    private static final Set<String> ACCOUNT_SYSTEMS = Set.of("slack", "teams", "oidc");
+    private static final Set<String> ACCOUNT_SYSTEMS = Set.of("slack", "teams", "oidc", "kubernetes");
+    /** A Kubernetes user name as the API server reports it: {@code system:serviceaccount:prod:deploy-bot}, an e-mail, a name. */
+    private static final Pattern KUBERNETES_ACCOUNT = Pattern.compile("[A-Za-z0-9_:.@+-]{1,253}");
+    /** What {@code countersign keys new --aws} issues: AKCS and 16 base-32 characters. */
+    private static final Pattern AWS_ACCESS_KEY_ID = Pattern.compile("AKCS[A-Z2-7]{16}");
 
     private IdentitiesLoader() {
     }
@@ -191,6 +195,31 @@ public final class IdentitiesLoader {
         }
         accounts(reading, node.get("accounts"), principal, at);
         keys(reading, node.get("api_keys"), principal, at);
+        awsKeys(reading, node.get("aws_access_keys"), principal, at);
+    }
+
+    /** Access key ids of the AWS gateway: an account in the system {@code aws}, as many as the principal has. */
+    private static void awsKeys(Reading reading, JsonNode keys, Principal principal, String at) {
+        if (keys == null) {
+            return;
+        }
+        if (!keys.isArray()) {
+            reading.problem(at + "/aws_access_keys", principal.id(), "'aws_access_keys' must be a list of access key ids (AKCS...)");
+            return;
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i).asString("");
+            String pointer = at + "/aws_access_keys/" + i;
+            if (!AWS_ACCESS_KEY_ID.matcher(key).matches()) {
+                reading.problem(pointer, principal.id(), "aws_access_keys entries are access key ids as `countersign keys new --aws` prints "
+                        + "them: AKCS and 16 characters A-Z, 2-7 (never the secret)");
+                continue;
+            }
+            Principal other = reading.byAccount.putIfAbsent(new Identities.Account("aws", key), principal);
+            if (other != null) {
+                reading.problem(pointer, principal.id(), "the access key id " + key + " is also principal '" + other.id() + "''s");
+            }
+        }
     }
 
     private static void accounts(Reading reading, JsonNode accounts, Principal principal, String at) {
@@ -198,22 +227,33 @@ public final class IdentitiesLoader {
             return;
         }
         String id = principal.id();
-        if (!accounts.isObject() || !principal.isHuman()) {
-            reading.problem(at + "/accounts", id, "'accounts' maps slack, teams or oidc to the human's account there, for humans only");
+        if (!accounts.isObject()) {
+            reading.problem(at + "/accounts", id, "'accounts' maps slack, teams, oidc or kubernetes to the principal's account there");
             return;
         }
         for (String system : accounts.propertyNames()) {
             String account = accounts.get(system).asString("");
             String pointer = at + "/accounts/" + system;
             if (!ACCOUNT_SYSTEMS.contains(system)) {
-                reading.problem(pointer, id, "unknown account system '" + system + "' (known: oidc, slack, teams)");
+                reading.problem(pointer, id, "unknown account system '" + system + "' (known: kubernetes, oidc, slack, teams)");
                 continue;
             }
-            boolean valid = system.equals("oidc") ? OIDC_ACCOUNT.matcher(account).matches() : CHAT_ACCOUNT.matcher(account).matches();
+            if (!principal.isHuman() && !system.equals("kubernetes")) {
+                // Chat and sign-in accounts are how people review; agents and services never do.
+                reading.problem(pointer, id, "accounts." + system + " is for humans only; an agent or service may have accounts.kubernetes");
+                continue;
+            }
+            boolean valid = switch (system) {
+                case "oidc" -> OIDC_ACCOUNT.matcher(account).matches();
+                case "kubernetes" -> KUBERNETES_ACCOUNT.matcher(account).matches();
+                default -> CHAT_ACCOUNT.matcher(account).matches();
+            };
             if (!valid) {
-                reading.problem(pointer, id, system.equals("oidc")
-                        ? "accounts.oidc is '<issuer URL>|<subject>', e.g. https://login.example.com/|248289761001"
-                        : "accounts." + system + " must be a " + system + " user id");
+                reading.problem(pointer, id, switch (system) {
+                    case "oidc" -> "accounts.oidc is '<issuer URL>|<subject>', e.g. https://login.example.com/|248289761001";
+                    case "kubernetes" -> "accounts.kubernetes is the user name the API server reports, e.g. system:serviceaccount:prod:deploy-bot";
+                    default -> "accounts." + system + " must be a " + system + " user id";
+                });
                 continue;
             }
             Principal other = reading.byAccount.putIfAbsent(new Identities.Account(system, account), principal);

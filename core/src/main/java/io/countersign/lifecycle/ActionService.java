@@ -182,6 +182,18 @@ public final class ActionService {
         };
     }
 
+    /**
+     * What policy would decide on this request now, storing nothing: for a dry run, which must not leave a
+     * request waiting for review.
+     */
+    public Decision preview(Principal caller, ActionRequest claimed) {
+        for (SubmissionCheck check : checks) {
+            check.check(claimed);
+        }
+        Inventory.Resolved resolved = inventory.get().resolve(claimed);
+        return policy.get().evaluate(new PolicyInput(caller, resolved.request(), now(), resolved.facts()));
+    }
+
     private Submission replay(ActionRecord earlier, String digest) {
         if (!earlier.digest().equals(digest)) {
             throw new IdempotencyConflictException(earlier.id().value());
@@ -347,6 +359,20 @@ public final class ActionService {
         ActionRecord record = store.find(id).orElseThrow(() -> new ActionNotFoundException(id.value()));
         Decision policyNow = decide(record, policy.get());
         return auditedRefusal(record, by, grantId, () -> apply(record, new LifecycleEvent.GrantUsed(by, grantId, policyNow)));
+    }
+
+    /**
+     * For a gateway that runs the requester's action itself, in its path (an AWS call it forwards, a Kubernetes
+     * change it admits): a fresh grant, used at once, so the action runs once whatever retries arrive.
+     *
+     * @return the used grant's id, to record the outcome under
+     * @throws LifecycleException when the action may not run (not runnable, already run, no longer allowed)
+     */
+    public String claimToRun(Principal caller, ActionRecord record) {
+        GrantIssuer.Issued grant = grantFor(caller, record).orElseThrow(() -> new LifecycleException(Refusal.NOT_RUNNABLE,
+                "request " + record.id().value() + " may not run now (" + record.status().wireName() + ")"));
+        useGrant(caller, record.id(), grant.id());
+        return grant.id();
     }
 
     /** A connector that ran the action with a used grant records how it went (proxy mode). */

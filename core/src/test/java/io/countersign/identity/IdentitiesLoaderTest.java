@@ -179,4 +179,42 @@ class IdentitiesLoaderTest {
         assertThat(one).startsWith("sha256:").isNotEqualTo(two);
         assertThat(load("  - {id: a, kind: human}\n").version()).isEqualTo(one);
     }
+
+    @Test
+    void anAgentHasAwsKeyIdsAndAKubernetesAccountButNoChatAccount() throws IOException {
+        Identities identities = load("""
+                  - id: bot
+                    kind: agent
+                    aws_access_keys: [AKCSABCDEFGHIJKLMNOP, AKCSQRSTUVWXYZ234567]
+                    accounts: {kubernetes: "system:serviceaccount:prod:deploy-bot"}
+                """);
+        assertThat(identities.byAccount("aws", "AKCSQRSTUVWXYZ234567")).map(Principal::id).contains("bot");
+        assertThat(identities.byAccount("kubernetes", "system:serviceaccount:prod:deploy-bot")).map(Principal::id).contains("bot");
+        assertThatThrownBy(() -> load("""
+                  - id: bot
+                    kind: agent
+                    accounts: {slack: U0BOT}
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("principal 'bot': accounts.slack is for humans only");
+    }
+
+    @Test
+    void awsKeyIdsThatAreNotIdsOrAreListedTwiceAreRefused() {
+        assertThatThrownBy(() -> load("""
+                  - id: bot
+                    kind: agent
+                    aws_access_keys: [wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY]
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("aws_access_keys entries are access key ids").hasMessageContaining("never the secret")
+                .hasMessageNotContaining("wJalrXUtnFEMI");
+        assertThatThrownBy(() -> load("""
+                  - id: one
+                    kind: agent
+                    aws_access_keys: [AKCSABCDEFGHIJKLMNOP]
+                  - id: two
+                    kind: agent
+                    aws_access_keys: [AKCSABCDEFGHIJKLMNOP]
+                """)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("the access key id AKCSABCDEFGHIJKLMNOP is also principal 'one''s");
+    }
 }

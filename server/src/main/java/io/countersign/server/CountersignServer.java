@@ -110,8 +110,12 @@ public final class CountersignServer implements AutoCloseable {
     }
 
     private static io.helidon.webserver.http.HttpService notConfigured(String why) {
+        return notConfigured("channel_not_configured", why);
+    }
+
+    private static io.helidon.webserver.http.HttpService notConfigured(String code, String why) {
         return rules -> rules.any((req, res) ->
-                io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, "channel_not_configured", null, why));
+                io.countersign.api.JsonResponses.sendError(res, io.helidon.http.Status.NOT_FOUND_404, code, null, why));
     }
 
     private CountersignServer(WebServer web, Storage store, ScheduledExecutorService sweeper, List<FileWatcher> watchers, Reloaders reloaders,
@@ -202,6 +206,17 @@ public final class CountersignServer implements AutoCloseable {
                 : new OidcSignIn(webSettings.oidc(), webSettings.publicUrl(), identities, store.signIns(), clock);
         SignInRoutes signIn = new SignInRoutes(webSettings, sessions, oidc, identities, clock);
         ConsoleRoutes console = new ConsoleRoutes(actions, auditLog, store.auditLog(), logKey.verifierKey(), policy, reloader, sessions, clock);
+        io.countersign.web.ConsoleLink consoleLink = new io.countersign.web.ConsoleLink(webSettings.publicUrl());
+        // The AWS API and Kubernetes admission paths: each call or change an action like any other.
+        io.countersign.aws.AwsGateway awsGateway = settings.aws() == null ? null : new io.countersign.aws.AwsGateway(settings.aws(),
+                io.countersign.aws.AwsKeys.loadOrCreate(io.countersign.aws.AwsKeys.file(settings.directory())), identities,
+                new io.countersign.channels.ReplayGuard(store.replays(), "aws-sigv4"), new io.countersign.aws.AwsUpstream(settings.aws(), clock),
+                actions, inventory, consoleLink, clock);
+        io.helidon.webserver.http.HttpService aws = awsGateway != null ? awsGateway
+                : notConfigured("not_configured", "the AWS gateway is not configured on this server (countersign.yaml: aws)");
+        io.helidon.webserver.http.HttpService kubernetes = settings.kubernetes() == null
+                ? notConfigured("not_configured", "the Kubernetes admission webhook is not configured on this server (countersign.yaml: kubernetes)")
+                : new io.countersign.kubernetes.AdmissionWebhook(settings.kubernetes(), actions, identities, authenticator, consoleLink);
         reloader.started();
         inventoryReloader.started();
         identitiesReloader.started();
@@ -250,6 +265,15 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/grants", grantRoutes)
                         .register("/v1/status", statusRoutes)
                         .register("/v1/mcp", mcpRoutes)
+                        .register("/v1/integrations/kubernetes", kubernetes)
+                        .register("/aws", aws)
+                        .post("/", (req, res) -> {
+                            if (awsGateway != null && io.countersign.aws.AwsGateway.isSigned(req)) {
+                                awsGateway.call(req, res);
+                            } else {
+                                ErrorMapper.noRoute(req, res);
+                            }
+                        })
                         .update(rules -> channelRoutes(rules, channels))
                         .get("/v1/openapi.json", (req, res) -> {
                             res.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);

@@ -29,9 +29,10 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
                              long maxBodyBytes, Duration maxWait, String auditOrigin, Duration grantTtl,
                              List<WebhookEndpoint> webhooks, Callbacks callbacks, SlackSettings slack,
                              TeamsSettings teams, WebSettings web, SubmissionLimits limits, Duration idleTimeout,
-                             Duration bodyTimeout) {
+                             Duration bodyTimeout, io.countersign.aws.AwsSettings aws,
+                             io.countersign.kubernetes.KubernetesSettings kubernetes) {
     private static final Set<String> TOP = Set.of("store", "identities", "policies", "resources", "connectors", "http", "audit", "grants", "webhooks",
-            "callbacks", "slack", "teams", "web", "limits");
+            "callbacks", "slack", "teams", "web", "limits", "aws", "kubernetes");
 
     /** The key that signs grants (a private Ed25519 JWK): written on first start, owner-readable only. */
     public Path grantKeyFile() {
@@ -96,7 +97,9 @@ public record ServerSettings(Path directory, StoreSettings store, Path identitie
                 SlackSettings.read(root.get("slack"), directory, System::getenv, ConfigDirectory.SETTINGS + ": slack"),
                 TeamsSettings.read(root.get("teams"), directory, System::getenv, ConfigDirectory.SETTINGS + ": teams"),
                 WebSettings.read(root.get("web"), directory, System::getenv, ConfigDirectory.SETTINGS + ": web"),
-                limits(root.path("limits")), idleTimeout, bodyTimeout);
+                limits(root.path("limits")), idleTimeout, bodyTimeout,
+                io.countersign.aws.AwsSettings.read(root.get("aws"), directory, System::getenv, ConfigDirectory.SETTINGS + ": aws"),
+                io.countersign.kubernetes.KubernetesSettings.read(root.get("kubernetes"), ConfigDirectory.SETTINGS + ": kubernetes"));
     }
 
     /** {@code limits: {max_pending, per_second, burst}}, each defaulting to {@link SubmissionLimits#DEFAULT}. */

@@ -78,9 +78,9 @@ class ActionApiTest {
     @Test
     void deniedActionAnswers403WithRuleAndReason() {
         Answer answer = server.post("agent", "/v1/actions", """
-                {"action": "aws.iam.attach_policy", "resource": {"type": "aws.iam.role", "id": "deployer"},
+                {"action": "aws.iam.AttachRolePolicy", "resource": {"type": "aws.iam.role", "id": "deployer"},
                  "intent": {"summary": "needs more rights"},
-                 "payload": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}
+                 "payload": {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}}
                 """);
         assertThat(answer.status()).isEqualTo(403);
         assertThat(answer.body().path("status").asString()).isEqualTo("denied");

@@ -193,8 +193,8 @@ class BreakGlassApiTest {
         assertThat(onDenied.error()).isEqualTo("not_pending");
 
         TestServer.Answer forbidden = server.post("bob", "/v1/actions",
-                "{\"action\": \"aws.iam.attach_policy\", \"resource\": {\"type\": \"aws.iam.role\", \"id\": \"ops\", \"env\": \"prod\"},"
-                        + " \"intent\": {\"summary\": \"admin for the agent\"}, \"payload\": {\"policy_arn\": \"arn:aws:iam::aws:policy/AdministratorAccess\"}}");
+                "{\"action\": \"aws.iam.AttachRolePolicy\", \"resource\": {\"type\": \"aws.iam.role\", \"id\": \"ops\", \"env\": \"prod\"},"
+                        + " \"intent\": {\"summary\": \"admin for the agent\"}, \"payload\": {\"PolicyArn\": \"arn:aws:iam::aws:policy/AdministratorAccess\"}}");
         assertThat(forbidden.status()).isEqualTo(403);
         assertThat(breakGlass("carol", forbidden.id(), WHY).error()).isEqualTo("not_pending");
 

@@ -110,8 +110,8 @@ class GrantTest {
     void aDeniedRequestNeverRunsItsLambda() {
         AtomicInteger runs = new AtomicInteger();
         assertThatThrownBy(() -> agent.guard("""
-                {"action": "aws.iam.attach_policy", "resource": {"type": "aws.iam.role", "id": "deployer"},
-                 "intent": {"summary": "more rights"}, "payload": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}""",
+                {"action": "aws.iam.AttachRolePolicy", "resource": {"type": "aws.iam.role", "id": "deployer"},
+                 "intent": {"summary": "more rights"}, "payload": {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}}""",
                 Duration.ofSeconds(1), runs::incrementAndGet))
                 .isInstanceOf(ActionNotAllowedException.class).hasMessageContaining("it is denied");
         // Still pending when the wait runs out: the lambda does not run either.

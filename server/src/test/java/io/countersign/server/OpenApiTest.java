@@ -240,6 +240,9 @@ class OpenApiTest {
         checked("getGrantKeys", server.get(null, "/.well-known/jwks.json"));
         checked("getOpenApi", server.get(null, "/v1/openapi.json"));
         checked("getStatus", server.get("alice", "/v1/status"));
+        // Not configured on this node: the webhook says so (KubernetesAdmissionTest asks one that is).
+        assertThat(checked("reviewKubernetesAdmission", server.post("alice", "/v1/integrations/kubernetes/admission", "{}")).error())
+                .isEqualTo("not_configured");
         assertThat(checked("getStatus", server.get("agent", "/v1/status")).status()).isEqualTo(403);
 
         // Submissions: allowed (with a grant), held, denied by policy, and refused as invalid, unauthenticated or contradicting the inventory.
@@ -251,8 +254,8 @@ class OpenApiTest {
         assertThat(held.status()).isEqualTo(202);
         checked("submitAction", server.post("agent", "/v1/actions", TestServer.request("test.race", "dev", ", \"payload\": {\"n\": 1}, \"idempotency_key\": \"k-1\"")));
         TestServer.Answer denied = checked("submitAction", server.post("agent", "/v1/actions", """
-                {"action": "aws.iam.attach_policy", "resource": {"type": "iam.directory", "id": "prod", "env": "prod"},
-                 "intent": {"summary": "make me admin"}, "payload": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}"""));
+                {"action": "aws.iam.AttachRolePolicy", "resource": {"type": "iam.directory", "id": "prod", "env": "prod"},
+                 "intent": {"summary": "make me admin"}, "payload": {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}}"""));
         assertThat(denied.status()).isEqualTo(403);
         assertThat(checked("submitAction", server.post("agent", "/v1/actions", "{\"action\": \"db.read\"}")).status()).isEqualTo(400);
         assertThat(checked("submitAction", server.post(null, "/v1/actions", TestServer.request("db.read", "prod", ""))).status()).isEqualTo(401);
@@ -372,7 +375,8 @@ class OpenApiTest {
                 "/v1/status", new io.countersign.api.StatusRoutes(null, null, null, null),
                 "/v1/mcp", new io.countersign.api.McpRoutes(null, null, 0, null),
                 "/v1/channels/slack", new io.countersign.channels.slack.SlackRequestUrl(null, null, null, null),
-                "/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired());
+                "/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired(),
+                "/v1/integrations/kubernetes", new io.countersign.kubernetes.AdmissionWebhook(null, null, null, null, null));
         Set<String> routes = new TreeSet<>();
         services.forEach((prefix, service) -> {
             HttpRules[] recorder = new HttpRules[1];

@@ -60,8 +60,8 @@ class SdkTest {
     void allowedAndDeniedAreResults() {
         assertThat(agent.submit(TestServer.request("db.read", "prod", "")).mayRun()).isTrue();
         ActionResult denied = agent.submit("""
-                {"action": "aws.iam.attach_policy", "resource": {"type": "aws.iam.role", "id": "deployer"},
-                 "intent": {"summary": "more rights"}, "payload": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}}""");
+                {"action": "aws.iam.AttachRolePolicy", "resource": {"type": "aws.iam.role", "id": "deployer"},
+                 "intent": {"summary": "more rights"}, "payload": {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}}""");
         assertThat(denied.status()).isEqualTo("denied");
         assertThat(denied.mayRun()).isFalse();
         assertThat(denied.denyingRule()).isEqualTo("no-admin-grants");
