@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "countersign", mixinStandardHelpOptions = true, version = "countersign 0.1.0",
         description = "Human approval for automated actions: policy, review and a verifiable record.",
         subcommands = {ServeCommand.class, RequestCommand.class, GetCommand.class, WaitCommand.class, ListCommand.class,
-                ReviewCommand.Approve.class, ReviewCommand.Deny.class, CancelCommand.class, BreakGlassCommand.class,
+                ReviewCommand.Approve.class, ReviewCommand.Deny.class, DelegateCommand.class, CancelCommand.class, BreakGlassCommand.class,
                 BreakGlassCommand.Review.class, RunCommand.class, ExecuteCommand.class,
                 PolicyCommand.class, ReportCommand.class, AuditCommand.class, McpCommand.class, BackupCommand.class,
                 KeysCommand.class, StatusCommand.class})

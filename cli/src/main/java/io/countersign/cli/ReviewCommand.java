@@ -13,6 +13,9 @@ abstract class ReviewCommand extends ClientCommand {
     @Option(names = {"-m", "--comment"}, description = "Justification (required when the rule says so)")
     String comment;
 
+    @Option(names = "--for", paramLabel = "HUMAN", description = "Review for this human, under a delegation from them in force now")
+    String forWhom;
+
     abstract String decision();
 
     @Override
@@ -21,6 +24,9 @@ abstract class ReviewCommand extends ClientCommand {
         body.put("decision", decision());
         if (comment != null) {
             body.put("comment", comment);
+        }
+        if (forWhom != null) {
+            body.put("for", forWhom);
         }
         JsonApi.Answer answer = api.post(idPath(id) + "/reviews", body);
         if (!answer.ok()) {

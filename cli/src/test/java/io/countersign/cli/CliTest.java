@@ -149,4 +149,25 @@ class CliTest {
         assertThat(exit).isEqualTo(ExitCode.ERROR);
         assertThat(err.toString()).contains("cannot connect to http://127.0.0.1:1/");
     }
+
+    @Test
+    void aDelegateApprovesForTheDelegatorUntilTheDelegationEnds() {
+        Run delegated = run("alice", "delegate", "--to", "bob", "--until", java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(2).toString(),
+                "--reason", "on leave");
+        assertThat(delegated.exit()).as(delegated.err()).isEqualTo(ExitCode.OK);
+        assertThat(delegated.out()).contains("bob reviews for alice").contains("(in force)").contains("on leave");
+        String delegation = delegated.out().substring(0, delegated.out().indexOf(' '));
+        assertThat(run("bob", "delegate", "--list").out()).contains(delegation);
+
+        Run requested = run("agent", "request", "--action", "db.migrate", "--resource-type", "postgres.table", "--resource", "prod/orders",
+                "--env", "prod", "--summary", "Add an index", "--json");
+        String id = Json.parse(requested.out()).path("id").asString();
+        Run approved = run("bob", "approve", id, "--for", "alice", "-m", "covering for alice", "--json");
+        assertThat(approved.exit()).as(approved.out()).isEqualTo(ExitCode.OK);
+        assertThat(Json.parse(approved.out()).path("reviews").get(0).path("by").asString()).isEqualTo("bob");
+
+        assertThat(run("alice", "delegate", "--end", delegation).exit()).isEqualTo(ExitCode.OK);
+        assertThat(run("bob", "delegate", "--list").out()).contains("no delegations given or held");
+        assertThat(run("alice", "delegate", "--to", "bob").exit()).as("--until is required").isEqualTo(ExitCode.USAGE);
+    }
 }

@@ -39,12 +39,12 @@ class PolicyCliTest {
     void shippedPoliciesPassTheirOwnCheckAndTests() {
         Cli.Run check = run("policy", "check", policies.toString());
         assertThat(check.exit()).isZero();
-        assertThat(check.out()).startsWith("ok: 9 rules in 1 file, default require_approval, version sha256:")
+        assertThat(check.out()).startsWith("ok: 10 rules in 1 file, default require_approval, version sha256:")
                 .contains("resources in the inventory, version sha256:");
         Cli.Run test = run("policy", "test", policies.toString());
         assertThat(test.exit()).as(test.out() + test.err()).isZero();
         assertThat(test.out()).contains("PASS default_test.yaml:6 reads in production run without review")
-                .contains("19 passed, 0 failed");
+                .contains("21 passed, 0 failed");
     }
 
     @Test
@@ -98,7 +98,7 @@ class PolicyCliTest {
                 .contains("effect: expected require_approval, got allow")
                 .contains("rules: expected [prod-changes], got [staging-allowed]; did not match: [prod-changes] "
                         + "(prod-changes: resource.env == \"prod\" is false); also matched: [staging-allowed]")
-                .contains("19 passed, 1 failed");
+                .contains("21 passed, 1 failed");
 
         Files.writeString(policies.resolve("extra_test.yaml"), "tests:\n  - name: nobody\n    as: mallory\n    request: {}\n    expect: {effect: allow}\n");
         Cli.Run broken = run("policy", "test", policies.toString());

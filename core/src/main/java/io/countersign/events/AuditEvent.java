@@ -36,6 +36,8 @@ public sealed interface AuditEvent {
             case InventoryRejected e -> null;
             case IdentitiesLoaded e -> null;
             case IdentitiesRejected e -> null;
+            case DelegationGranted e -> null;
+            case DelegationRevoked e -> null;
             case Oversized e -> null;
         };
     }
@@ -73,10 +75,17 @@ public sealed interface AuditEvent {
     /**
      * One human's review ({@code review.submitted}).
      *
+     * @param reviewer      whose review it is: the human whose seat in the quorum it takes
      * @param decision      {@code approve} or {@code deny}
      * @param justification the reviewer's comment, or null
+     * @param by            the human who reviewed for {@code reviewer} under a delegation ("by for reviewer"), or null
      */
-    record Reviewed(String digest, String reviewer, String decision, String justification) implements AuditEvent {
+    record Reviewed(String digest, String reviewer, String decision, String justification, String by) implements AuditEvent {
+        /** A review by the reviewer themself. */
+        public Reviewed(String digest, String reviewer, String decision, String justification) {
+            this(digest, reviewer, decision, justification, null);
+        }
+
         @Override
         public EventType type() {
             return EventType.REVIEWED;
@@ -313,6 +322,25 @@ public sealed interface AuditEvent {
         @Override
         public EventType type() {
             return EventType.IDENTITIES_REJECTED;
+        }
+    }
+
+    /**
+     * {@code from} handed their reviews to {@code to} for {@code [starts, ends)} ({@code delegation.granted}): in that
+     * time {@code to} may review for {@code from}, and such a review takes {@code from}'s one seat in a quorum.
+     */
+    record DelegationGranted(String id, String from, String to, Instant starts, Instant ends, String reason) implements AuditEvent {
+        @Override
+        public EventType type() {
+            return EventType.DELEGATION_GRANTED;
+        }
+    }
+
+    /** A delegation ended early ({@code delegation.revoked}), by the one who gave it or an admin. */
+    record DelegationRevoked(String id, String by) implements AuditEvent {
+        @Override
+        public EventType type() {
+            return EventType.DELEGATION_REVOKED;
         }
     }
 }

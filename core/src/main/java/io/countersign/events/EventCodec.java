@@ -42,6 +42,19 @@ public final class EventCodec {
                 d.put("reviewer", e.reviewer());
                 d.put("decision", e.decision());
                 optional(d, "justification", e.justification());
+                optional(d, "by", e.by());
+            }
+            case AuditEvent.DelegationGranted e -> {
+                d.put("id", e.id());
+                d.put("from", e.from());
+                d.put("to", e.to());
+                d.put("starts", e.starts().toString());
+                d.put("ends", e.ends().toString());
+                optional(d, "reason", e.reason());
+            }
+            case AuditEvent.DelegationRevoked e -> {
+                d.put("id", e.id());
+                d.put("by", e.by());
             }
             case AuditEvent.Approved e -> {
                 d.put("digest", e.digest());
@@ -183,7 +196,11 @@ public final class EventCodec {
             case REQUESTED -> new AuditEvent.Requested(text(d, "digest"), text(d, "action"), text(d, "resource"), text(d, "summary"),
                     optional(d, "ticket"), optional(d, "on_behalf_of"));
             case DECIDED -> new AuditEvent.Decided(text(d, "digest"), DecisionJson.fromJson(d), text(d, "status"), instant(d, "expires_at"));
-            case REVIEWED -> new AuditEvent.Reviewed(text(d, "digest"), text(d, "reviewer"), text(d, "decision"), optional(d, "justification"));
+            case REVIEWED -> new AuditEvent.Reviewed(text(d, "digest"), text(d, "reviewer"), text(d, "decision"), optional(d, "justification"),
+                    optional(d, "by"));
+            case DELEGATION_GRANTED -> new AuditEvent.DelegationGranted(text(d, "id"), text(d, "from"), text(d, "to"),
+                    Instant.parse(text(d, "starts")), Instant.parse(text(d, "ends")), optional(d, "reason"));
+            case DELEGATION_REVOKED -> new AuditEvent.DelegationRevoked(text(d, "id"), text(d, "by"));
             case APPROVED -> new AuditEvent.Approved(text(d, "digest"), text(d, "reviewers"), optional(d, "reason"), optional(d, "break_glass"),
                     instant(d, "approval_expires_at"));
             case DENIED -> new AuditEvent.Denied(text(d, "digest"), text(d, "reviewers"), optional(d, "reason"));

@@ -42,7 +42,11 @@ public enum EventType {
     /** An identities file became active: who may act, with which keys and groups; not tied to one action. */
     IDENTITIES_LOADED("identities.loaded"),
     /** A changed identities file failed validation and was not activated; not tied to one action. */
-    IDENTITIES_REJECTED("identities.rejected");
+    IDENTITIES_REJECTED("identities.rejected"),
+    /** A human handed their reviews to another for a period (out of office); not tied to one action. */
+    DELEGATION_GRANTED("delegation.granted"),
+    /** A delegation was ended before its time by the one who gave it (or an admin); not tied to one action. */
+    DELEGATION_REVOKED("delegation.revoked");
 
     private final String wireName;
 

@@ -60,6 +60,7 @@ public final class ActionService {
     private final Supplier<Inventory> inventory;
     private final List<SubmissionCheck> checks;
     private final GrantIssuer grants;
+    private final Delegations delegations;
 
     /**
      * @param store      the action records
@@ -94,6 +95,7 @@ public final class ActionService {
         this.identities = identities;
         this.checks = List.copyOf(checks);
         this.grants = grants;
+        this.delegations = new Delegations(events, identities, clock);
     }
 
     /**
@@ -266,8 +268,11 @@ public final class ActionService {
             return store.list(new ActionStore.Query(status, caller.id(), limit)).stream().map(this::current).toList();
         }
         if (status == Status.PENDING) {
+            // Their own inbox, and the inboxes of those whose reviews they hold now (a delegation).
+            List<Principal> delegators = delegations.delegatorsOf(caller);
             return store.list(new ActionStore.Query(Status.PENDING, null, Math.max(limit * 4, 200))).stream()
-                    .filter(r -> Lifecycle.reviewRefusal(r, caller, now) == null)
+                    .filter(r -> Lifecycle.reviewRefusal(r, caller, now) == null
+                            || delegators.stream().anyMatch(d -> Lifecycle.reviewRefusal(r, d, caller, now) == null))
                     .limit(limit)
                     .toList();
         }
@@ -275,9 +280,17 @@ public final class ActionService {
     }
 
     public ActionRecord review(Principal caller, ActionId id, ReviewDecision decision, String comment) {
+        return review(caller, id, decision, comment, null);
+    }
+
+    /**
+     * A review by {@code caller}: for {@code forWhom} when named (under a delegation from them in force now), else
+     * as themself, or, when they may not review it as themself, for the first whose reviews they hold who may.
+     */
+    public ActionRecord review(Principal caller, ActionId id, ReviewDecision decision, String comment, String forWhom) {
         ActionRecord record = get(caller, id);
         try {
-            return apply(record, new ReviewSubmitted(caller, decision, comment));
+            return apply(record, reviewAs(caller, record, decision, comment, forWhom));
         } catch (LifecycleException e) {
             // A missing justification is a form to fill in again, not an attempt at something refused.
             if (e.refusal() != Refusal.JUSTIFICATION_REQUIRED) {
@@ -285,6 +298,30 @@ public final class ActionService {
             }
             throw e;
         }
+    }
+
+    private ReviewSubmitted reviewAs(Principal caller, ActionRecord record, ReviewDecision decision, String comment, String forWhom) {
+        List<Principal> delegators = caller.isHuman() ? delegations.delegatorsOf(caller) : List.of();
+        if (forWhom != null) {
+            Principal delegator = delegators.stream().filter(p -> p.id().equals(forWhom) || p.isNamedBy(forWhom)).findFirst()
+                    .orElseThrow(() -> new LifecycleException(Refusal.NOT_ELIGIBLE, caller.id() + " holds no delegation from " + forWhom
+                            + " in force now"));
+            return new ReviewSubmitted(delegator, decision, comment, caller);
+        }
+        Instant now = now();
+        if (!delegators.isEmpty() && Lifecycle.reviewRefusal(record, caller, now) != null) {
+            for (Principal delegator : delegators) {
+                if (Lifecycle.reviewRefusal(record, delegator, caller, now) == null) {
+                    return new ReviewSubmitted(delegator, decision, comment, caller);
+                }
+            }
+        }
+        return new ReviewSubmitted(caller, decision, comment);
+    }
+
+    /** Who reviews for whom, and until when. */
+    public Delegations delegations() {
+        return delegations;
     }
 
     public ActionRecord cancel(Principal caller, ActionId id) {

@@ -176,10 +176,22 @@ public final class Lifecycle {
         if (ineligible != null) {
             return ineligible;
         }
-        if (record.reviews().stream().anyMatch(r -> r.reviewer().equals(principal.id()))) {
+        if (record.reviews().stream().anyMatch(r -> r.involves(principal.id()))) {
             return new Refused(Refusal.ALREADY_REVIEWED, principal.id() + " has already reviewed this request");
         }
+        // Stages are decided in order: a later stage's reviewers are asked once the earlier ones are met.
+        var quorum = ((RequireApproval) record.decision()).quorum();
+        int open = quorum.openStage(approvers(record));
+        if (quorum.stages() > 1 && open < quorum.stages() && !quorum.admitsAt(open, principal.groups())) {
+            return new Refused(Refusal.NOT_ELIGIBLE, "stage " + (open + 1) + " of " + quorum.stages() + " is open, for "
+                    + String.join(" or ", quorum.groupsAt(open)) + "; " + principal.id() + " reviews in a later stage, once it opens");
+        }
         return null;
+    }
+
+    /** The stage open for review (0-based), or -1 when the request is not held for approvals. */
+    public static int openStage(ActionRecord record) {
+        return record.decision() instanceof RequireApproval required ? required.quorum().openStage(approvers(record)) : -1;
     }
 
     /**
@@ -215,9 +227,13 @@ public final class Lifecycle {
 
     /** The quorum so far in words ({@code 1 approved; needs 2 approval(s) from sre (rule r)}), or null when none is needed. */
     public static String progress(ActionRecord record) {
-        return record.decision() instanceof io.countersign.policy.RequireApproval required
-                ? approvers(record).size() + " approved; needs " + required.quorum().describe()
-                : null;
+        if (!(record.decision() instanceof io.countersign.policy.RequireApproval required)) {
+            return null;
+        }
+        var quorum = required.quorum();
+        int open = quorum.openStage(approvers(record));
+        String stage = quorum.stages() > 1 && open < quorum.stages() ? "; stage " + (open + 1) + " of " + quorum.stages() + " open" : "";
+        return approvers(record).size() + " approved" + stage + "; needs " + quorum.describe();
     }
 
     /** Distinct approving humans and the groups they had when they approved. */
@@ -231,8 +247,32 @@ public final class Lifecycle {
         return approvers;
     }
 
+    /**
+     * Why {@code delegate} may not review for someone on {@code record}, or null when they may: a human, no
+     * auditor, not behind the request, and not already part of a review of it (one person, one judgment).
+     */
+    private static Refused delegateRefusal(ActionRecord record, Principal delegate) {
+        if (!delegate.isHuman() || delegate.has(Principal.Role.AUDITOR)) {
+            return new Refused(Refusal.NOT_ELIGIBLE, delegate.id() + " may not review, so may not review for anyone");
+        }
+        Requester requester = record.requester();
+        if (delegate.id().equals(requester.id()) || delegate.id().equals(requester.owner()) || delegate.isNamedBy(requester.onBehalfOf())) {
+            return new Refused(Refusal.SELF_REVIEW, delegate.id() + " is behind this request, so may not review it for anyone");
+        }
+        if (record.reviews().stream().anyMatch(r -> r.involves(delegate.id()))) {
+            return new Refused(Refusal.ALREADY_REVIEWED, delegate.id() + " has already reviewed this request");
+        }
+        return null;
+    }
+
+    /** Why {@code by} may not review {@code record} for {@code reviewer} now (null: by themself), or null when they may. */
+    public static Refused reviewRefusal(ActionRecord record, Principal reviewer, Principal by, Instant now) {
+        Refused refused = reviewRefusal(record, reviewer, now);
+        return refused != null || by == null ? refused : delegateRefusal(record, by);
+    }
+
     private static Transition review(ActionRecord current, ReviewSubmitted event, Instant now) {
-        Refused refused = reviewRefusal(current, event.reviewer(), now);
+        Refused refused = reviewRefusal(current, event.reviewer(), event.by(), now);
         if (refused != null) {
             return refused;
         }
@@ -242,12 +282,14 @@ public final class Lifecycle {
             return new Refused(Refusal.JUSTIFICATION_REQUIRED, "this request's policy requires a justification (comment) with every review");
         }
         Principal reviewer = event.reviewer();
-        Review review = new Review(reviewer.id(), reviewer.name(), reviewer.groups(), event.decision(), comment, now);
+        Principal by = event.by();
+        Review review = new Review(reviewer.id(), reviewer.name(), reviewer.groups(), event.decision(), comment, now,
+                by == null ? null : by.id(), by == null ? null : by.name());
         List<Review> reviews = new ArrayList<>(current.reviews());
         reviews.add(review);
         List<ActionEvent> events = new ArrayList<>();
-        events.add(new ActionEvent(current.id(), reviewer.id(), now,
-                new AuditEvent.Reviewed(current.digest(), reviewer.id(), event.decision().wireName(), comment)));
+        events.add(new ActionEvent(current.id(), by == null ? reviewer.id() : by.id(), now,
+                new AuditEvent.Reviewed(current.digest(), reviewer.id(), event.decision().wireName(), comment, by == null ? null : by.id())));
 
         Status next = Status.PENDING;
         if (event.decision() == ReviewDecision.DENY && required.quorum().anyDenyEnds()) {

@@ -5,7 +5,14 @@ import io.countersign.policy.Decision;
 
 /** What can happen to a request once it exists. */
 public sealed interface LifecycleEvent {
-    record ReviewSubmitted(Principal reviewer, ReviewDecision decision, String comment) implements LifecycleEvent {
+    /**
+     * @param reviewer whose review it is (the seat it takes in the quorum)
+     * @param by       who reviews for {@code reviewer} under a delegation in force now, or null
+     */
+    record ReviewSubmitted(Principal reviewer, ReviewDecision decision, String comment, Principal by) implements LifecycleEvent {
+        public ReviewSubmitted(Principal reviewer, ReviewDecision decision, String comment) {
+            this(reviewer, decision, comment, null);
+        }
     }
 
     record CancelRequested(Principal by) implements LifecycleEvent {

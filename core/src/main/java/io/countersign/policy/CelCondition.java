@@ -19,7 +19,10 @@ import java.util.Map;
 
 /**
  * One compiled, type-checked CEL condition over the declared policy variables
- * ({@code principal, action, resource, intent, payload, context, now}).
+ * ({@code principal, action, resource, intent, payload, context, now, request}). Time-aware rules use CEL's
+ * own timestamp functions on {@code request.time} (the same instant as {@code now}), which take a time zone:
+ * {@code request.time.getHours("Europe/Berlin")}, {@code request.time.getDayOfWeek("America/New_York")} (0 is
+ * Sunday), {@code request.time >= timestamp("2026-12-20T00:00:00Z")} for a change freeze.
  */
 public final class CelCondition {
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
@@ -31,6 +34,7 @@ public final class CelCondition {
             .addVar("payload", SimpleType.DYN)
             .addVar("context", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .addVar("now", SimpleType.TIMESTAMP)
+            .addVar("request", MapType.create(SimpleType.STRING, SimpleType.TIMESTAMP))
             .setResultType(SimpleType.BOOL)
             .build();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.plannerRuntimeBuilder().build();

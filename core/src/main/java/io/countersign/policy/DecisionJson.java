@@ -56,6 +56,14 @@ public final class DecisionJson {
             item.put("rule", requirement.rule());
             item.put("min", requirement.min());
             strings(item.putArray("from"), requirement.from().stream().sorted().toList());
+            // Written only when used (stages counted from 1, as people say them), so a decision of one stage has the
+            // bytes it always had.
+            if (requirement.stage() != 0) {
+                item.put("stage", requirement.stage() + 1);
+            }
+            if (requirement.anyOf() != ApprovalRequirement.ALONE) {
+                item.put("any_of", requirement.anyOf());
+            }
         }
         return node;
     }
@@ -74,7 +82,8 @@ public final class DecisionJson {
                 List<ApprovalRequirement> requirements = new ArrayList<>();
                 for (JsonNode item : quorum.get("requirements").values()) {
                     requirements.add(new ApprovalRequirement(item.get("rule").stringValue(), item.get("min").intValue(),
-                            new HashSet<>(strings(item.get("from")))));
+                            new HashSet<>(strings(item.get("from"))), item.path("stage").asInt(1) - 1,
+                            item.path("any_of").asInt(ApprovalRequirement.ALONE)));
                 }
                 yield new RequireApproval(rules, controls, new Quorum(requirements, quorum.get("any_deny_ends").booleanValue()),
                         io.countersign.policy.DurationText.parse(node.get("ttl").stringValue()),

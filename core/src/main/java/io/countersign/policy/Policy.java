@@ -151,9 +151,7 @@ public final class Policy implements PolicyEngine {
                     new Quorum(List.of(new ApprovalRequirement("default", defaults.minApprovals(), Set.copyOf(defaults.approvers()))), true),
                     defaults.ttl(), defaults.justification(), List.of(), version, grantTtl, defaults.approvalTtl(), true);
         }
-        List<ApprovalRequirement> requirements = approvalRules.stream()
-                .map(r -> new ApprovalRequirement(r.id(), r.minApprovals(), Set.copyOf(r.approvers())))
-                .toList();
+        List<ApprovalRequirement> requirements = Quorum.combine(approvalRules.stream().map(Rule::requirements).toList());
         boolean anyDenyEnds = approvalRules.stream().anyMatch(Rule::anyDenyEnds);
         Duration ttl = approvalRules.stream().map(Rule::ttl).min(Duration::compareTo).orElseThrow();
         Justification justification = approvalRules.stream().anyMatch(r -> r.justification() == Justification.REQUIRED)

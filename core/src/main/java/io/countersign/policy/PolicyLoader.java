@@ -40,6 +40,8 @@ public final class PolicyLoader {
     static final Duration MIN_APPROVAL_TTL = Duration.ofSeconds(1);
     static final Duration MAX_APPROVAL_TTL = Duration.ofDays(7);
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
+    /** More stages than this is a process no request gets through. */
+    private static final int MAX_STAGES = 5;
     private static final Policy.RuleDefaults BUILT_IN_DEFAULTS =
             new Policy.RuleDefaults(1, List.of(), Duration.ofHours(1), Justification.OPTIONAL, RequireApproval.DEFAULT_APPROVAL_TTL);
 
@@ -288,10 +290,15 @@ public final class PolicyLoader {
             int min = defaults.minApprovals();
             List<String> from = defaults.approvers();
             boolean anyDenyEnds = true;
-            if (approvals != null) {
+            List<ApprovalRequirement> stages = null;
+            if (approvals != null && approvals.isArray()) {
+                stages = stages(id, approvals, at + "/approvals", from);
+                min = stages.stream().mapToInt(ApprovalRequirement::min).max().orElse(min);
+                from = stages.stream().flatMap(r -> r.from().stream()).distinct().sorted().toList();
+            } else if (approvals != null) {
                 String here = at + "/approvals";
                 if (!approvals.isObject()) {
-                    throw new Invalid(here, "'approvals' must be a mapping with min and from");
+                    throw new Invalid(here, "'approvals' must be a mapping with min and from, or a list of stages");
                 }
                 unknownKeys(approvals, APPROVALS, here);
                 min = approvals.has("min") ? min(approvals, here) : min;
@@ -341,7 +348,55 @@ public final class PolicyLoader {
             return new Rule(id, description, document.file(), document.line(at), when, effect, min, from, anyDenyEnds,
                     require, requireMessage, ttl, justification,
                     strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending,
-                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue(), "any".equals(onBehalfOf));
+                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue(), "any".equals(onBehalfOf), stages);
+        }
+
+        /**
+         * {@code approvals} as a list: the stages of the review, in order. A stage is {@code {min, from}}, or
+         * {@code all_of} (every one of its demands) and {@code any_of} (one of its alternatives) lists of them.
+         */
+        private List<ApprovalRequirement> stages(String rule, JsonNode approvals, String at, List<String> defaultFrom) {
+            if (approvals.isEmpty() || approvals.size() > MAX_STAGES) {
+                throw new Invalid(at, "approvals as a list is the review's stages, in order: from 1 to " + MAX_STAGES + " of them");
+            }
+            List<ApprovalRequirement> stages = new ArrayList<>();
+            for (int stage = 0; stage < approvals.size(); stage++) {
+                JsonNode item = approvals.get(stage);
+                String here = at + "/" + stage;
+                if (!item.isObject()) {
+                    throw new Invalid(here, "a stage is a mapping: {min, from}, or all_of and any_of lists of them");
+                }
+                if (item.has("all_of") || item.has("any_of")) {
+                    unknownKeys(item, Set.of("all_of", "any_of"), here);
+                    JsonNode all = item.path("all_of");
+                    if (item.has("all_of") && (!all.isArray() || all.isEmpty())) {
+                        throw new Invalid(here + "/all_of", "all_of lists the demands that must all be met, each {min, from}");
+                    }
+                    for (int i = 0; i < all.size(); i++) {
+                        stages.add(requirement(rule, all.get(i), here + "/all_of/" + i, stage, ApprovalRequirement.ALONE, defaultFrom));
+                    }
+                    JsonNode any = item.path("any_of");
+                    if (item.has("any_of") && (!any.isArray() || any.size() < 2)) {
+                        throw new Invalid(here + "/any_of", "any_of lists at least two alternatives, each {min, from}; one of them suffices");
+                    }
+                    for (int i = 0; i < any.size(); i++) {
+                        stages.add(requirement(rule, any.get(i), here + "/any_of/" + i, stage, 0, defaultFrom));
+                    }
+                } else {
+                    stages.add(requirement(rule, item, here, stage, ApprovalRequirement.ALONE, defaultFrom));
+                }
+            }
+            return List.copyOf(stages);
+        }
+
+        private ApprovalRequirement requirement(String rule, JsonNode node, String at, int stage, int anyOf, List<String> defaultFrom) {
+            if (!node.isObject()) {
+                throw new Invalid(at, "a demand is a mapping with min and from");
+            }
+            unknownKeys(node, Set.of("min", "from"), at);
+            int min = node.has("min") ? min(node, at) : 1;
+            List<String> from = node.has("from") ? from(node, at) : defaultFrom;
+            return new ApprovalRequirement(rule, min, Set.copyOf(from), stage, anyOf);
         }
 
         /** An approval is meant to be used soon after it is given: from a second to 7 days. */

@@ -32,12 +32,13 @@ import tools.jackson.databind.JsonNode;
  *     as: deploy-agent                      # a principal of identities.yaml; or principal: {id, kind, groups, owner}
  *     request: {action: db.export, resource: {type: t, id: x, env: prod}, intent: {summary: s, ticket: OPS-1}}
  *     expect: {effect: require_approval, rules: [prod-changes, prod-pii-export], min_approvals: 2}
+ *     # stages: the number of review stages, for a rule whose approvals are a list
  * </pre>
  */
 public final class PolicyTestRunner {
     private static final Set<String> TOP = Set.of("tests");
     private static final Set<String> CASE = Set.of("name", "as", "principal", "now", "request", "expect");
-    private static final Set<String> EXPECT = Set.of("effect", "rules", "min_approvals", "reason", "controls");
+    private static final Set<String> EXPECT = Set.of("effect", "rules", "min_approvals", "stages", "reason", "controls");
     private static final Set<String> PRINCIPAL = Set.of("id", "kind", "groups", "owner", "email");
     private static final Instant DEFAULT_NOW = Instant.parse("2026-01-01T12:00:00Z");
 
@@ -191,6 +192,14 @@ public final class PolicyTestRunner {
             Integer got = decision instanceof RequireApproval r ? r.quorum().largestMin() : null;
             if (got == null || got != wanted) {
                 differences.add("min_approvals: expected " + wanted + ", got " + (got == null ? "none (" + effect + ")" : got));
+            }
+        }
+        if (expect.has("stages")) {
+            int wanted = expect.get("stages").asInt();
+            Integer got = decision instanceof RequireApproval r ? r.quorum().stages() : null;
+            if (got == null || got != wanted) {
+                differences.add("stages: expected " + wanted + ", got " + (got == null ? "none (" + effect + ")" : got)
+                        + (decision instanceof RequireApproval r ? " (" + r.quorum().describe() + ")" : ""));
             }
         }
         if (expect.has("reason")) {

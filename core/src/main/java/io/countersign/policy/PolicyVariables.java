@@ -43,6 +43,7 @@ final class PolicyVariables {
         variables.put("payload", value(request.payload()));
         variables.put("context", value(request.context()));
         variables.put("now", input.now());
+        variables.put("request", Map.of("time", input.now()));
         return variables;
     }
 

@@ -59,10 +59,20 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
      */
     public RequireApproval tightenedBy(RequireApproval stricter) {
         List<ApprovalRequirement> kept = new ArrayList<>(quorum.requirements());
-        for (ApprovalRequirement demand : stricter.quorum.requirements()) {
-            if (kept.stream().noneMatch(r -> implies(r, demand))) {
-                kept.removeIf(r -> implies(demand, r));
-                kept.add(demand);
+        if (quorum.isStaged() || stricter.quorum.isStaged()) {
+            // Stages and alternatives are kept as both rules state them, stage by stage.
+            List<ApprovalRequirement> added = stricter.quorum.requirements().stream().filter(r -> !kept.contains(r)).toList();
+            if (!added.isEmpty()) {
+                List<ApprovalRequirement> combined = Quorum.combine(List.of(quorum.requirements(), added));
+                kept.clear();
+                kept.addAll(combined);
+            }
+        } else {
+            for (ApprovalRequirement demand : stricter.quorum.requirements()) {
+                if (kept.stream().noneMatch(r -> implies(r, demand))) {
+                    kept.removeIf(r -> implies(demand, r));
+                    kept.add(demand);
+                }
             }
         }
         return new RequireApproval(union(rules, stricter.rules), union(controls, stricter.controls),

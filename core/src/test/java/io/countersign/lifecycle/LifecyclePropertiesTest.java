@@ -83,6 +83,30 @@ class LifecyclePropertiesTest {
 
     @Property(tries = 2000, seed = Fuzzing.SEED)
     void noHistoryReachesAnInconsistentRecord(@ForAll("terms") RequireApproval terms, @ForAll("histories") List<Step> history) {
+        replay(terms, history);
+        Statistics.label("broke glass").coverage(coverage -> {
+            coverage.check("unreviewed").count(n -> n >= 20);
+            coverage.check("reviewed").count(n -> n >= 20);
+        });
+    }
+
+    /** The same, for reviews in two or three stages of one demand each, so that many histories get through them. */
+    @Property(tries = 1000, seed = Fuzzing.SEED)
+    void stagedReviewsAreMetInOrderByDistinctHumans(@ForAll("stagedTerms") RequireApproval terms, @ForAll("histories") List<Step> history) {
+        replay(terms, history);
+        Statistics.label("approved in stages").coverage(coverage -> coverage.check("yes").count(n -> n >= 20));
+    }
+
+    @Provide
+    Arbitrary<RequireApproval> stagedTerms() {
+        Arbitrary<List<ApprovalRequirement>> stages = Arbitraries.of("sre", "data-owners", "security", "finance").list().ofMinSize(2).ofMaxSize(3)
+                .map(groups -> java.util.stream.IntStream.range(0, groups.size())
+                        .mapToObj(i -> new ApprovalRequirement("staged", 1, Set.of(groups.get(i)), i, ApprovalRequirement.ALONE)).toList());
+        return stages.map(requirements -> new RequireApproval(List.of("staged"), List.of(), new Quorum(requirements, false), TTL,
+                Justification.OPTIONAL, List.of(), V1, null, Duration.ofHours(1), true));
+    }
+
+    private void replay(RequireApproval terms, List<Step> history) {
         ActionRequest request = Fixtures.onBehalfOf(Fixtures.export("prod", Map.of("data_class", "pii"), "OPS-42"), ERIN.email());
         ActionRecord record = Lifecycle.start(ActionId.newId(T0), Requester.of(AGENT, request), request, ActionDigest.of(request), terms, T0).record();
         Set<String> grantsUsed = new HashSet<>();
@@ -122,10 +146,9 @@ class LifecyclePropertiesTest {
             lastStatus = next.status();
         }
         Statistics.label("broke glass").collect(record.breakGlass() == null ? "no" : record.breakGlass().awaitsReview() ? "unreviewed" : "reviewed");
-        Statistics.label("broke glass").coverage(coverage -> {
-            coverage.check("unreviewed").count(n -> n >= 20);
-            coverage.check("reviewed").count(n -> n >= 20);
-        });
+        boolean approved = record.breakGlass() == null && record.reviews().stream().anyMatch(r -> r.decision() == ReviewDecision.APPROVE)
+                && (record.status() == Status.APPROVED || record.status() == Status.EXECUTED || record.status() == Status.FAILED);
+        Statistics.label("approved in stages").collect(terms.quorum().stages() > 1 && approved ? "yes" : "no");
         assertThat(executedEvents).as("runs recorded").isLessThanOrEqualTo(1);
         assertThat(grantsUsed).as("grants used").hasSizeLessThanOrEqualTo(1);
     }
@@ -164,7 +187,10 @@ class LifecyclePropertiesTest {
         if (!approvedByPeople || !(record.decision() instanceof RequireApproval terms)) {
             return;
         }
-        for (ApprovalRequirement requirement : terms.quorum().requirements()) {
+        if (terms.quorum().isStaged()) {
+            checkStages(record, terms, step);
+        }
+        for (ApprovalRequirement requirement : terms.quorum().isStaged() ? List.<ApprovalRequirement>of() : terms.quorum().requirements()) {
             long distinct = record.reviews().stream()
                     .filter(r -> r.decision() == ReviewDecision.APPROVE)
                     .filter(r -> requirement.from().isEmpty() || r.groups().stream().anyMatch(requirement.from()::contains))
@@ -179,18 +205,58 @@ class LifecyclePropertiesTest {
         assertThat(lastApproval).as("approved only before it expired").isBefore(record.expiresAt());
     }
 
+    /**
+     * Approved in stages only as stages allow: each stage met by its own approvers (no human counted in two),
+     * every clause of it met (one alternative of an any_of), and each stage's approvals after the earlier one's.
+     */
+    private static void checkStages(ActionRecord record, RequireApproval terms, Step step) {
+        List<Map<String, Set<String>>> stages = terms.quorum().countedByStage(Lifecycle.approvers(record));
+        assertThat(stages).as("every stage met after %s", step).hasSizeGreaterThan(terms.quorum().stages());
+        Set<String> seen = new HashSet<>();
+        Instant previousStageEnded = Instant.MIN;
+        for (int stage = 0; stage < terms.quorum().stages(); stage++) {
+            Map<String, Set<String>> counted = stages.get(stage);
+            for (String approver : counted.keySet()) {
+                assertThat(seen.add(approver)).as("%s counted in two stages", approver).isTrue();
+            }
+            int at = stage;
+            Map<Integer, Boolean> clauses = new java.util.HashMap<>();
+            int alone = 1000;
+            for (ApprovalRequirement r : terms.quorum().requirements()) {
+                if (r.stage() != at) {
+                    continue;
+                }
+                long approvers = counted.values().stream().filter(groups -> r.from().isEmpty() || groups.stream().anyMatch(r.from()::contains)).count();
+                int clause = r.anyOf() == ApprovalRequirement.ALONE ? alone++ : r.anyOf();
+                clauses.merge(clause, approvers >= r.min(), Boolean::logicalOr);
+            }
+            assertThat(clauses.values()).as("stage %d's demands after %s", stage + 1, step).doesNotContain(false);
+            List<Instant> times = record.reviews().stream().filter(r -> counted.containsKey(r.reviewer())).map(Review::at).toList();
+            Instant earlierMet = previousStageEnded;
+            assertThat(times).as("stage %d approved after stage %d was met", stage + 1, stage).allMatch(t -> !t.isBefore(earlierMet));
+            previousStageEnded = times.stream().max(Instant::compareTo).orElse(previousStageEnded);
+        }
+    }
+
     @Provide
     Arbitrary<RequireApproval> terms() {
         Arbitrary<ApprovalRequirement> requirement = Combinators.combine(
                 Arbitraries.of("pii", "prod", "sec"), Arbitraries.integers().between(1, 3),
-                Arbitraries.subsetOf("sre", "data-owners", "security", "finance"))
-                .as((rule, min, from) -> new ApprovalRequirement(rule, min, from));
+                Arbitraries.subsetOf("sre", "data-owners", "security", "finance"),
+                Arbitraries.of(0, 0, 1, 1, 2), Arbitraries.of(ApprovalRequirement.ALONE, ApprovalRequirement.ALONE, 0))
+                .as((rule, min, from, stage, anyOf) -> new ApprovalRequirement(rule, min, from, stage, anyOf));
         // Approvals that lapse within the histories' time, and one that outlasts them.
         Arbitrary<Duration> approvalTtl = Arbitraries.of(Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofHours(1));
         return Combinators.combine(requirement.list().ofMinSize(1).ofMaxSize(3), Arbitraries.of(true, false),
                         Arbitraries.of(Justification.OPTIONAL, Justification.REQUIRED), approvalTtl)
                 .as((requirements, anyDenyEnds, justification, window) -> new RequireApproval(List.of("pii"), List.of(),
-                        new Quorum(requirements, anyDenyEnds), TTL, justification, List.of(), V1, null, window, true));
+                        new Quorum(denseStages(requirements), anyDenyEnds), TTL, justification, List.of(), V1, null, window, true));
+    }
+
+    /** Stages numbered without gaps, as the policy loader numbers them. */
+    private static List<ApprovalRequirement> denseStages(List<ApprovalRequirement> requirements) {
+        List<Integer> used = requirements.stream().map(ApprovalRequirement::stage).distinct().sorted().toList();
+        return requirements.stream().map(r -> new ApprovalRequirement(r.rule(), r.min(), r.from(), used.indexOf(r.stage()), r.anyOf())).toList();
     }
 
     @Provide

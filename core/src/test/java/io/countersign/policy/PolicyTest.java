@@ -318,4 +318,74 @@ class PolicyTest {
         assertThat(exact.when().mayHoldFor("db.drop")).isTrue();
         assertThat(policy.rules().get(2).when().mayHoldFor("anything")).isTrue();
     }
+
+    @Test
+    void approvalsAsAListAreStagesWithAlternativesAndCombineStageByStage() throws IOException {
+        Policy policy = load("""
+                version: 1
+                rules:
+                  - id: staged
+                    when: 'resource.env == "prod"'
+                    effect: require_approval
+                    approvals:
+                      - {min: 1, from: [data-owners]}
+                      - any_of: [{min: 1, from: [sre]}, {min: 2, from: [data-owners]}]
+                        all_of: [{min: 1}]
+                  - id: plain
+                    when: 'action == "db.drop"'
+                    effect: require_approval
+                    approvals: {min: 2, from: [sre]}
+                """);
+        RequireApproval staged = (RequireApproval) decide(policy, request("db.read", "prod", "{}"));
+        assertThat(staged.quorum().stages()).isEqualTo(2);
+        assertThat(staged.quorum().describe()).isEqualTo("stage 1: 1 approval(s) from data-owners (rule staged); then stage 2: "
+                + "1 approval(s) from any human (rule staged) and one of (1 approval(s) from sre (rule staged), or 2 approval(s) from data-owners (rule staged))");
+        RequireApproval both = (RequireApproval) decide(policy, request("db.drop", "prod", "{}"));
+        assertThat(both.quorum().requirements()).filteredOn(r -> r.stage() == 0).extracting(ApprovalRequirement::rule)
+                .containsExactlyInAnyOrder("staged", "plain");
+    }
+
+    @Test
+    void stagesThatCannotBeAreRefusedNamingWhere() {
+        for (String[] broken : new String[][] {
+                {"approvals: []", "approvals as a list is the review's stages, in order: from 1 to 5"},
+                {"approvals: [{min: 1, from: [sre]}, {any_of: [{min: 1, from: [sre]}]}]", "any_of lists at least two alternatives"},
+                {"approvals: [{min: 1, from: [nobody]}]", "approvals.from names unknown group 'nobody'"},
+                {"approvals: [{min: 1, form: [sre]}]", "unknown key 'form'"}}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> load("""
+                    version: 1
+                    rules:
+                      - id: r
+                        when: "true"
+                        effect: require_approval
+                        %s
+                    """.formatted(broken[0]))).as(broken[0]).hasMessageContaining(broken[1]);
+        }
+    }
+
+    @Test
+    void requestTimeKnowsTimeZonesForFreezesAndBusinessHours() throws IOException {
+        Policy policy = load("""
+                version: 1
+                default: allow
+                rules:
+                  - id: out-of-hours
+                    when: 'request.time.getDayOfWeek("Europe/Berlin") in [0, 6] || request.time.getHours("Europe/Berlin") < 9 || request.time.getHours("Europe/Berlin") >= 18'
+                    effect: deny
+                    reason: business hours only
+                  - id: freeze
+                    when: 'request.time >= timestamp("2026-12-22T00:00:00Z") && request.time < timestamp("2027-01-04T00:00:00Z")'
+                    effect: deny
+                    reason: frozen
+                """);
+        ActionRequest change = request("db.migrate", "prod", "{}");
+        // Tuesday 2026-12-08 09:30 UTC is 10:30 in Berlin; 17:30 UTC is 18:30 there; Saturday the 12th is a weekend.
+        assertThat(policy.evaluate(new PolicyInput(AGENT, change, Instant.parse("2026-12-08T09:30:00Z")))).isInstanceOf(Allow.class);
+        assertThat(policy.evaluate(new PolicyInput(AGENT, change, Instant.parse("2026-12-08T17:30:00Z"))))
+                .isInstanceOfSatisfying(Deny.class, d -> assertThat(d.rule()).isEqualTo("out-of-hours"));
+        assertThat(policy.evaluate(new PolicyInput(AGENT, change, Instant.parse("2026-12-12T10:00:00Z"))))
+                .isInstanceOfSatisfying(Deny.class, d -> assertThat(d.rule()).isEqualTo("out-of-hours"));
+        assertThat(policy.evaluate(new PolicyInput(AGENT, change, Instant.parse("2026-12-22T10:00:00Z"))))
+                .isInstanceOfSatisfying(Deny.class, d -> assertThat(d.rule()).isEqualTo("freeze"));
+    }
 }

@@ -53,6 +53,11 @@ public final class JsonApi {
         return json(countersign.send("POST", path, Json.bytes(body), Duration.ofSeconds(30)));
     }
 
+    /** @throws CountersignException {@code unreachable}, or {@code unexpected_answer} when the body is not JSON */
+    public Answer delete(String path) {
+        return json(countersign.send("DELETE", path, null, Duration.ofSeconds(30)));
+    }
+
     /** An answer as it came (signed notes, tiles, proofs); errors still come as JSON. */
     public Countersign.Answer getRaw(String path, Duration timeout) {
         return countersign.send("GET", path, null, timeout);

@@ -9,6 +9,7 @@ import io.countersign.lifecycle.Lifecycle;
 import io.countersign.lifecycle.Review;
 import io.countersign.policy.ApprovalRequirement;
 import io.countersign.policy.RequireApproval;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.node.ArrayNode;
@@ -43,6 +44,11 @@ public final class ActionRepresentation {
             ObjectNode item = reviews.addObject();
             item.put("reviewer", review.reviewer());
             item.put("name", review.reviewerName());
+            if (review.by() != null) {
+                // Given for the reviewer under a delegation: "by for reviewer".
+                item.put("by", review.by());
+                item.put("by_name", review.byName());
+            }
             item.put("decision", review.decision().wireName());
             if (review.comment() != null) {
                 item.put("comment", review.comment());
@@ -101,13 +107,30 @@ public final class ActionRepresentation {
         quorum.put("met", required.quorum().isMetBy(approvers));
         quorum.put("approvals", approvers.size());
         quorum.put("justification", required.justification().wireName());
+        boolean staged = required.quorum().isStaged();
+        List<Map<String, Set<String>>> byStage = required.quorum().countedByStage(approvers);
+        if (staged) {
+            quorum.put("stages", required.quorum().stages());
+            int open = byStage.size() - 1;
+            if (open < required.quorum().stages()) {
+                quorum.put("open_stage", open + 1);
+            }
+        }
         ArrayNode requirements = quorum.putArray("requirements");
         for (ApprovalRequirement requirement : required.quorum().requirements()) {
             ObjectNode item = requirements.addObject();
             item.put("rule", requirement.rule());
             item.put("min", requirement.min());
             requirement.from().stream().sorted().forEach(item.putArray("from")::add);
-            item.put("approvals", requirement.countApprovers(approvers));
+            // In stages, an approver counts toward the stage that was open when they approved, and no other.
+            item.put("approvals", requirement.countApprovers(staged
+                    ? (requirement.stage() < byStage.size() ? byStage.get(requirement.stage()) : Map.of()) : approvers));
+            if (staged) {
+                item.put("stage", requirement.stage() + 1);
+                if (requirement.anyOf() != ApprovalRequirement.ALONE) {
+                    item.put("any_of", requirement.anyOf());
+                }
+            }
         }
         return quorum;
     }

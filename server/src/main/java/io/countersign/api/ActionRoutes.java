@@ -38,7 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  * values, calls {@link ActionService} and maps the result to a status and JSON; nothing else.
  */
 public final class ActionRoutes implements HttpService {
-    private static final Set<String> REVIEW_FIELDS = Set.of("decision", "comment");
+    private static final Set<String> REVIEW_FIELDS = Set.of("decision", "comment", "for");
     private static final Set<String> BREAK_GLASS_FIELDS = Set.of("justification");
     private static final Set<String> BREAK_GLASS_REVIEW_FIELDS = Set.of("verdict", "comment");
     private static final Set<String> OUTCOME_FIELDS = Set.of("grant", "status", "detail");
@@ -155,7 +155,8 @@ public final class ActionRoutes implements HttpService {
         JsonFields fields = JsonFields.of(body(request), "").onlyAllow(REVIEW_FIELDS);
         ReviewDecision decision = ReviewDecision.fromWire(fields.requiredString("decision", 16));
         String comment = fields.optionalString("comment", 4096);
-        ActionRecord record = actions.review(caller, id, decision, comment);
+        String forWhom = fields.optionalString("for", 256);
+        ActionRecord record = actions.review(caller, id, decision, comment, forWhom);
         JsonResponses.send(response, io.helidon.http.Status.OK_200, ActionRepresentation.of(record));
     }
 

@@ -265,6 +265,8 @@ public final class CountersignServer implements AutoCloseable {
                         .register("/v1/grants", grantRoutes)
                         .register("/v1/status", statusRoutes)
                         .register("/v1/mcp", mcpRoutes)
+                        .register("/v1/delegations", new io.countersign.api.DelegationRoutes(actions.delegations(), authenticator,
+                                settings.maxBodyBytes(), clock))
                         .register("/v1/integrations/kubernetes", kubernetes)
                         .register("/aws", aws)
                         .post("/", (req, res) -> {

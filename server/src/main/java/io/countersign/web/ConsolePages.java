@@ -24,9 +24,11 @@ import tools.jackson.databind.JsonNode;
 /** Turns records, log entries and policy into the views the console's templates lay out. */
 final class ConsolePages {
     private final Clock clock;
+    private final io.countersign.lifecycle.Delegations delegations;
 
-    ConsolePages(Clock clock) {
+    ConsolePages(Clock clock, io.countersign.lifecycle.Delegations delegations) {
         this.clock = clock;
+        this.delegations = delegations;
     }
 
     ConsoleViews.Frame frame(String title, String active, ConsoleSession session) {
@@ -47,6 +49,15 @@ final class ConsolePages {
     ConsoleViews.Request request(ActionRecord record, ConsoleSession session, String error) {
         ActionRequest request = record.request();
         Transition.Refused refused = Lifecycle.reviewRefusal(record, session.principal(), clock.instant());
+        if (refused != null) {
+            // Someone who holds another's reviews (a delegation) reviews for them where they may not as themself.
+            for (var delegator : delegations.delegatorsOf(session.principal())) {
+                if (Lifecycle.reviewRefusal(record, delegator, session.principal(), clock.instant()) == null) {
+                    refused = null;
+                    break;
+                }
+            }
+        }
         String whyNot = refused == null ? null : refused.message();
         if (record.requester().id().equals(session.principal().id())) {
             whyNot = "you asked for this action, so others decide on it";
@@ -83,7 +94,8 @@ final class ConsolePages {
     }
 
     private static ConsoleViews.ReviewLine reviewLine(Review review) {
-        return new ConsoleViews.ReviewLine(review.reviewer(), review.reviewerName(),
+        return new ConsoleViews.ReviewLine(review.reviewer(), review.by() == null ? review.reviewerName()
+                : review.byName() + " for " + review.reviewerName(),
                 review.decision() == ReviewDecision.APPROVE ? "approved" : "denied", review.comment(), review.at());
     }
 

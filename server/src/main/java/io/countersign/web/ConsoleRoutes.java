@@ -84,7 +84,7 @@ public final class ConsoleRoutes implements HttpService {
         this.reloader = reloader;
         this.sessions = sessions;
         this.clock = clock;
-        this.pages = new ConsolePages(clock);
+        this.pages = new ConsolePages(clock, actions.delegations());
     }
 
     @Override

@@ -141,7 +141,7 @@ class AwsGatewayTest {
             requestId = held.requestId();
             assertThat(aws.received).isEmpty();
             // Reviewers see it as any request: headline, the call's parameters.
-            String page = consolePage("alice", "/requests/" + requestId);
+            String page = server.consolePage("alice", "/requests/" + requestId);
             assertThat(page).contains("AWS IAM AttachRolePolicy on role prod/deployer").contains("AmazonS3ReadOnlyAccess");
 
             // Asking again while it waits is the same request, not a second one for reviewers.
@@ -195,6 +195,20 @@ class AwsGatewayTest {
             SsmException secret = catchThrowableOfType(SsmException.class,
                     () -> ssm.getParameter(r -> r.name("/prod/db/password").withDecryption(true)));
             assertThat(secret.awsErrorDetails().errorMessage()).contains("holding this call for approval");
+        }
+        assertThat(aws.received).isEmpty();
+    }
+
+    @Test
+    void anStsCallActsOnTheRoleItsArnNames() {
+        try (var sts = software.amazon.awssdk.services.sts.StsClient.builder().endpointOverride(gateway()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(agent.accessKeyId(), agent.secretAccessKey())))
+                .httpClient(UrlConnectionHttpClient.create()).build()) {
+            var held = catchThrowableOfType(software.amazon.awssdk.services.sts.model.StsException.class,
+                    () -> sts.assumeRole(r -> r.roleArn("arn:aws:iam::123456789012:role/deployer").roleSessionName("agent")));
+            assertThat(held.awsErrorDetails().errorCode()).isEqualTo("AccessDenied");
+            assertThat(held.awsErrorDetails().errorMessage()).contains("holding this call for approval")
+                    .contains("AWS STS AssumeRole on role prod/deployer");
         }
         assertThat(aws.received).isEmpty();
     }
@@ -333,19 +347,5 @@ class AwsGatewayTest {
         byte[] err = process.getErrorStream().readAllBytes();
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Cli(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    }
-
-    private String consolePage(String who, String path) {
-        try {
-            HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri(path))
-                    .header("Cookie", server.consoleSignIn(who)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(page.statusCode()).isEqualTo(200);
-            return page.body();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

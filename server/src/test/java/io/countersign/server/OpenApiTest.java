@@ -176,11 +176,14 @@ class OpenApiTest {
         assertThat(document.path("openapi").asString()).isEqualTo("3.1.0");
         for (Operation operation : operations.values()) {
             String path = operation.path().replace("{id}", ACTION).replace("{index}", "0").replace("{level}", "0")
-                    .replace("{n1}", "001").replace("{n2}", "002").replace("{n}", "000").replace("{width}", "7");
+                    .replace("{n1}", "001").replace("{n2}", "002").replace("{n}", "000").replace("{width}", "7")
+                    .replace("{delegation}", "dlg_none");
             String error;
             if (operation.method().equals("GET")) {
                 TestServer.Raw raw = server.getRaw("alice", path);
                 error = raw.text().startsWith("{") ? Json.parse(raw.text()).path("error").path("code").asString("") : "";
+            } else if (operation.method().equals("DELETE")) {
+                error = server.delete("alice", path).error();
             } else {
                 error = server.post("alice", path, "{}").error();
             }
@@ -358,6 +361,21 @@ class OpenApiTest {
         checked("getConsistencyProof", server.get("alice", "/v1/audit/proof/consistency?from=2&to=" + size));
         assertThat(checked("getConsistencyProof", server.get("alice", "/v1/audit/proof/consistency?from=x")).status()).isEqualTo(400);
 
+        // Delegations: made, listed, refused (to oneself; by an agent), ended, ended again.
+        String until = java.time.Instant.now().plus(java.time.Duration.ofDays(1)).toString();
+        TestServer.Answer delegated = checked("createDelegation", server.post("alice", "/v1/delegations",
+                "{\"to\": \"bob\", \"until\": \"" + until + "\", \"reason\": \"on leave\"}"));
+        assertThat(delegated.status()).isEqualTo(201);
+        assertThat(checked("createDelegation", server.post("alice", "/v1/delegations", "{\"to\": \"alice\", \"until\": \"" + until + "\"}"))
+                .status()).isEqualTo(400);
+        assertThat(checked("createDelegation", server.post("agent", "/v1/delegations", "{\"to\": \"bob\", \"until\": \"" + until + "\"}"))
+                .status()).isEqualTo(403);
+        checked("listDelegations", server.get("bob", "/v1/delegations"));
+        String delegation = delegated.body().path("id").asString();
+        assertThat(checked("endDelegation", server.delete("bob", "/v1/delegations/" + delegation)).status()).isEqualTo(403);
+        assertThat(checked("endDelegation", server.delete("alice", "/v1/delegations/" + delegation)).status()).isEqualTo(200);
+        assertThat(checked("endDelegation", server.delete("alice", "/v1/delegations/" + delegation)).status()).isEqualTo(400);
+
         // Every operation but the deeper tile templates (which need a log of 256,000 entries) answered here.
         Set<String> unanswered = new TreeSet<>(operations.keySet());
         unanswered.removeAll(answered.keySet());
@@ -366,17 +384,18 @@ class OpenApiTest {
 
     /** Every route each service registers, read by handing it a recorder instead of Helidon's rules. */
     private static Set<String> registered() {
-        Map<String, HttpService> services = Map.of(
-                "/v1/actions", new ActionRoutes(null, null, null, null, null, 0, null, null),
-                "/v1/audit", new AuditRoutes(null, null),
-                "/v1/grants", new GrantRoutes(null, null, null, 0, null),
-                "/v1/policy", new PolicyRoutes(null, null, null, null, null, 0, null),
-                "/v1/reports", new ReportRoutes(null, null, null, null, null),
-                "/v1/status", new io.countersign.api.StatusRoutes(null, null, null, null),
-                "/v1/mcp", new io.countersign.api.McpRoutes(null, null, 0, null),
-                "/v1/channels/slack", new io.countersign.channels.slack.SlackRequestUrl(null, null, null, null),
-                "/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired(),
-                "/v1/integrations/kubernetes", new io.countersign.kubernetes.AdmissionWebhook(null, null, null, null, null));
+        Map<String, HttpService> services = Map.ofEntries(
+                Map.entry("/v1/actions", new ActionRoutes(null, null, null, null, null, 0, null, null)),
+                Map.entry("/v1/audit", new AuditRoutes(null, null)),
+                Map.entry("/v1/grants", new GrantRoutes(null, null, null, 0, null)),
+                Map.entry("/v1/policy", new PolicyRoutes(null, null, null, null, null, 0, null)),
+                Map.entry("/v1/reports", new ReportRoutes(null, null, null, null, null)),
+                Map.entry("/v1/status", new io.countersign.api.StatusRoutes(null, null, null, null)),
+                Map.entry("/v1/mcp", new io.countersign.api.McpRoutes(null, null, 0, null)),
+                Map.entry("/v1/delegations", new io.countersign.api.DelegationRoutes(null, null, 0, null)),
+                Map.entry("/v1/channels/slack", new io.countersign.channels.slack.SlackRequestUrl(null, null, null, null)),
+                Map.entry("/v1/channels/teams", io.countersign.channels.teams.TeamsRoutes.unwired()),
+                Map.entry("/v1/integrations/kubernetes", new io.countersign.kubernetes.AdmissionWebhook(null, null, null, null, null)));
         Set<String> routes = new TreeSet<>();
         services.forEach((prefix, service) -> {
             HttpRules[] recorder = new HttpRules[1];

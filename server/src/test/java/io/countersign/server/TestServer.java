@@ -205,9 +205,32 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /** A console page as {@code who} sees it, signed in with the demo sign-in. */
+    String consolePage(String who, String path) {
+        try {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(uri(path)).header("Cookie", consoleSignIn(who)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (page.statusCode() != 200) {
+                throw new AssertionError(path + " answered " + page.statusCode());
+            }
+            return page.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A GET with this API key (one not among the demo's). */
     Answer getWithKey(String key, String path) {
         return send(HttpRequest.newBuilder(uri(path)).GET().header("Authorization", "Bearer " + key), null);
+    }
+
+    /** A POST with this API key (one not among the demo's). */
+    Answer postWithKey(String key, String path, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)), null);
     }
 
     /** Starts a node whose connectors file is {@code connectorsYaml}. */

@@ -281,6 +281,11 @@ public class JdbcActionStore implements Storage {
                     ObjectNode reviewer = Json.object();
                     reviewer.put("name", review.reviewerName());
                     review.groups().stream().sorted().forEach(reviewer.putArray("groups")::add);
+                    if (review.by() != null) {
+                        // Reviewed for the reviewer under a delegation: by whom.
+                        reviewer.put("by", review.by());
+                        reviewer.put("by_name", review.byName());
+                    }
                     insert.setString(4, Json.text(reviewer));
                     insert.setString(5, review.decision().wireName());
                     insert.setString(6, review.comment());
@@ -480,7 +485,8 @@ public class JdbcActionStore implements Storage {
                 reviewer.get("groups").values().forEach(g -> groups.add(g.stringValue()));
                 reviews.add(new Review(rows.getString(1), reviewer.get("name").stringValue(), groups,
                         ReviewDecision.valueOf(rows.getString(3).toUpperCase(Locale.ROOT)), rows.getString(4),
-                        Instant.ofEpochMilli(rows.getLong(5))));
+                        Instant.ofEpochMilli(rows.getLong(5)), reviewer.has("by") ? reviewer.get("by").stringValue() : null,
+                        reviewer.has("by_name") ? reviewer.get("by_name").stringValue() : null));
             }
         }
         if (reviews.isEmpty()) {
