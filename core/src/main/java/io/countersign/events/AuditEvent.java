@@ -36,6 +36,8 @@ public sealed interface AuditEvent {
             case InventoryRejected e -> null;
             case IdentitiesLoaded e -> null;
             case IdentitiesRejected e -> null;
+            case Reminded e -> e.digest();
+            case Escalated e -> e.digest();
             case DelegationGranted e -> null;
             case DelegationRevoked e -> null;
             case Oversized e -> null;
@@ -341,6 +343,30 @@ public sealed interface AuditEvent {
         @Override
         public EventType type() {
             return EventType.DELEGATION_REVOKED;
+        }
+    }
+
+    /** A stage's reviewers asked again after {@code remind_after} ({@code review.reminded}); {@code stage} counts from 1. */
+    record Reminded(String digest, int stage, List<String> groups) implements AuditEvent {
+        public Reminded {
+            groups = List.copyOf(groups);
+        }
+
+        @Override
+        public EventType type() {
+            return EventType.REMINDED;
+        }
+    }
+
+    /** Groups that joined a stage after {@code escalate_after} ({@code review.escalated}); {@code stage} counts from 1. */
+    record Escalated(String digest, int stage, List<String> groups) implements AuditEvent {
+        public Escalated {
+            groups = List.copyOf(groups);
+        }
+
+        @Override
+        public EventType type() {
+            return EventType.ESCALATED;
         }
     }
 }

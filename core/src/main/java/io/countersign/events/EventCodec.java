@@ -52,6 +52,16 @@ public final class EventCodec {
                 d.put("ends", e.ends().toString());
                 optional(d, "reason", e.reason());
             }
+            case AuditEvent.Reminded e -> {
+                d.put("digest", e.digest());
+                d.put("stage", e.stage());
+                e.groups().forEach(d.putArray("groups")::add);
+            }
+            case AuditEvent.Escalated e -> {
+                d.put("digest", e.digest());
+                d.put("stage", e.stage());
+                e.groups().forEach(d.putArray("groups")::add);
+            }
             case AuditEvent.DelegationRevoked e -> {
                 d.put("id", e.id());
                 d.put("by", e.by());
@@ -201,6 +211,8 @@ public final class EventCodec {
             case DELEGATION_GRANTED -> new AuditEvent.DelegationGranted(text(d, "id"), text(d, "from"), text(d, "to"),
                     Instant.parse(text(d, "starts")), Instant.parse(text(d, "ends")), optional(d, "reason"));
             case DELEGATION_REVOKED -> new AuditEvent.DelegationRevoked(text(d, "id"), text(d, "by"));
+            case REMINDED -> new AuditEvent.Reminded(text(d, "digest"), d.path("stage").asInt(), strings(d.get("groups")));
+            case ESCALATED -> new AuditEvent.Escalated(text(d, "digest"), d.path("stage").asInt(), strings(d.get("groups")));
             case APPROVED -> new AuditEvent.Approved(text(d, "digest"), text(d, "reviewers"), optional(d, "reason"), optional(d, "break_glass"),
                     instant(d, "approval_expires_at"));
             case DENIED -> new AuditEvent.Denied(text(d, "digest"), text(d, "reviewers"), optional(d, "reason"));

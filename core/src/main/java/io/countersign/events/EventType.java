@@ -46,7 +46,11 @@ public enum EventType {
     /** A human handed their reviews to another for a period (out of office); not tied to one action. */
     DELEGATION_GRANTED("delegation.granted"),
     /** A delegation was ended before its time by the one who gave it (or an admin); not tied to one action. */
-    DELEGATION_REVOKED("delegation.revoked");
+    DELEGATION_REVOKED("delegation.revoked"),
+    /** A stage waited {@code remind_after}: its reviewers are asked again. */
+    REMINDED("review.reminded"),
+    /** A stage waited {@code escalate_after}: the {@code escalate_to} groups join it. */
+    ESCALATED("review.escalated");
 
     private final String wireName;
 

@@ -453,6 +453,28 @@ public final class ActionService {
         return expired;
     }
 
+    /**
+     * Reminders and escalations that are due ({@code remind_after}, {@code escalate_after}), for the node that leads:
+     * each once per stage, whichever node applies it first (the store's compare-and-set decides).
+     *
+     * @return how many were applied
+     */
+    public int nudgeDue() {
+        int nudged = 0;
+        Instant now = now();
+        for (ActionRecord record : store.list(new ActionStore.Query(Status.PENDING, null, 1000))) {
+            if (Lifecycle.nudgeDue(record, now)) {
+                try {
+                    apply(record, new LifecycleEvent.NudgeDue());
+                    nudged++;
+                } catch (LifecycleException raced) {
+                    // Reviewed, expired or nudged meanwhile: nothing is due any more.
+                }
+            }
+        }
+        return nudged;
+    }
+
     /** How a policy change settled the pending requests: outcome (denied, approved, changed, unchanged) to count. */
     public record Reevaluation(Map<String, Integer> outcomes) {
     }

@@ -66,6 +66,7 @@ public final class Lifecycle {
             case BreakGlassUsed used -> breakGlass(current, used, now);
             case BreakGlassReviewed reviewed -> reviewBreakGlass(current, reviewed, now);
             case ExpiryDue due -> expire(current, now);
+            case LifecycleEvent.NudgeDue due -> nudge(current, now);
             case PolicyChanged changed -> reevaluate(current, changed, now);
             case GrantUsed used -> use(current, used, now);
             case OutcomeReported reported -> report(current, reported, now);
@@ -187,6 +188,53 @@ public final class Lifecycle {
                     + String.join(" or ", quorum.groupsAt(open)) + "; " + principal.id() + " reviews in a later stage, once it opens");
         }
         return null;
+    }
+
+    /**
+     * When the open stage started asking its reviewers: when the request was made, or the approval that met the
+     * stage before it.
+     */
+    public static Instant stageOpenedAt(ActionRecord record) {
+        if (!(record.decision() instanceof RequireApproval terms)) {
+            return record.createdAt();
+        }
+        List<Map<String, Set<String>>> byStage = terms.quorum().countedByStage(approvers(record));
+        if (byStage.size() < 2) {
+            return record.createdAt();
+        }
+        Set<String> metBefore = byStage.get(byStage.size() - 2).keySet();
+        return record.reviews().stream().filter(r -> r.decision() == ReviewDecision.APPROVE && metBefore.contains(r.reviewer()))
+                .map(Review::at).max(Instant::compareTo).orElse(record.createdAt());
+    }
+
+    /** Whether a reminder or an escalation of the open stage is due at {@code now}. */
+    public static boolean nudgeDue(ActionRecord record, Instant now) {
+        return nudge(record, now) instanceof Applied;
+    }
+
+    /**
+     * The open stage's escalation (its {@code escalate_to} groups join it), or else its reminder, when it has
+     * waited long enough and has not had it yet; each once per stage, each an entry in the log.
+     */
+    private static Transition nudge(ActionRecord current, Instant now) {
+        if (current.status() != Status.PENDING || current.isOverdue(now) || !(current.decision() instanceof RequireApproval terms)
+                || terms.nudges() == null) {
+            return new Refused(Refusal.NOT_DUE, "nothing is due: the request is not waiting for reviewers with reminders or escalation");
+        }
+        int open = terms.quorum().openStage(approvers(current));
+        Duration waited = Duration.between(stageOpenedAt(current), now);
+        var nudges = terms.nudges();
+        if (nudges.escalateAfter() != null && nudges.escalated() <= open && waited.compareTo(nudges.escalateAfter()) >= 0) {
+            RequireApproval next = terms.escalated(open);
+            return new Applied(current.withDecision(Status.PENDING, next, current.expiresAt(), now), null, List.of(new ActionEvent(current.id(),
+                    ActionEvent.SYSTEM, now, new AuditEvent.Escalated(current.digest(), open + 1, nudges.escalateTo()))));
+        }
+        if (nudges.remindAfter() != null && nudges.reminded() <= open && waited.compareTo(nudges.remindAfter()) >= 0) {
+            RequireApproval next = terms.reminded(open);
+            return new Applied(current.withDecision(Status.PENDING, next, current.expiresAt(), now), null, List.of(new ActionEvent(current.id(),
+                    ActionEvent.SYSTEM, now, new AuditEvent.Reminded(current.digest(), open + 1, terms.quorum().groupsAt(open)))));
+        }
+        return new Refused(Refusal.NOT_DUE, "no reminder or escalation is due yet");
     }
 
     /** The stage open for review (0-based), or -1 when the request is not held for approvals. */

@@ -18,6 +18,10 @@ public sealed interface LifecycleEvent {
     record CancelRequested(Principal by) implements LifecycleEvent {
     }
 
+    /** The clock says a held request's open stage may be due a reminder or an escalation ({@code remind_after}, {@code escalate_after}). */
+    record NudgeDue() implements LifecycleEvent {
+    }
+
     /** An admin overrides the approvals a pending request waits for, in an emergency, saying why. */
     record BreakGlassUsed(Principal by, String justification) implements LifecycleEvent {
     }

@@ -42,6 +42,18 @@ public final class DecisionJson {
                 if (!r.breakGlass()) {
                     node.put("break_glass", false);
                 }
+                if (r.nudges() != null) {
+                    ObjectNode nudges = node.putObject("nudges");
+                    if (r.nudges().remindAfter() != null) {
+                        nudges.put("remind_after", DurationText.format(r.nudges().remindAfter()));
+                    }
+                    if (r.nudges().escalateAfter() != null) {
+                        nudges.put("escalate_after", DurationText.format(r.nudges().escalateAfter()));
+                        strings(nudges.putArray("escalate_to"), r.nudges().escalateTo());
+                    }
+                    nudges.put("reminded", r.nudges().reminded());
+                    nudges.put("escalated", r.nudges().escalated());
+                }
             }
         }
         return node;
@@ -91,10 +103,19 @@ public final class DecisionJson {
                         strings(node.get("notify")), version, grantTtl,
                         // Decisions made before approvals could lapse state no window: they stand for the default one.
                         node.has("approval_ttl") ? DurationText.parse(node.get("approval_ttl").stringValue()) : null,
-                        !node.has("break_glass") || node.get("break_glass").booleanValue());
+                        !node.has("break_glass") || node.get("break_glass").booleanValue(), nudges(node.get("nudges")));
             }
             default -> throw new IllegalStateException("stored decision has unknown effect " + node.get("effect"));
         };
+    }
+
+    private static Nudges nudges(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        return new Nudges(node.has("remind_after") ? DurationText.parse(node.get("remind_after").stringValue()) : null,
+                node.has("escalate_after") ? DurationText.parse(node.get("escalate_after").stringValue()) : null,
+                strings(node.get("escalate_to")), node.path("reminded").asInt(0), node.path("escalated").asInt(0));
     }
 
     private static void strings(ArrayNode array, List<String> values) {

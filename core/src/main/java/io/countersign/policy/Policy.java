@@ -162,7 +162,8 @@ public final class Policy implements PolicyEngine {
         // Any matched rule that forbids break-glass forbids it, whatever effect it has.
         boolean breakGlass = matched.stream().allMatch(Rule::breakGlass);
         return new RequireApproval(ids, controls, new Quorum(requirements, anyDenyEnds), ttl, justification,
-                List.copyOf(notify), version, grantTtl, approvalTtl, breakGlass);
+                List.copyOf(notify), version, grantTtl, approvalTtl, breakGlass,
+                Nudges.combine(approvalRules.stream().map(Rule::nudges).toList()));
     }
 
     /**

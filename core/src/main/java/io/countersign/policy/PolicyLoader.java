@@ -36,7 +36,7 @@ public final class PolicyLoader {
     private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification", "approval_ttl");
     private static final Set<String> RULE = Set.of("id", "description", "when", "effect", "approvals", "require",
             "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending", "grant_ttl",
-            "approval_ttl", "break_glass", "on_behalf_of");
+            "approval_ttl", "break_glass", "on_behalf_of", "remind_after", "escalate_after", "escalate_to");
     static final Duration MIN_APPROVAL_TTL = Duration.ofSeconds(1);
     static final Duration MAX_APPROVAL_TTL = Duration.ofDays(7);
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
@@ -348,7 +348,41 @@ public final class PolicyLoader {
             return new Rule(id, description, document.file(), document.line(at), when, effect, min, from, anyDenyEnds,
                     require, requireMessage, ttl, justification,
                     strings(node, "notify", at, CHANNEL, "kind:target, e.g. slack:C0PROD"), controls, reason, relaxPending,
-                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue(), "any".equals(onBehalfOf), stages);
+                    grantTtl(node, at), approvalTtl, breakGlass == null || breakGlass.booleanValue(), "any".equals(onBehalfOf), stages,
+                    nudges(node, at, effect));
+        }
+
+        /** {@code remind_after}, {@code escalate_after} and {@code escalate_to}: a held request does not rot in an inbox. */
+        private Nudges nudges(JsonNode node, String at, Effect effect) {
+            boolean any = node.has("remind_after") || node.has("escalate_after") || node.has("escalate_to");
+            if (!any) {
+                return null;
+            }
+            if (effect != Effect.REQUIRE_APPROVAL) {
+                throw new Invalid(at, "remind_after, escalate_after and escalate_to only apply to effect require_approval");
+            }
+            Duration remind = node.has("remind_after") ? nudgeAfter(node.get("remind_after"), at + "/remind_after") : null;
+            Duration escalate = node.has("escalate_after") ? nudgeAfter(node.get("escalate_after"), at + "/escalate_after") : null;
+            List<String> to = strings(node, "escalate_to", at, null, null);
+            for (int i = 0; i < to.size(); i++) {
+                if (knownGroups != null && !knownGroups.contains(to.get(i))) {
+                    throw new Invalid(at + "/escalate_to/" + i, "escalate_to names unknown group '" + to.get(i) + "' (known groups: "
+                            + String.join(", ", new TreeSet<>(knownGroups)) + ")");
+                }
+            }
+            if ((escalate == null) != to.isEmpty()) {
+                throw new Invalid(at + (escalate == null ? "/escalate_to" : "/escalate_after"),
+                        "escalate_after and escalate_to go together: after how long, and which groups join the stage");
+            }
+            return Nudges.of(remind, escalate, to);
+        }
+
+        private Duration nudgeAfter(JsonNode value, String at) {
+            Duration after = value.isString() ? DurationText.parse(value.stringValue()) : null;
+            if (after == null || after.compareTo(Duration.ofMinutes(1)) < 0 || after.compareTo(Duration.ofDays(7)) > 0) {
+                throw new Invalid(at, "a duration from 1m to 7d, such as 30m");
+            }
+            return after;
         }
 
         /**

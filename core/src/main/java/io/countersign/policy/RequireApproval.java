@@ -16,10 +16,11 @@ import java.util.stream.Stream;
  * @param approvalTtl how long the approval stands once given: an approved action not run by then expires; null for a
  *                    decision made before approvals lapsed, which stands for {@link #DEFAULT_APPROVAL_TTL}
  * @param breakGlass  whether an admin may break glass on the request; false when a matched rule forbids it
+ * @param nudges      reminders and escalation while it waits ({@code remind_after}, {@code escalate_after}), or null
  */
 public record RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl,
                               Justification justification, List<String> channels, PolicyVersion version, Duration grantTtl,
-                              Duration approvalTtl, boolean breakGlass)
+                              Duration approvalTtl, boolean breakGlass, Nudges nudges)
         implements Decision {
     /** How long an approval stands when no rule or policy default says otherwise. */
     public static final Duration DEFAULT_APPROVAL_TTL = Duration.ofHours(1);
@@ -28,6 +29,33 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
         rules = List.copyOf(rules);
         controls = List.copyOf(controls);
         channels = List.copyOf(channels);
+    }
+
+    public RequireApproval(List<String> rules, List<String> controls, Quorum quorum, Duration ttl, Justification justification,
+                           List<String> channels, PolicyVersion version, Duration grantTtl, Duration approvalTtl, boolean breakGlass) {
+        this(rules, controls, quorum, ttl, justification, channels, version, grantTtl, approvalTtl, breakGlass, null);
+    }
+
+    /** The same terms with {@code stage}'s reviewers reminded. */
+    public RequireApproval reminded(int stage) {
+        return withNudges(nudges.remindedThrough(stage + 1));
+    }
+
+    /**
+     * The same terms with the {@code escalateTo} groups joining {@code stage}: each of its demands also takes
+     * their members (a demand any human meets already does).
+     */
+    public RequireApproval escalated(int stage) {
+        List<ApprovalRequirement> widened = quorum.requirements().stream()
+                .map(r -> r.stage() != stage || r.from().isEmpty() ? r : new ApprovalRequirement(r.rule(), r.min(),
+                        union(List.copyOf(r.from()), nudges.escalateTo()).stream().collect(java.util.stream.Collectors.toSet()), r.stage(), r.anyOf()))
+                .toList();
+        return new RequireApproval(rules, controls, new Quorum(widened, quorum.anyDenyEnds()), ttl, justification, channels, version,
+                grantTtl, approvalTtl, breakGlass, nudges.escalatedThrough(stage + 1));
+    }
+
+    private RequireApproval withNudges(Nudges next) {
+        return new RequireApproval(rules, controls, quorum, ttl, justification, channels, version, grantTtl, approvalTtl, breakGlass, next);
     }
 
     /** How long an approval under these terms stands. */
@@ -80,7 +108,9 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
                 ttl.compareTo(stricter.ttl) <= 0 ? ttl : stricter.ttl,
                 justification == Justification.REQUIRED ? justification : stricter.justification,
                 union(channels, stricter.channels), stricter.version, shorterGrantTtl(grantTtl, stricter.grantTtl),
-                shorterGrantTtl(approvalTtl, stricter.approvalTtl), breakGlass && stricter.breakGlass);
+                shorterGrantTtl(approvalTtl, stricter.approvalTtl), breakGlass && stricter.breakGlass,
+                nudges == null ? stricter.nudges : stricter.nudges == null ? nudges
+                        : Nudges.combine(List.of(nudges, stricter.nudges)).remindedThrough(nudges.reminded()).escalatedThrough(nudges.escalated()));
     }
 
     /** Whether a request held under this decision and one held under {@code other} must meet the same terms. */

@@ -22,13 +22,14 @@ import java.util.List;
  *                       identities file does not know ({@code on_behalf_of: any}); by default it is refused
  * @param stages         the rule's reviewers as stages ({@code approvals} given as a list), or null for one stage
  *                       of {@code minApprovals} from {@code approvers}
+ * @param nudges         {@code remind_after}, {@code escalate_after} and {@code escalate_to}, or null
  */
 public record Rule(String id, String description, String file, int line, CelCondition when, Effect effect,
                    int minApprovals, List<String> approvers, boolean anyDenyEnds,
                    CelCondition require, String requireMessage, Duration ttl, Justification justification,
                    List<String> channels, List<String> controls, String reason, boolean relaxPending,
                    Duration grantTtl, Duration approvalTtl, boolean breakGlass, boolean anyOnBehalfOf,
-                   List<ApprovalRequirement> stages) {
+                   List<ApprovalRequirement> stages, Nudges nudges) {
     /** What this rule demands of reviewers: its stages, or one requirement of {@code minApprovals} from {@code approvers}. */
     public List<ApprovalRequirement> requirements() {
         return stages != null ? stages : List.of(new ApprovalRequirement(id, minApprovals, java.util.Set.copyOf(approvers)));

@@ -33,7 +33,8 @@ class GoldenEntriesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"before-claims.jsonl", "with-claims.jsonl", "with-identities.jsonl", "with-stages-and-delegations.jsonl"})
+    @ValueSource(strings = {"before-claims.jsonl", "with-claims.jsonl", "with-identities.jsonl", "with-stages-and-delegations.jsonl",
+            "with-reminders.jsonl"})
     void everyEntryReadsAsItsTypedEventAndIsWrittenAgainByteForByte(String file) throws IOException {
         for (byte[] entry : entries(file)) {
             ActionEvent event = AuditEntry.decode(entry);
@@ -42,7 +43,7 @@ class GoldenEntriesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"before-claims.jsonl,with-claims.jsonl,with-identities.jsonl,with-stages-and-delegations.jsonl"})
+    @ValueSource(strings = {"before-claims.jsonl,with-claims.jsonl,with-identities.jsonl,with-stages-and-delegations.jsonl,with-reminders.jsonl"})
     void theVectorsCoverEveryKindOfEvent(String files) throws IOException {
         Set<EventType> seen = EnumSet.noneOf(EventType.class);
         for (String file : files.split(",")) {

@@ -352,14 +352,7 @@ class PolicyTest {
                 {"approvals: [{min: 1, from: [sre]}, {any_of: [{min: 1, from: [sre]}]}]", "any_of lists at least two alternatives"},
                 {"approvals: [{min: 1, from: [nobody]}]", "approvals.from names unknown group 'nobody'"},
                 {"approvals: [{min: 1, form: [sre]}]", "unknown key 'form'"}}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> load("""
-                    version: 1
-                    rules:
-                      - id: r
-                        when: "true"
-                        effect: require_approval
-                        %s
-                    """.formatted(broken[0]))).as(broken[0]).hasMessageContaining(broken[1]);
+            assertRuleRefused(broken[0], broken[1]);
         }
     }
 
@@ -387,5 +380,47 @@ class PolicyTest {
                 .isInstanceOfSatisfying(Deny.class, d -> assertThat(d.rule()).isEqualTo("out-of-hours"));
         assertThat(policy.evaluate(new PolicyInput(AGENT, change, Instant.parse("2026-12-22T10:00:00Z"))))
                 .isInstanceOfSatisfying(Deny.class, d -> assertThat(d.rule()).isEqualTo("freeze"));
+    }
+
+    @Test
+    void remindersAndEscalationAreReadCombinedAndRefusedWhenHalfSaid() throws IOException {
+        Policy policy = load("""
+                version: 1
+                rules:
+                  - id: slow
+                    when: 'resource.env == "prod"'
+                    effect: require_approval
+                    approvals: {min: 1, from: [data-owners]}
+                    remind_after: 30m
+                    escalate_after: 2h
+                    escalate_to: [sre]
+                  - id: faster
+                    when: 'action == "db.drop"'
+                    effect: require_approval
+                    remind_after: 10m
+                """);
+        RequireApproval both = (RequireApproval) decide(policy, request("db.drop", "prod", "{}"));
+        assertThat(both.nudges().remindAfter()).isEqualTo(java.time.Duration.ofMinutes(10));
+        assertThat(both.nudges().escalateAfter()).isEqualTo(java.time.Duration.ofHours(2));
+        assertThat(both.nudges().escalateTo()).containsExactly("sre");
+        assertThat(((RequireApproval) decide(policy, request("db.read", "staging", "{}"))).nudges()).isNull();
+        for (String[] broken : new String[][] {
+                {"escalate_after: 1h", "escalate_after and escalate_to go together"},
+                {"escalate_after: 1h\n    escalate_to: [nobody]", "escalate_to names unknown group 'nobody'"},
+                {"remind_after: 10s", "a duration from 1m to 7d"}}) {
+            assertRuleRefused(broken[0], broken[1]);
+        }
+    }
+
+    /** A require_approval rule with {@code extra} added does not load, and the error says {@code message}. */
+    private void assertRuleRefused(String extra, String message) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> load("""
+                version: 1
+                rules:
+                  - id: r
+                    when: "true"
+                    effect: require_approval
+                    %s
+                """.formatted(extra))).as(extra).hasMessageContaining(message);
     }
 }

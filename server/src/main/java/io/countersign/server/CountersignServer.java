@@ -297,6 +297,12 @@ public final class CountersignServer implements AutoCloseable {
                 actions.expireOverdue();
             }
         });
+        // Reminders and escalations of held requests: on the node that leads, on the store's records and this clock.
+        every(sweeper, Duration.ofSeconds(5), Level.WARNING, "reminding and escalating held requests", () -> {
+            if (store.leads()) {
+                actions.nudgeDue();
+            }
+        });
         // Every node: each keeps its own count of refused attempts, written once a minute per principal and reason.
         every(sweeper, Duration.ofSeconds(5), Level.WARNING, "writing the summaries of refused attempts", actions::flushRefusedAttempts);
         // A checkpoint a second at most: entries are durable at once, and signed soon after.

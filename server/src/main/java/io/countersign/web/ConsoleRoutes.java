@@ -101,7 +101,10 @@ public final class ConsoleRoutes implements HttpService {
                 .get("/history", (req, res) -> signedIn(req, res, session -> history(req, res, session)))
                 .get("/audit", (req, res) -> signedIn(req, res, session -> audit(req, res, session)))
                 .post("/audit/verify", (req, res) -> signedIn(req, res, session -> verify(req, res, session)))
-                .get("/policy", (req, res) -> signedIn(req, res, session -> policyPage(res, session)));
+                .get("/policy", (req, res) -> signedIn(req, res, session -> policyPage(res, session)))
+                .get("/delegations", (req, res) -> signedIn(req, res, session -> delegationsPage(res, session, null, io.helidon.http.Status.OK_200)))
+                .post("/delegations", (req, res) -> signedIn(req, res, session -> delegate(req, res, session)))
+                .post("/delegations/{id}/end", (req, res) -> signedIn(req, res, session -> endDelegation(req, res, session)));
     }
 
     private interface Page {
@@ -233,9 +236,7 @@ public final class ConsoleRoutes implements HttpService {
     private void decide(ServerRequest request, ServerResponse response, ConsoleSession session, String choice, Set<String> choices,
                         String chooseOne, String textField, Decision decision) {
         Map<String, String> form = ConsoleHttp.form(request);
-        if (!Sessions.csrfMatches(session, form.get("_csrf"))) {
-            problem(response, session, io.helidon.http.Status.FORBIDDEN_403,
-                    "This form was not sent from this console session (its CSRF token is missing or wrong). Nothing changed.");
+        if (!fromThisSession(form, session, response)) {
             return;
         }
         Optional<ActionId> id = actionId(request);
@@ -328,6 +329,66 @@ public final class ConsoleRoutes implements HttpService {
     private void policyPage(ServerResponse response, ConsoleSession session) {
         ConsoleHttp.render(response, io.helidon.http.Status.OK_200, "policy.jte",
                 pages.policy(policy.current(), reloader.history(50), pages.frame("Policy", "policy", session)));
+    }
+
+    private void delegationsPage(ServerResponse response, ConsoleSession session, String error, io.helidon.http.Status status) {
+        String me = session.principal().id();
+        var delegations = actions.delegations();
+        List<ConsoleViews.DelegationLine> given = delegations.of(me).stream().filter(d -> d.from().equals(me)).map(this::line).toList();
+        List<ConsoleViews.DelegationLine> held = delegations.of(me).stream().filter(d -> d.to().equals(me)).map(this::line).toList();
+        ConsoleHttp.render(response, status, "delegations.jte",
+                new ConsoleViews.Delegations(pages.frame("Delegations", "delegations", session), given, held, error));
+    }
+
+    private ConsoleViews.DelegationLine line(io.countersign.lifecycle.Delegations.Delegation d) {
+        return new ConsoleViews.DelegationLine(d.id(), d.from(), d.to(), d.starts(), d.ends(), d.reason(), d.inForceAt(clock.instant()));
+    }
+
+    /** The form of the delegations page: to whom, until which day (its end, UTC), why. */
+    private void delegate(ServerRequest request, ServerResponse response, ConsoleSession session) {
+        Map<String, String> form = ConsoleHttp.form(request);
+        if (!fromThisSession(form, session, response)) {
+            return;
+        }
+        java.time.Instant until;
+        try {
+            until = java.time.LocalDate.parse(form.getOrDefault("until", "")).plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            delegationsPage(response, session, "Until: choose the last day of the delegation.", io.helidon.http.Status.BAD_REQUEST_400);
+            return;
+        }
+        try {
+            actions.delegations().grant(session.principal(), form.getOrDefault("to", "").strip(), null, until,
+                    form.getOrDefault("reason", "").strip());
+        } catch (io.countersign.model.InvalidInputException | LifecycleException e) {
+            delegationsPage(response, session, "Not handed over: " + e.getMessage() + ".", io.helidon.http.Status.BAD_REQUEST_400);
+            return;
+        }
+        ConsoleHttp.redirect(response, "/delegations");
+    }
+
+    private void endDelegation(ServerRequest request, ServerResponse response, ConsoleSession session) {
+        Map<String, String> form = ConsoleHttp.form(request);
+        if (!fromThisSession(form, session, response)) {
+            return;
+        }
+        try {
+            actions.delegations().revoke(session.principal(), request.path().pathParameters().get("id"));
+        } catch (io.countersign.model.InvalidInputException | LifecycleException e) {
+            delegationsPage(response, session, "Not ended: " + e.getMessage() + ".", io.helidon.http.Status.BAD_REQUEST_400);
+            return;
+        }
+        ConsoleHttp.redirect(response, "/delegations");
+    }
+
+    /** Whether a form came from this console session (its CSRF token); if not, it is answered 403 and nothing changes. */
+    private boolean fromThisSession(Map<String, String> form, ConsoleSession session, ServerResponse response) {
+        if (Sessions.csrfMatches(session, form.get("_csrf"))) {
+            return true;
+        }
+        problem(response, session, io.helidon.http.Status.FORBIDDEN_403,
+                "This form was not sent from this console session (its CSRF token is missing or wrong). Nothing changed.");
+        return false;
     }
 
     private void problem(ServerResponse response, ConsoleSession session, io.helidon.http.Status status, String message) {

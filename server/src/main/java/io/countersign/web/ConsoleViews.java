@@ -90,4 +90,12 @@ public final class ConsoleViews {
 
     public record Problem(Frame frame, int status, String message) {
     }
+
+    /** The delegations page: what the signed-in human handed over, what they hold, and the form to hand over more. */
+    public record Delegations(Frame frame, List<DelegationLine> given, List<DelegationLine> held, String error) {
+    }
+
+    /** One delegation, as the page lists it. */
+    public record DelegationLine(String id, String from, String to, Instant starts, Instant ends, String reason, boolean inForce) {
+    }
 }

@@ -115,4 +115,34 @@ class DelegationApiTest {
         assertThat(server.post("alice", "/v1/delegations", "{\"to\": \"bob\", \"until\": \"soon\"}").body()
                 .path("error").path("field").asString()).isEqualTo("until");
     }
+
+    @Test
+    void theConsoleHandsReviewsOverAndEndsThem() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String cookie = server.consoleSignIn("alice");
+        String page = http.send(java.net.http.HttpRequest.newBuilder(server.uri("/delegations")).header("Cookie", cookie).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(page).contains("You handed over").contains("Nothing.");
+        var csrf = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page);
+        assertThat(csrf.find()).isTrue();
+        String until = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(2).toString();
+        var posted = http.send(java.net.http.HttpRequest.newBuilder(server.uri("/delegations")).header("Cookie", cookie)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("_csrf=" + csrf.group(1) + "&to=frank&until=" + until + "&reason=on+leave"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(303);
+        assertThat(server.consolePage("alice", "/delegations")).contains("frank</strong> reviews for you").contains("(in force)").contains("on leave");
+        String id = server.get("alice", "/v1/delegations").body().path("delegations").get(0).path("id").asString();
+        assertThat(server.getWithKey(frank, "/v1/delegations").body().path("delegations").get(0).path("from").asString()).isEqualTo("alice");
+
+        var forged = http.send(java.net.http.HttpRequest.newBuilder(server.uri("/delegations/" + id + "/end")).header("Cookie", cookie)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString("_csrf=wrong"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(403);
+        var ended = http.send(java.net.http.HttpRequest.newBuilder(server.uri("/delegations/" + id + "/end")).header("Cookie", cookie)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString("_csrf=" + csrf.group(1)))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(ended.statusCode()).isEqualTo(303);
+        assertThat(server.get("alice", "/v1/delegations").body().path("delegations")).isEmpty();
+    }
 }

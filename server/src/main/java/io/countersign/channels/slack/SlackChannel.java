@@ -145,7 +145,8 @@ public final class SlackChannel implements ReviewChannel {
     static ThreadLine threadLine(ActionEvent entry) {
         String by = entry.actor();
         return switch (entry.event()) {
-            case AuditEvent.Reviewed e -> new ThreadLine(("approve".equals(e.decision()) ? "✅ " : "❌ ") + by + " " + e.decision() + "d"
+            case AuditEvent.Reviewed e -> new ThreadLine(("approve".equals(e.decision()) ? "✅ " : "❌ ") + by
+                    + (e.by() != null ? " for " + e.reviewer() : "") + " " + e.decision() + "d"
                     + (e.justification() != null ? ": " : ""), e.justification(), "");
             case AuditEvent.Approved e -> ThreadLine.of("The request is approved; the requester may run it now.");
             case AuditEvent.Denied e -> e.reason() != null ? new ThreadLine("The request is denied: ", e.reason(), "")
@@ -154,6 +155,10 @@ public final class SlackChannel implements ReviewChannel {
                     ? "The approval lapsed before the action ran; nothing will run unless it is asked for and approved again."
                     : "The request expired without its quorum; nothing will run.");
             case AuditEvent.Cancelled e -> ThreadLine.of("The requester cancelled the request.");
+            case AuditEvent.Reminded e -> ThreadLine.of("⏰ Reminder: stage " + e.stage() + " is still waiting for "
+                    + (e.groups().isEmpty() ? "a reviewer" : String.join(" or ", e.groups())) + ".");
+            case AuditEvent.Escalated e -> ThreadLine.of("⬆️ Escalated: " + String.join(" and ", e.groups()) + " may now review stage "
+                    + e.stage() + ".");
             case AuditEvent.BrokeGlass e -> new ThreadLine("🚨 Break-glass by " + by + ": ", e.justification(),
                     ". It may run without its approvals; someone who may review it reviews this afterwards.");
             case AuditEvent.BreakGlassReviewed e -> new ThreadLine(by + " reviewed the break-glass: " + e.verdict()
