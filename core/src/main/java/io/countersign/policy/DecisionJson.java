@@ -51,6 +51,9 @@ public final class DecisionJson {
                         nudges.put("escalate_after", DurationText.format(r.nudges().escalateAfter()));
                         strings(nudges.putArray("escalate_to"), r.nudges().escalateTo());
                     }
+                    if (r.nudges().notifyRequester()) {
+                        nudges.put("notify_requester", true);
+                    }
                     nudges.put("reminded", r.nudges().reminded());
                     nudges.put("escalated", r.nudges().escalated());
                 }
@@ -115,7 +118,8 @@ public final class DecisionJson {
         }
         return new Nudges(node.has("remind_after") ? DurationText.parse(node.get("remind_after").stringValue()) : null,
                 node.has("escalate_after") ? DurationText.parse(node.get("escalate_after").stringValue()) : null,
-                strings(node.get("escalate_to")), node.path("reminded").asInt(0), node.path("escalated").asInt(0));
+                strings(node.get("escalate_to")), node.path("notify_requester").asBoolean(false), node.path("reminded").asInt(0),
+                node.path("escalated").asInt(0));
     }
 
     private static void strings(ArrayNode array, List<String> values) {

@@ -36,7 +36,7 @@ public final class PolicyLoader {
     private static final Set<String> DEFAULTS = Set.of("approvals", "ttl", "justification", "approval_ttl");
     private static final Set<String> RULE = Set.of("id", "description", "when", "effect", "approvals", "require",
             "require_message", "ttl", "notify", "controls", "justification", "reason", "relax_pending", "grant_ttl",
-            "approval_ttl", "break_glass", "on_behalf_of", "remind_after", "escalate_after", "escalate_to");
+            "approval_ttl", "break_glass", "on_behalf_of", "remind_after", "escalate_after", "escalate_to", "notify_requester");
     static final Duration MIN_APPROVAL_TTL = Duration.ofSeconds(1);
     static final Duration MAX_APPROVAL_TTL = Duration.ofDays(7);
     private static final Set<String> APPROVALS = Set.of("min", "from", "any_deny_ends");
@@ -354,12 +354,12 @@ public final class PolicyLoader {
 
         /** {@code remind_after}, {@code escalate_after} and {@code escalate_to}: a held request does not rot in an inbox. */
         private Nudges nudges(JsonNode node, String at, Effect effect) {
-            boolean any = node.has("remind_after") || node.has("escalate_after") || node.has("escalate_to");
+            boolean any = node.has("remind_after") || node.has("escalate_after") || node.has("escalate_to") || node.has("notify_requester");
             if (!any) {
                 return null;
             }
             if (effect != Effect.REQUIRE_APPROVAL) {
-                throw new Invalid(at, "remind_after, escalate_after and escalate_to only apply to effect require_approval");
+                throw new Invalid(at, "remind_after, escalate_after, escalate_to and notify_requester only apply to effect require_approval");
             }
             Duration remind = node.has("remind_after") ? nudgeAfter(node.get("remind_after"), at + "/remind_after") : null;
             Duration escalate = node.has("escalate_after") ? nudgeAfter(node.get("escalate_after"), at + "/escalate_after") : null;
@@ -374,7 +374,11 @@ public final class PolicyLoader {
                 throw new Invalid(at + (escalate == null ? "/escalate_to" : "/escalate_after"),
                         "escalate_after and escalate_to go together: after how long, and which groups join the stage");
             }
-            return Nudges.of(remind, escalate, to);
+            JsonNode notify = node.get("notify_requester");
+            if (notify != null && !notify.isBoolean()) {
+                throw new Invalid(at + "/notify_requester", "notify_requester must be true or false");
+            }
+            return Nudges.of(remind, escalate, to, notify != null && notify.booleanValue());
         }
 
         private Duration nudgeAfter(JsonNode value, String at) {

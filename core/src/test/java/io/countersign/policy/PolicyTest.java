@@ -398,7 +398,15 @@ class PolicyTest {
                     when: 'action == "db.drop"'
                     effect: require_approval
                     remind_after: 10m
+                  - id: told
+                    when: 'action == "db.told"'
+                    effect: require_approval
+                    notify_requester: true
                 """);
+        RequireApproval told = (RequireApproval) decide(policy, request("db.told", "staging", "{}"));
+        assertThat(told.nudges().notifyRequester()).isTrue();
+        assertThat(told.nudges().remindAfter()).isNull();
+        assertThat(DecisionJson.fromJson(DecisionJson.toJson(told))).isEqualTo(told);
         RequireApproval both = (RequireApproval) decide(policy, request("db.drop", "prod", "{}"));
         assertThat(both.nudges().remindAfter()).isEqualTo(java.time.Duration.ofMinutes(10));
         assertThat(both.nudges().escalateAfter()).isEqualTo(java.time.Duration.ofHours(2));
@@ -407,7 +415,8 @@ class PolicyTest {
         for (String[] broken : new String[][] {
                 {"escalate_after: 1h", "escalate_after and escalate_to go together"},
                 {"escalate_after: 1h\n    escalate_to: [nobody]", "escalate_to names unknown group 'nobody'"},
-                {"remind_after: 10s", "a duration from 1m to 7d"}}) {
+                {"remind_after: 10s", "a duration from 1m to 7d"},
+                {"notify_requester: yes", "notify_requester must be true or false"}}) {
             assertRuleRefused(broken[0], broken[1]);
         }
     }

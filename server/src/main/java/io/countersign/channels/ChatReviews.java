@@ -139,7 +139,8 @@ public final class ChatReviews implements LogSubscriber {
             });
         }
         if (event.event() instanceof AuditEvent.Approved || event.event() instanceof AuditEvent.Denied
-                || event.event() instanceof AuditEvent.Expired) {
+                || event.event() instanceof AuditEvent.Expired || (notifiesRequester(record) && (event.event() instanceof AuditEvent.Reviewed
+                || event.event() instanceof AuditEvent.Reminded || event.event() instanceof AuditEvent.Escalated))) {
             for (String person : channel.peopleBehind(record)) {
                 attempt(follower, "telling " + person + " how " + record.id() + " ended", () -> {
                     channel.tell(person, record, event);
@@ -148,6 +149,12 @@ public final class ChatReviews implements LogSubscriber {
             }
         }
         return true;
+    }
+
+    /** Whether the request's rules asked that the humans behind it hear of each review ({@code notify_requester}). */
+    private static boolean notifiesRequester(ActionRecord record) {
+        return record.decision() instanceof io.countersign.policy.RequireApproval terms && terms.nudges() != null
+                && terms.nudges().notifyRequester();
     }
 
     /** The call's answer, or empty when it was given up after its retries. */

@@ -56,7 +56,8 @@ public interface ReviewChannel extends AutoCloseable {
     }
 
     /**
-     * Tells one of {@link #peopleBehind} how the request ended ({@code event} approved, denied or expired it).
+     * Tells one of {@link #peopleBehind} how the request ended ({@code event} approved, denied or expired it), and,
+     * when its rules say {@code notify_requester}, of each review, reminder and escalation on the way.
      *
      * @throws ChannelCallFailed when the chat system did not take it (it is tried again)
      */

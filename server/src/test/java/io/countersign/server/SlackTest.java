@@ -40,6 +40,12 @@ class SlackTest {
                 approvals: {min: 2, from: [sre, data-owners]}
                 notify: ["slack:C0PROD", "slack:@alice"]
                 ttl: 10m
+              - id: slack-told
+                when: action == "slack.told"
+                effect: require_approval
+                approvals: {min: 2, from: [sre, data-owners]}
+                notify: ["slack:C0PROD"]
+                notify_requester: true
               - id: slack-justified
                 when: action == "slack.export"
                 effect: require_approval
@@ -163,6 +169,18 @@ class SlackTest {
         assertThat(told.text()).startsWith("✅ Approved: slack.deploy on k8s.deployment payments/api (dev)")
                 .contains("The request is approved");
         assertThat(told.params()).doesNotContainKey("thread_ts");
+    }
+
+    @Test
+    void withNotifyRequesterThePeopleBehindHearOfEachReview() throws Exception {
+        String id = submit("slack.told", "Roll out 2.0.3", """
+                {"image": "payments/api:2.0.3"}""");
+        slack.await("chat.postMessage", c -> "C0PROD".equals(c.params().get("channel")));
+        assertThat(send(click("U0ALICE", "approve", id))).isEqualTo(200);
+        // carol owns the requesting agent: she hears of the first review while the request still waits for the second.
+        FakeSlack.Call told = slack.await("chat.postMessage", c -> "U0CAROL".equals(c.params().get("channel")));
+        assertThat(told.text()).contains("alice approved");
+        assertThat(status(id)).isEqualTo("pending");
     }
 
     @Test
