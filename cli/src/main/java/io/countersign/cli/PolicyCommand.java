@@ -242,12 +242,28 @@ final class PolicyCommand extends CommandGroup {
                 out.println("  reason: " + decision.path("reason").asString());
             }
             if (decision.has("quorum")) {
-                for (JsonNode requirement : decision.path("quorum").path("requirements").values()) {
-                    out.println("  needs " + requirement.path("min").asInt() + " approval(s) from "
-                            + String.join(" or ", requirement.path("from").values().stream().map(JsonNode::asString).toList())
-                            + " (rule " + requirement.path("rule").asString() + ")");
+                JsonNode requirements = decision.path("quorum").path("requirements");
+                boolean staged = requirements.values().stream().anyMatch(r -> r.has("stage") || r.has("any_of"));
+                for (JsonNode requirement : requirements.values()) {
+                    String from = requirement.path("from").isEmpty() ? "any human"
+                            : String.join(" or ", requirement.path("from").values().stream().map(JsonNode::asString).toList());
+                    out.println("  " + (staged ? "stage " + requirement.path("stage").asInt(1) + ": " : "") + "needs "
+                            + requirement.path("min").asInt() + " approval(s) from " + from + " (rule " + requirement.path("rule").asString() + ")"
+                            + (requirement.has("any_of") ? ", or one of its alternatives (any_of " + requirement.path("any_of").asInt() + ")" : ""));
                 }
                 out.println("  expires after " + decision.path("ttl").asString() + ", justification " + decision.path("justification").asString());
+                JsonNode nudges = decision.path("nudges");
+                if (nudges.has("remind_after")) {
+                    out.println("  reminds a stage's reviewers after " + nudges.path("remind_after").asString() + " in it");
+                }
+                if (nudges.has("escalate_after")) {
+                    out.println("  after " + nudges.path("escalate_after").asString() + " in a stage, "
+                            + String.join(" and ", nudges.path("escalate_to").values().stream().map(JsonNode::asString).toList())
+                            + " may review it too");
+                }
+                if (nudges.path("notify_requester").asBoolean(false)) {
+                    out.println("  tells the people behind the request of each review");
+                }
             }
             out.println("rules:");
             for (JsonNode rule : explanation.path("rules").values()) {

@@ -107,6 +107,21 @@ class PolicyCliTest {
     }
 
     @Test
+    void explainShowsStagesRemindersAndEscalation() throws IOException {
+        Path request = config.resolve("secret.json");
+        Files.writeString(request, """
+                {"action": "aws.ssm.GetParameter", "resource": {"type": "aws.ssm.parameter", "id": "/prod/db/password"},
+                 "intent": {"summary": "Read the database password"}, "payload": {"Name": "/prod/db/password", "WithDecryption": true}}
+                """);
+        Cli.Run explained = run("policy", "explain", "--request", request.toString(), "--policies", policies.toString(), "--as", "deploy-agent");
+        assertThat(explained.exit()).as(explained.err()).isZero();
+        assertThat(explained.out()).contains("stage 1: needs 1 approval(s) from data-owners (rule prod-secret-reads)")
+                .contains("stage 2: needs 1 approval(s) from sre (rule prod-secret-reads)")
+                .contains("reminds a stage's reviewers after 30m in it")
+                .contains("after 2h in a stage, sre may review it too");
+    }
+
+    @Test
     void explainWorksOfflineAndAgainstTheServer() throws IOException {
         Path request = config.resolve("request.json");
         Files.writeString(request, PII_EXPORT);
