@@ -11,9 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -285,7 +282,7 @@ public final class IdentitiesLoader {
                 }
                 hash = key.path("hash").asString("");
                 if (key.has("expires")) {
-                    expires = expiry(key.get("expires").asString(""));
+                    expires = io.countersign.model.Instants.dateOrInstant(key.get("expires").asString(""));
                     if (expires == null) {
                         reading.problem(pointer + "/expires", id, "'expires' is a date (2027-03-01) or an instant (2027-03-01T12:00:00Z)");
                         continue;
@@ -305,14 +302,6 @@ public final class IdentitiesLoader {
         }
     }
 
-    /** A date is the start of that day in UTC: the key works until then. */
-    private static Instant expiry(String text) {
-        try {
-            return text.contains("T") ? Instant.parse(text) : LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
 
     private static Principal.Kind kind(Reading reading, JsonNode node, String at, String id) {
         String value = node.path("kind").isString() ? node.get("kind").stringValue() : null;

@@ -48,7 +48,7 @@ public record RequireApproval(List<String> rules, List<String> controls, Quorum 
     public RequireApproval escalated(int stage) {
         List<ApprovalRequirement> widened = quorum.requirements().stream()
                 .map(r -> r.stage() != stage || r.from().isEmpty() ? r : new ApprovalRequirement(r.rule(), r.min(),
-                        union(List.copyOf(r.from()), nudges.escalateTo()).stream().collect(java.util.stream.Collectors.toSet()), r.stage(), r.anyOf()))
+                        Set.copyOf(union(List.copyOf(r.from()), nudges.escalateTo())), r.stage(), r.anyOf()))
                 .toList();
         return new RequireApproval(rules, controls, new Quorum(widened, quorum.anyDenyEnds()), ttl, justification, channels, version,
                 grantTtl, approvalTtl, breakGlass, nudges.escalatedThrough(stage + 1));

@@ -12,7 +12,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Set;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -85,10 +84,10 @@ public final class DelegationRoutes implements HttpService {
         if (text == null) {
             return null;
         }
-        try {
-            return text.contains("T") ? Instant.parse(text) : java.time.LocalDate.parse(text).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-        } catch (DateTimeParseException e) {
+        Instant at = io.countersign.model.Instants.dateOrInstant(text);
+        if (at == null) {
             throw new InvalidInputException(field, "'" + field + "' is an instant (2026-12-20T18:00:00Z) or a date (2026-12-20)");
         }
+        return at;
     }
 }

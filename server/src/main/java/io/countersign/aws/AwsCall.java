@@ -22,11 +22,6 @@ public record AwsCall(AwsSettings.Service service, String operation, ObjectNode 
         return "aws." + service.name() + "." + operation;
     }
 
-    /** Whether the operation only reads, as AWS names them: Get, List, Describe. */
-    public boolean readOnly() {
-        return operation.startsWith("Get") || operation.startsWith("List") || operation.startsWith("Describe");
-    }
-
     /**
      * @param rawQuery the URL's query as sent; the Query protocol may carry parameters there too
      * @throws InvalidInputException naming what is wrong with the call
